@@ -1,0 +1,120 @@
+/* dc-caps.c: the capability node tree. */
+#include "config.h"
+
+#include "dc-caps.h"
+
+DcCapsNode *
+dc_caps_node_new (const char *name)
+{
+  DcCapsNode *node = g_new0 (DcCapsNode, 1);
+
+  node->name = g_strdup (name);
+  node->attrs = g_ptr_array_new_with_free_func (g_free);
+  node->children = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_caps_node_free);
+  return node;
+}
+
+void
+dc_caps_node_free (DcCapsNode *node)
+{
+  if (node == NULL)
+    return;
+  g_free (node->name);
+  g_free (node->text);
+  g_ptr_array_unref (node->attrs);
+  g_ptr_array_unref (node->children);
+  g_free (node);
+}
+
+DcCapsNode *
+dc_caps_node_add (DcCapsNode *parent, const char *name)
+{
+  DcCapsNode *child = dc_caps_node_new (name);
+
+  g_ptr_array_add (parent->children, child);
+  return child;
+}
+
+DcCapsNode *
+dc_caps_node_add_text (DcCapsNode *parent, const char *name, const char *text)
+{
+  DcCapsNode *child = dc_caps_node_add (parent, name);
+
+  child->text = g_strdup (text);
+  return child;
+}
+
+void
+dc_caps_node_set_attr (DcCapsNode *node, const char *name, const char *value)
+{
+  for (guint i = 0; i + 1 < node->attrs->len; i += 2)
+    if (g_str_equal (g_ptr_array_index (node->attrs, i), name))
+      {
+        g_free (g_ptr_array_index (node->attrs, i + 1));
+        g_ptr_array_index (node->attrs, i + 1) = g_strdup (value);
+        return;
+      }
+  g_ptr_array_add (node->attrs, g_strdup (name));
+  g_ptr_array_add (node->attrs, g_strdup (value));
+}
+
+const char *
+dc_caps_node_get_attr (const DcCapsNode *node, const char *name)
+{
+  for (guint i = 0; i + 1 < node->attrs->len; i += 2)
+    if (g_str_equal (g_ptr_array_index (node->attrs, i), name))
+      return g_ptr_array_index (node->attrs, i + 1);
+  return NULL;
+}
+
+DcCapsNode *
+dc_caps_node_add_supported (DcCapsNode *parent, const char *name,
+                            gboolean supported)
+{
+  DcCapsNode *child = dc_caps_node_add (parent, name);
+
+  dc_caps_node_set_attr (child, "supported", supported ? "yes" : "no");
+  return child;
+}
+
+DcCapsNode *
+dc_caps_node_add_enum (DcCapsNode *parent, const char *name)
+{
+  DcCapsNode *child = dc_caps_node_add (parent, "enum");
+
+  dc_caps_node_set_attr (child, "name", name);
+  return child;
+}
+
+void
+dc_caps_enum_add (DcCapsNode *enum_node, const char *value)
+{
+  dc_caps_node_add_text (enum_node, "value", value);
+}
+
+void
+dc_caps_enum_add_if (DcCapsNode *enum_node, gboolean condition,
+                     const char *value)
+{
+  if (condition)
+    dc_caps_enum_add (enum_node, value);
+}
+
+DcCapsNode *
+dc_caps_node_find (const DcCapsNode *node, const char *name)
+{
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      DcCapsNode *child = g_ptr_array_index (node->children, i);
+      if (g_str_equal (child->name, name))
+        return child;
+    }
+  return NULL;
+}
+
+void
+dc_caps_node_set_unsupported (DcCapsNode *node)
+{
+  g_ptr_array_set_size (node->children, 0);
+  dc_caps_node_set_attr (node, "supported", "no");
+}

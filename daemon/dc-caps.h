@@ -1,0 +1,45 @@
+/* dc-caps.h: the DomainCaps model, an ordered tree of capability nodes.
+ *
+ * The renderer builds it; the XML formatter walks it. A node has a name,
+ * attributes in order, optional text and children in order. An <enum> is a
+ * node too, with <value> children, so the formatter needs no special case. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct _DcCapsNode DcCapsNode;
+struct _DcCapsNode {
+  char *name;
+  GPtrArray *attrs;     /* alternating name, value (char *) */
+  char *text;           /* NULL for none */
+  GPtrArray *children;  /* of DcCapsNode */
+};
+
+DcCapsNode *dc_caps_node_new (const char *name);
+void dc_caps_node_free (DcCapsNode *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCapsNode, dc_caps_node_free)
+
+/* Appends a child and returns it (owned by @parent). */
+DcCapsNode *dc_caps_node_add (DcCapsNode *parent, const char *name);
+/* Appends <NAME>TEXT</NAME>. */
+DcCapsNode *dc_caps_node_add_text (DcCapsNode *parent, const char *name,
+                                   const char *text);
+void dc_caps_node_set_attr (DcCapsNode *node, const char *name,
+                            const char *value);
+/* Appends <NAME supported='yes|no'/> and returns it. */
+DcCapsNode *dc_caps_node_add_supported (DcCapsNode *parent, const char *name,
+                                        gboolean supported);
+/* Appends <enum name='NAME'/> and returns it; values come with
+ * dc_caps_enum_add(). An enum with no value is written empty, as libvirt
+ * does for an enum it reports but cannot fill. */
+DcCapsNode *dc_caps_node_add_enum (DcCapsNode *parent, const char *name);
+void dc_caps_enum_add (DcCapsNode *enum_node, const char *value);
+/* Adds @value only if @condition holds. */
+void dc_caps_enum_add_if (DcCapsNode *enum_node, gboolean condition,
+                          const char *value);
+
+const char *dc_caps_node_get_attr (const DcCapsNode *node, const char *name);
+/* The first child called @name, or NULL. */
+DcCapsNode *dc_caps_node_find (const DcCapsNode *node, const char *name);
+/* Drops every child of a supported='no' element, as libvirt writes it. */
+void dc_caps_node_set_unsupported (DcCapsNode *node);

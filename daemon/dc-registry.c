@@ -1,0 +1,695 @@
+/* dc-registry.c: discovery, probe scheduling and answering queries. */
+#include "config.h"
+
+#include "dc-registry.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dc-arch.h"
+#include "dc-caps-xml.h"
+#include "dc-errors.h"
+#include "dc-probe.h"
+#include "dc-render.h"
+
+#define EMULATOR_PREFIX "qemu-system-"
+#define MAX_PATH_ARG 4096
+#define MAX_NAME_ARG 256
+
+struct _DcRegistry {
+  GObject parent_instance;
+  GStrv dirs;
+  guint probe_timeout;
+  guint max_parallel;
+  const DcHostFacts *host;
+  GHashTable *emulators;   /* real path -> DcEmulator */
+  GQueue queue;            /* real paths waiting for a probe slot */
+  guint running;
+  GCancellable *cancellable;
+  GSourceFunc shutdown_done;
+  gpointer shutdown_data;
+};
+
+G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
+
+enum { SIGNAL_EMULATOR_PROBED, SIGNAL_EMULATORS_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  guint pending;
+  char *error;     /* first failure, for a single-emulator probe */
+  gboolean single;
+} Batch;
+
+static void
+batch_free (Batch *batch)
+{
+  g_free (batch->error);
+  g_free (batch);
+}
+
+static void
+emulator_free (DcEmulator *emulator)
+{
+  g_free (emulator->path);
+  g_ptr_array_unref (emulator->names);
+  g_free (emulator->error);
+  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  g_hash_table_unref (emulator->rendered);
+  g_ptr_array_unref (emulator->waiters);
+  g_free (emulator);
+}
+
+static DcEmulator *
+emulator_new (const char *path)
+{
+  DcEmulator *emulator = g_new0 (DcEmulator, 1);
+
+  emulator->path = g_strdup (path);
+  emulator->names = g_ptr_array_new_with_free_func (g_free);
+  emulator->rendered = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                              g_free, g_free);
+  emulator->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  return emulator;
+}
+
+static void
+dc_registry_finalize (GObject *object)
+{
+  DcRegistry *self = DC_REGISTRY (object);
+
+  g_strfreev (self->dirs);
+  g_hash_table_unref (self->emulators);
+  g_queue_clear_full (&self->queue, g_free);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (dc_registry_parent_class)->finalize (object);
+}
+
+static void
+dc_registry_class_init (DcRegistryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = dc_registry_finalize;
+  signals[SIGNAL_EMULATOR_PROBED] =
+    g_signal_new ("emulator-probed", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  G_TYPE_STRING);
+  signals[SIGNAL_EMULATORS_CHANGED] =
+    g_signal_new ("emulators-changed", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+dc_registry_init (DcRegistry *self)
+{
+  self->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                           (GDestroyNotify) emulator_free);
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->queue);
+}
+
+DcRegistry *
+dc_registry_new (const DcRegistryOptions *options, const DcHostFacts *host)
+{
+  DcRegistry *self = g_object_new (DC_TYPE_REGISTRY, NULL);
+
+  self->dirs = g_strdupv ((char **) options->emulator_dirs);
+  self->probe_timeout = MAX (options->probe_timeout, 1);
+  self->max_parallel = MAX (options->max_parallel, 1);
+  self->host = host;
+  return self;
+}
+
+/* ---- discovery ---- */
+
+static gboolean
+is_emulator_name (const char *name)
+{
+  const char *rest;
+
+  if (!g_str_has_prefix (name, EMULATOR_PREFIX))
+    return FALSE;
+  rest = name + strlen (EMULATOR_PREFIX);
+  /* Skips dpkg's temporary files (qemu-system-x86_64.dpkg-new) and such. */
+  for (const char *p = rest; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      return FALSE;
+  return *rest != '\0';
+}
+
+static void
+add_name (GHashTable *found, const char *real, const char *name)
+{
+  GPtrArray *names = g_hash_table_lookup (found, real);
+
+  if (names == NULL)
+    {
+      names = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (found, g_strdup (real), names);
+    }
+  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+    g_ptr_array_add (names, g_strdup (name));
+}
+
+static void
+scan_dir (GHashTable *found, const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *full = NULL;
+      g_autofree char *real = NULL;
+
+      if (!is_emulator_name (name))
+        continue;
+      full = g_build_filename (dir, name, NULL);
+      real = realpath (full, NULL);
+      if (real == NULL || !g_file_test (real, G_FILE_TEST_IS_REGULAR) ||
+          access (real, X_OK) != 0)
+        continue;
+      add_name (found, real, full);
+    }
+}
+
+static gpointer
+copy_string (gconstpointer src, gpointer user_data)
+{
+  return g_strdup (src);
+}
+
+static gboolean
+merge_found (DcRegistry *self, GHashTable *found)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean changed = FALSE;
+
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (found, key))
+      {
+        g_info ("Emulator %s is gone", (const char *) key);
+        g_hash_table_iter_remove (&iter);
+        changed = TRUE;
+      }
+  g_hash_table_iter_init (&iter, found);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      DcEmulator *emulator = g_hash_table_lookup (self->emulators, key);
+
+      if (emulator == NULL)
+        {
+          emulator = emulator_new (key);
+          g_hash_table_insert (self->emulators, emulator->path, emulator);
+          changed = TRUE;
+        }
+      g_ptr_array_set_size (emulator->names, 0);
+      g_ptr_array_extend (emulator->names, value, copy_string, NULL);
+    }
+  return changed;
+}
+
+void
+dc_registry_discover (DcRegistry *self)
+{
+  g_autoptr(GHashTable) found =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                           (GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; self->dirs[i] != NULL; i++)
+    scan_dir (found, self->dirs[i]);
+  if (merge_found (self, found))
+    g_signal_emit (self, signals[SIGNAL_EMULATORS_CHANGED], 0);
+}
+
+/* ---- probing ---- */
+
+static gboolean
+should_try_kvm (DcRegistry *self, DcEmulator *emulator)
+{
+  if (!self->host->kvm_usable)
+    return FALSE;
+  for (guint i = 0; i < emulator->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
+      g_autofree char *hint = dc_arch_hint_from_name (base);
+
+      if (hint != NULL && dc_arch_kvm_compatible (self->host->arch, hint))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+complete_waiters (DcEmulator *emulator)
+{
+  for (guint i = 0; i < emulator->waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (emulator->waiters, i);
+      Batch *batch = g_task_get_task_data (task);
+
+      if (batch->single && emulator->state == DC_EMULATOR_FAILED &&
+          batch->error == NULL)
+        batch->error = g_strdup (emulator->error);
+      if (--batch->pending > 0)
+        continue;
+      if (batch->error != NULL)
+        g_task_return_new_error (task, DC_ERROR, DC_ERROR_PROBE_FAILED,
+                                 "%s", batch->error);
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+  g_ptr_array_set_size (emulator->waiters, 0);
+}
+
+static void
+record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error)
+{
+  g_clear_pointer (&emulator->error, g_free);
+  if (facts != NULL)
+    {
+      g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+      emulator->facts = facts;
+      g_hash_table_remove_all (emulator->rendered);
+      emulator->state = DC_EMULATOR_READY;
+      g_info ("Probed %s: QEMU %s, %s, %u machines%s", emulator->path,
+              facts->version, facts->arch, facts->machines->len,
+              facts->kvm ? ", kvm" : "");
+      return;
+    }
+  emulator->state = DC_EMULATOR_FAILED;
+  emulator->error = g_strdup (error->message);
+  g_warning ("Probe failed: %s", error->message);
+}
+
+static void schedule (DcRegistry *self);
+
+typedef struct {
+  DcRegistry *registry;
+  char *path;
+} ProbeCtx;
+
+static void
+probe_ctx_free (ProbeCtx *ctx)
+{
+  g_object_unref (ctx->registry);
+  g_free (ctx->path);
+  g_free (ctx);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProbeCtx, probe_ctx_free)
+
+static void
+on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ProbeCtx) ctx = user_data;
+  g_autoptr(GError) error = NULL;
+  DcRegistry *self = ctx->registry;
+  DcEmulatorFacts *facts = dc_probe_emulator_finish (result, &error);
+  DcEmulator *emulator = g_hash_table_lookup (self->emulators, ctx->path);
+
+  self->running--;
+  if (emulator == NULL)
+    g_clear_pointer (&facts, dc_emulator_facts_unref);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    emulator->state = DC_EMULATOR_PENDING;
+  else
+    record_probe (emulator, facts, error);
+  if (emulator != NULL)
+    {
+      complete_waiters (emulator);
+      g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
+    }
+  if (self->shutdown_done != NULL && self->running == 0)
+    self->shutdown_done (self->shutdown_data);
+  else
+    schedule (self);
+}
+
+static void
+start_probe (DcRegistry *self, DcEmulator *emulator)
+{
+  ProbeCtx *ctx = g_new0 (ProbeCtx, 1);
+
+  ctx->registry = g_object_ref (self);
+  ctx->path = g_strdup (emulator->path);
+  emulator->state = DC_EMULATOR_PROBING;
+  self->running++;
+  g_debug ("Probing %s", emulator->path);
+  dc_probe_emulator_async (emulator->path, should_try_kvm (self, emulator),
+                           self->probe_timeout, self->cancellable,
+                           on_probed, ctx);
+}
+
+static void
+schedule (DcRegistry *self)
+{
+  while (self->running < self->max_parallel && self->shutdown_done == NULL &&
+         !g_queue_is_empty (&self->queue))
+    {
+      g_autofree char *path = g_queue_pop_head (&self->queue);
+      DcEmulator *emulator = g_hash_table_lookup (self->emulators, path);
+
+      if (emulator == NULL)
+        continue;
+      emulator->queued = FALSE;
+      start_probe (self, emulator);
+    }
+}
+
+static void
+enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task)
+{
+  Batch *batch = g_task_get_task_data (task);
+
+  batch->pending++;
+  g_ptr_array_add (emulator->waiters, g_object_ref (task));
+  if (emulator->queued || emulator->state == DC_EMULATOR_PROBING)
+    return;
+  emulator->queued = TRUE;
+  g_queue_push_tail (&self->queue, g_strdup (emulator->path));
+}
+
+void
+dc_registry_probe_async (DcRegistry *self, const char *path,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  Batch *batch = g_new0 (Batch, 1);
+  g_autoptr(GPtrArray) targets = NULL;
+
+  g_task_set_task_data (task, batch, (GDestroyNotify) batch_free);
+  batch->single = path != NULL;
+  if (path != NULL)
+    {
+      DcEmulator *emulator = dc_registry_lookup (self, path);
+      if (emulator == NULL)
+        return g_task_return_new_error (task, DC_ERROR,
+                                        DC_ERROR_UNKNOWN_EMULATOR,
+                                        "%s is not a discovered emulator",
+                                        path);
+      targets = g_ptr_array_new ();
+      g_ptr_array_add (targets, emulator);
+    }
+  else
+    targets = dc_registry_list (self);
+  for (guint i = 0; i < targets->len; i++)
+    enqueue (self, g_ptr_array_index (targets, i), task);
+  if (batch->pending == 0)
+    return g_task_return_boolean (task, TRUE);
+  schedule (self);
+}
+
+gboolean
+dc_registry_probe_finish (DcRegistry *self, GAsyncResult *result,
+                          GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+dc_registry_shutdown (DcRegistry *self, GSourceFunc done, gpointer user_data)
+{
+  self->shutdown_done = done;
+  self->shutdown_data = user_data;
+  g_cancellable_cancel (self->cancellable);
+  if (self->running == 0)
+    done (user_data);
+}
+
+/* ---- lookups ---- */
+
+static gint
+compare_emulators (gconstpointer a, gconstpointer b)
+{
+  const DcEmulator *ea = *(const DcEmulator **) a;
+  const DcEmulator *eb = *(const DcEmulator **) b;
+
+  return g_strcmp0 (ea->path, eb->path);
+}
+
+GPtrArray *
+dc_registry_list (DcRegistry *self)
+{
+  GPtrArray *list = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer emulator;
+
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, &emulator))
+    g_ptr_array_add (list, emulator);
+  g_ptr_array_sort (list, compare_emulators);
+  return list;
+}
+
+DcEmulator *
+dc_registry_lookup (DcRegistry *self, const char *path)
+{
+  GHashTableIter iter;
+  DcEmulator *emulator = g_hash_table_lookup (self->emulators, path);
+
+  if (emulator != NULL)
+    return emulator;
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    if (g_ptr_array_find_with_equal_func (emulator->names, path, g_str_equal,
+                                          NULL))
+      return emulator;
+  return NULL;
+}
+
+const char *
+dc_emulator_state_to_string (DcEmulatorState state)
+{
+  static const char *const names[] = { "pending", "probing", "ready", "failed" };
+
+  return names[state];
+}
+
+static gboolean
+kvm_serves (DcRegistry *self, const DcEmulatorFacts *facts, const char *arch)
+{
+  return facts->kvm && self->host->kvm_usable &&
+         dc_arch_kvm_compatible (self->host->arch, arch);
+}
+
+GPtrArray *
+dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (emulator->facts == NULL)
+    return out;
+  if (kvm_serves (self, emulator->facts, emulator->facts->arch))
+    g_ptr_array_add (out, "kvm");
+  g_ptr_array_add (out, "qemu");
+  return out;
+}
+
+/* ---- answering GetDomainCapabilities ---- */
+
+static gboolean
+check_arg (const char *value, gsize max, const char *what, GError **error)
+{
+  if (strlen (value) <= max)
+    return TRUE;
+  g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+               "%s is longer than %" G_GSIZE_FORMAT " bytes", what, max);
+  return FALSE;
+}
+
+static gboolean
+runs_arch (const DcEmulatorFacts *facts, const char *arch)
+{
+  g_autofree const char **arches = dc_arch_runnable (facts->arch);
+
+  return g_strv_contains (arches, arch);
+}
+
+/* How well @emulator fits @arch: its own arch and canonical name beat an
+ * emulator that merely also runs it (x86_64 for i686), or a variant build
+ * of the same target (qemu-system-x86_64-microvm). 0: it does not. */
+static guint
+arch_fit (const DcEmulator *emulator, const char *arch)
+{
+  const DcEmulatorFacts *facts = emulator->facts;
+  g_autofree char *canonical = NULL;
+
+  if (facts == NULL || !runs_arch (facts, arch))
+    return 0;
+  if (!g_str_equal (facts->arch, arch))
+    return 1;
+  canonical = g_strconcat (EMULATOR_PREFIX, facts->target, NULL);
+  for (guint i = 0; i < emulator->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
+      if (g_str_equal (base, canonical))
+        return 3;
+    }
+  return 2;
+}
+
+static DcEmulator *
+pick_emulator (DcRegistry *self, const char *arch)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  DcEmulator *best = NULL;
+  guint best_fit = 0;
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+      guint fit = arch_fit (emulator, arch);
+
+      if (fit > best_fit)
+        best = emulator, best_fit = fit;
+    }
+  return best;
+}
+
+static DcEmulator *
+resolve_named_emulator (DcRegistry *self, const char *emulatorbin,
+                        const char **arch, GError **error)
+{
+  DcEmulator *emulator = dc_registry_lookup (self, emulatorbin);
+
+  if (emulator == NULL)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_EMULATOR,
+                   "'%s' is not an emulator this daemon discovered",
+                   emulatorbin);
+      return NULL;
+    }
+  if (emulator->facts == NULL)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
+                   "%s could not be probed: %s", emulator->path,
+                   emulator->error ? emulator->error : "not probed yet");
+      return NULL;
+    }
+  if (**arch == '\0')
+    *arch = emulator->facts->arch;
+  else if (!runs_arch (emulator->facts, *arch))
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
+                   "%s runs %s guests, not %s", emulator->path,
+                   emulator->facts->arch, *arch);
+      return NULL;
+    }
+  return emulator;
+}
+
+static DcEmulator *
+resolve_emulator (DcRegistry *self, const char *emulatorbin,
+                  const char **arch, GError **error)
+{
+  DcEmulator *emulator;
+
+  if (*emulatorbin != '\0')
+    return resolve_named_emulator (self, emulatorbin, arch, error);
+  if (**arch == '\0')
+    *arch = self->host->arch;
+  emulator = pick_emulator (self, *arch);
+  if (emulator == NULL)
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
+                 "no emulator for arch '%s' is installed", *arch);
+  return emulator;
+}
+
+static const DcMachine *
+resolve_machine (const DcEmulatorFacts *facts, const char *name,
+                 GError **error)
+{
+  const DcMachine *machine;
+
+  if (*name != '\0')
+    machine = dc_emulator_facts_find_machine (facts, name);
+  else if ((machine = dc_emulator_facts_default_machine (facts)) == NULL &&
+           facts->machines->len > 0)
+    machine = g_ptr_array_index (facts->machines, 0);
+  if (machine == NULL)
+    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
+                 *name ? "%s has no machine type '%s'"
+                       : "%s has no machine type%s",
+                 facts->path, name);
+  return machine;
+}
+
+static const char *
+resolve_virttype (DcRegistry *self, const DcEmulatorFacts *facts,
+                  const char *arch, const char *virttype, GError **error)
+{
+  gboolean kvm = kvm_serves (self, facts, arch);
+
+  if (*virttype == '\0')
+    return kvm ? "kvm" : "qemu";
+  if (g_str_equal (virttype, "qemu") || (kvm && g_str_equal (virttype, "kvm")))
+    return virttype;
+  if (g_str_equal (virttype, "kvm"))
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "KVM cannot run %s guests with %s on this host%s%s", arch,
+                 facts->path, facts->kvm_error ? ": " : "",
+                 facts->kvm_error ? facts->kvm_error : "");
+  else
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "virttype '%s' is not supported; use 'kvm' or 'qemu'",
+                 virttype);
+  return NULL;
+}
+
+static char *
+render_xml (DcRegistry *self, DcEmulator *emulator, const char *arch,
+            const DcMachine *machine, const char *virttype, GError **error)
+{
+  const DcRenderQuery query = { arch, machine, virttype };
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", arch, machine->name,
+                                          virttype);
+  const char *cached = g_hash_table_lookup (emulator->rendered, key);
+  g_autoptr(DcCapsNode) root = NULL;
+  char *xml;
+
+  if (cached != NULL)
+    return g_strdup (cached);
+  root = dc_render (emulator->facts, self->host, &query);
+  xml = dc_caps_to_xml (root, error);
+  if (xml == NULL)
+    return NULL;
+  g_hash_table_insert (emulator->rendered, g_steal_pointer (&key),
+                       g_strdup (xml));
+  return xml;
+}
+
+char *
+dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
+                                     const char *arch, const char *machine,
+                                     const char *virttype, guint flags,
+                                     GError **error)
+{
+  DcEmulator *emulator;
+  const DcMachine *resolved_machine;
+  const char *resolved_virttype;
+
+  if (flags != 0)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                   "unknown flags 0x%x: no flag is defined", flags);
+      return NULL;
+    }
+  if (!check_arg (emulatorbin, MAX_PATH_ARG, "emulatorbin", error) ||
+      !check_arg (arch, MAX_NAME_ARG, "arch", error) ||
+      !check_arg (machine, MAX_NAME_ARG, "machine", error) ||
+      !check_arg (virttype, MAX_NAME_ARG, "virttype", error))
+    return NULL;
+  emulator = resolve_emulator (self, emulatorbin, &arch, error);
+  if (emulator == NULL)
+    return NULL;
+  resolved_machine = resolve_machine (emulator->facts, machine, error);
+  if (resolved_machine == NULL)
+    return NULL;
+  resolved_virttype = resolve_virttype (self, emulator->facts, arch, virttype,
+                                        error);
+  if (resolved_virttype == NULL)
+    return NULL;
+  return render_xml (self, emulator, arch, resolved_machine,
+                     resolved_virttype, error);
+}

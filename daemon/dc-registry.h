@@ -1,0 +1,83 @@
+/* dc-registry.h: the emulators this daemon knows, their probe state and
+ * facts, and the answers rendered from them.
+ *
+ * Discovery finds every executable qemu-system-* in the emulator
+ * directories (one entry per real binary, with every name it was found
+ * under); probing runs at most max_parallel emulators at once; answers are
+ * rendered on demand and memoised per (emulator, arch, machine, virttype)
+ * until that emulator's facts change. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dc-facts.h"
+#include "dc-host.h"
+
+typedef enum {
+  DC_EMULATOR_PENDING,
+  DC_EMULATOR_PROBING,
+  DC_EMULATOR_READY,
+  DC_EMULATOR_FAILED,
+} DcEmulatorState;
+
+typedef struct {
+  char *path;              /* real path */
+  GPtrArray *names;        /* every path it was found under */
+  DcEmulatorState state;
+  char *error;             /* why the last probe failed, or NULL */
+  DcEmulatorFacts *facts;  /* last good facts, or NULL */
+  GHashTable *rendered;    /* memo: query key -> XML */
+  GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
+  gboolean queued;         /* waiting for a probe slot */
+} DcEmulator;
+
+typedef struct {
+  const char *const *emulator_dirs;
+  guint probe_timeout;     /* seconds per probe */
+  guint max_parallel;      /* emulators probed at once */
+} DcRegistryOptions;
+
+#define DC_TYPE_REGISTRY (dc_registry_get_type ())
+G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)
+
+/* @host is borrowed and must outlive the registry.
+ * Signal "emulator-probed" (const char *path): a probe finished.
+ * Signal "emulators-changed": the set of emulators changed. */
+DcRegistry *dc_registry_new (const DcRegistryOptions *options,
+                             const DcHostFacts *host);
+
+/* Looks for emulators again: adds new ones (pending), drops vanished ones. */
+void dc_registry_discover (DcRegistry *registry);
+
+/* Probes @path (NULL: every emulator) and finishes when that is done.
+ * With a single emulator, fails with DC_ERROR_PROBE_FAILED if it failed. */
+void dc_registry_probe_async (DcRegistry *registry, const char *path,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean dc_registry_probe_finish (DcRegistry *registry, GAsyncResult *result,
+                                   GError **error);
+
+/* Cancels running probes (killing and reaping their QEMU) and calls
+ * @done once none is left. */
+void dc_registry_shutdown (DcRegistry *registry, GSourceFunc done,
+                           gpointer user_data);
+
+/* The emulators, sorted by path. */
+GPtrArray *dc_registry_list (DcRegistry *registry);
+/* The emulator known under @path (a name or its real path), or NULL.
+ * Only compares with discovered names; never executes anything. */
+DcEmulator *dc_registry_lookup (DcRegistry *registry, const char *path);
+
+/* The answer to GetDomainCapabilities; see the D-Bus documentation. */
+char *dc_registry_get_domain_capabilities (DcRegistry *registry,
+                                           const char *emulatorbin,
+                                           const char *arch,
+                                           const char *machine,
+                                           const char *virttype,
+                                           guint flags,
+                                           GError **error);
+
+/* The virttypes @emulator can serve for its own arch ("kvm", "qemu"). */
+GPtrArray *dc_registry_emulator_virttypes (DcRegistry *registry,
+                                           DcEmulator *emulator);
+const char *dc_emulator_state_to_string (DcEmulatorState state);

@@ -1,0 +1,19 @@
+/* dc-render.h: facts x host facts x query -> DomainCaps model.
+ *
+ * A pure function: no I/O, no QEMU, no global state. Every value it writes
+ * is derived from what the emulator reported (QOM types, QMP commands,
+ * schema enums, machines) and what the host offers. */
+#pragma once
+
+#include "dc-caps.h"
+#include "dc-facts.h"
+#include "dc-host.h"
+
+typedef struct {
+  const char *arch;           /* libvirt arch, one the emulator runs */
+  const DcMachine *machine;   /* resolved, canonical */
+  const char *virttype;       /* "kvm" or "qemu" */
+} DcRenderQuery;
+
+DcCapsNode *dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
+                       const DcRenderQuery *query);

@@ -1,0 +1,18 @@
+/* dc-service.h: the org.domcapsd.DomainCapabilities1 object on the bus. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dc-registry.h"
+
+#define DC_BUS_NAME "org.domcapsd.DomainCapabilities1"
+#define DC_OBJECT_PATH "/org/domcapsd/DomainCapabilities1"
+
+typedef struct _DcService DcService;
+
+/* @registry is borrowed. On the system bus only root may call Refresh. */
+DcService *dc_service_new (DcRegistry *registry, gboolean system_bus);
+gboolean dc_service_export (DcService *service, GDBusConnection *connection,
+                            GError **error);
+void dc_service_free (DcService *service);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcService, dc_service_free)

@@ -1,0 +1,256 @@
+/* main.c: options, the main loop, the bus name and the daemon's life. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <systemd/sd-daemon.h>
+
+#include "dc-errors.h"
+#include "dc-host.h"
+#include "dc-registry.h"
+#include "dc-service.h"
+
+#define EXIT_USAGE 2
+#define DEFAULT_PROBE_TIMEOUT 30
+
+typedef struct {
+  gboolean system_bus;
+  gboolean session_bus;
+  char **emulator_dirs;
+  char *cache_dir;
+  int probe_timeout;
+  gboolean verbose;
+  gboolean version;
+} Options;
+
+typedef struct {
+  Options options;
+  GMainLoop *loop;
+  DcHostFacts *host;
+  DcRegistry *registry;
+  DcService *service;
+  GDBusConnection *connection;
+  guint name_id;
+  int exit_code;
+} Daemon;
+
+static gboolean
+parse_options (Options *options, int *argc, char ***argv, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &options->system_bus,
+      "Serve on the system bus (the default)", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &options->session_bus,
+      "Serve on the session bus", NULL },
+    { "emulator-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->emulator_dirs,
+      "Look for qemu-system-* here (repeatable; default: $PATH and "
+      "/usr/libexec)", "DIR" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->cache_dir,
+      "Keep the probe cache here (default: $CACHE_DIRECTORY or the user "
+      "cache directory)", "DIR" },
+    { "probe-timeout", 0, 0, G_OPTION_ARG_INT, &options->probe_timeout,
+      "Give up on an emulator that has not answered after this long "
+      "(default: 30)", "SECONDS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
+      "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
+      "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("- serve QEMU domain capabilities over D-Bus");
+
+  options->probe_timeout = DEFAULT_PROBE_TIMEOUT;
+  g_option_context_set_summary (context,
+    "Probes every installed qemu-system-* emulator and answers\n"
+    "org.domcapsd.DomainCapabilities1.GetDomainCapabilities with libvirt's\n"
+    "domain capabilities XML.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (options->system_bus && options->session_bus)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--system and --session exclude each other");
+      return FALSE;
+    }
+  if (options->probe_timeout < 1 || options->probe_timeout > 3600)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--probe-timeout takes 1 to 3600 seconds");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* $PATH's directories, then /usr/libexec, each once. */
+static char **
+default_emulator_dirs (void)
+{
+  const char *path = g_getenv ("PATH");
+  g_auto(GStrv) parts = g_strsplit (path ? path : "/usr/bin:/bin", ":", -1);
+  GPtrArray *dirs = g_ptr_array_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '/' &&
+        !g_ptr_array_find_with_equal_func (dirs, parts[i], g_str_equal, NULL))
+      g_ptr_array_add (dirs, g_strdup (parts[i]));
+  if (!g_ptr_array_find_with_equal_func (dirs, "/usr/libexec", g_str_equal, NULL))
+    g_ptr_array_add (dirs, g_strdup ("/usr/libexec"));
+  g_ptr_array_add (dirs, NULL);
+  return (char **) g_ptr_array_free (dirs, FALSE);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name,
+                  gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GPtrArray) list = dc_registry_list (daemon->registry);
+
+  g_message ("Serving %s with %u emulators", name, list->len);
+  sd_notifyf (0, "READY=1\nSTATUS=Serving %u emulators", list->len);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name,
+              gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_critical ("Could not own %s on the bus (is another instance running?)",
+              name);
+  daemon->exit_code = EXIT_FAILURE;
+  g_main_loop_quit (daemon->loop);
+}
+
+static void
+on_probed_all (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  dc_registry_probe_finish (daemon->registry, result, NULL);
+  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
+                                                  DC_BUS_NAME,
+                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                  on_name_acquired,
+                                                  on_name_lost, daemon, NULL);
+}
+
+static void
+on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!dc_host_facts_probe_swtpm_finish (result, &error))
+    g_info ("No software TPM: %s", error->message);
+  dc_registry_discover (daemon->registry);
+  sd_notify (0, "STATUS=Probing emulators");
+  dc_registry_probe_async (daemon->registry, NULL, on_probed_all, daemon);
+}
+
+static gboolean
+on_shutdown_done (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message ("Stopping");
+  sd_notify (0, "STOPPING=1");
+  dc_registry_shutdown (daemon->registry, on_shutdown_done, daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run (Daemon *daemon)
+{
+  Options *options = &daemon->options;
+  g_autoptr(GError) error = NULL;
+  g_autofree char **dirs = NULL;
+  DcRegistryOptions registry_options = { 0 };
+  g_auto(GStrv) default_dirs = NULL;
+
+  daemon->connection = g_bus_get_sync (options->session_bus ? G_BUS_TYPE_SESSION
+                                                            : G_BUS_TYPE_SYSTEM,
+                                       NULL, &error);
+  if (daemon->connection == NULL)
+    {
+      g_printerr ("domcapsd: cannot connect to the %s bus: %s\n",
+                  options->session_bus ? "session" : "system", error->message);
+      return EXIT_FAILURE;
+    }
+  if (options->emulator_dirs == NULL)
+    default_dirs = default_emulator_dirs ();
+  registry_options.emulator_dirs = (const char *const *)
+    (options->emulator_dirs ? options->emulator_dirs : default_dirs);
+  registry_options.probe_timeout = options->probe_timeout;
+  registry_options.max_parallel = g_get_num_processors ();
+  daemon->host = dc_host_facts_read ("/");
+  daemon->registry = dc_registry_new (&registry_options, daemon->host);
+  daemon->service = dc_service_new (daemon->registry, !options->session_bus);
+  if (!dc_service_export (daemon->service, daemon->connection, &error))
+    {
+      g_printerr ("domcapsd: cannot export the service: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  daemon->loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_signal, daemon);
+  g_unix_signal_add (SIGINT, on_signal, daemon);
+  dc_host_facts_probe_swtpm_async (daemon->host, NULL, NULL, on_swtpm_probed,
+                                   daemon);
+  g_main_loop_run (daemon->loop);
+  return daemon->exit_code;
+}
+
+static void
+daemon_clear (Daemon *daemon)
+{
+  if (daemon->name_id != 0)
+    g_bus_unown_name (daemon->name_id);
+  g_clear_pointer (&daemon->service, dc_service_free);
+  g_clear_object (&daemon->registry);
+  g_clear_pointer (&daemon->host, dc_host_facts_free);
+  g_clear_object (&daemon->connection);
+  g_clear_pointer (&daemon->loop, g_main_loop_unref);
+  g_strfreev (daemon->options.emulator_dirs);
+  g_free (daemon->options.cache_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  Daemon daemon = { 0 };
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  setlocale (LC_ALL, "");
+  if (!parse_options (&daemon.options, &argc, &argv, &error))
+    {
+      g_printerr ("domcapsd: %s\nTry 'domcapsd --help'.\n", error->message);
+      daemon_clear (&daemon);
+      return EXIT_USAGE;
+    }
+  if (daemon.options.version)
+    {
+      g_print ("domcapsd %s\n", PACKAGE_VERSION);
+      daemon_clear (&daemon);
+      return EXIT_SUCCESS;
+    }
+  if (daemon.options.verbose)
+    g_log_set_debug_enabled (TRUE);
+  /* Registers the org.domcapsd.Error names before any call arrives. */
+  (void) DC_ERROR;
+  code = run (&daemon);
+  daemon_clear (&daemon);
+  return code;
+}

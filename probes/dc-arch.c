@@ -1,0 +1,116 @@
+/* dc-arch.c: architecture names and KVM compatibility, as data. */
+#include "config.h"
+
+#include "dc-arch.h"
+
+#include <string.h>
+
+typedef struct {
+  const char *from;
+  const char *to;
+} ArchPair;
+
+/* QEMU target name -> libvirt arch name, where they differ. */
+static const ArchPair qemu_to_libvirt[] = {
+  { "i386", "i686" },
+  { "arm", "armv7l" },
+  { "hppa", "parisc" },
+  { "or1k", "openrisc" },
+};
+
+/* uname -m -> libvirt arch name, where they differ. */
+static const ArchPair uname_to_libvirt[] = {
+  { "i386", "i686" },
+  { "i486", "i686" },
+  { "i586", "i686" },
+  { "amd64", "x86_64" },
+  { "arm64", "aarch64" },
+  { "armv8l", "armv7l" },
+};
+
+/* An emulator of the first arch also runs the second. */
+static const ArchPair also_runs[] = {
+  { "x86_64", "i686" },
+  { "aarch64", "armv7l" },
+  { "armv7l", "armv6l" },
+  { "ppc64", "ppc64le" },
+};
+
+/* A host of the first arch runs guests of the second under KVM. */
+static const ArchPair kvm_runs[] = {
+  { "x86_64", "x86_64" },
+  { "x86_64", "i686" },
+  { "i686", "i686" },
+  { "aarch64", "aarch64" },
+  { "ppc64", "ppc64" },
+  { "ppc64", "ppc64le" },
+  { "ppc64le", "ppc64" },
+  { "ppc64le", "ppc64le" },
+  { "s390x", "s390x" },
+  { "riscv64", "riscv64" },
+  { "loongarch64", "loongarch64" },
+  { "mips64el", "mips64el" },
+};
+
+static const char *
+lookup (const ArchPair *pairs, gsize n, const char *name)
+{
+  for (gsize i = 0; i < n; i++)
+    if (g_str_equal (pairs[i].from, name))
+      return pairs[i].to;
+  return name;
+}
+
+const char *
+dc_arch_from_qemu_target (const char *target)
+{
+  return lookup (qemu_to_libvirt, G_N_ELEMENTS (qemu_to_libvirt), target);
+}
+
+const char *
+dc_arch_from_uname (const char *machine)
+{
+  return lookup (uname_to_libvirt, G_N_ELEMENTS (uname_to_libvirt), machine);
+}
+
+const char **
+dc_arch_runnable (const char *arch)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_ptr_array_add (out, (gpointer) arch);
+  for (gsize i = 0; i < G_N_ELEMENTS (also_runs); i++)
+    if (g_str_equal (also_runs[i].from, arch))
+      g_ptr_array_add (out, (gpointer) also_runs[i].to);
+  g_ptr_array_add (out, NULL);
+  return (const char **) g_ptr_array_free (out, FALSE);
+}
+
+char *
+dc_arch_hint_from_name (const char *basename)
+{
+  const char *prefix = "qemu-system-";
+  const char *rest;
+  gsize len;
+
+  if (!g_str_has_prefix (basename, prefix))
+    return NULL;
+  rest = basename + strlen (prefix);
+  len = strcspn (rest, "-");
+  if (len == 0)
+    return NULL;
+  {
+    g_autofree char *target = g_strndup (rest, len);
+    return g_strdup (dc_arch_from_qemu_target (target));
+  }
+}
+
+gboolean
+dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (kvm_runs); i++)
+    if (g_str_equal (kvm_runs[i].from, host_arch) &&
+        g_str_equal (kvm_runs[i].to, guest_arch))
+      return TRUE;
+  return FALSE;
+}

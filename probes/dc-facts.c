@@ -1,0 +1,450 @@
+/* dc-facts.c: building EmulatorFacts from a probe's QMP replies. */
+#include "config.h"
+
+#include "dc-facts.h"
+
+#include "dc-arch.h"
+#include "dc-qmp.h"
+
+typedef struct {
+  grefcount ref;
+  DcEmulatorFacts facts;
+} FactsBox;
+
+static const char *const schema_paths[] = {
+  DC_SCHEMA_DISPLAY_TYPES,
+  DC_SCHEMA_CHARDEV_BACKENDS,
+};
+
+static void
+machine_free (DcMachine *machine)
+{
+  g_free (machine->name);
+  g_free (machine->alias);
+  g_free (machine);
+}
+
+static GHashTable *
+string_set_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+DcEmulatorFacts *
+dc_emulator_facts_new (void)
+{
+  FactsBox *box = g_new0 (FactsBox, 1);
+  DcEmulatorFacts *facts = &box->facts;
+
+  g_ref_count_init (&box->ref);
+  facts->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);
+  facts->qom_types = string_set_new ();
+  facts->commands = string_set_new ();
+  facts->schema_enums = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                               g_free,
+                                               (GDestroyNotify) g_strfreev);
+  facts->tpm_models = string_set_new ();
+  facts->tpm_types = string_set_new ();
+  return facts;
+}
+
+DcEmulatorFacts *
+dc_emulator_facts_ref (DcEmulatorFacts *facts)
+{
+  FactsBox *box = G_STRUCT_MEMBER_P (facts, -G_STRUCT_OFFSET (FactsBox, facts));
+
+  g_ref_count_inc (&box->ref);
+  return facts;
+}
+
+void
+dc_emulator_facts_unref (DcEmulatorFacts *facts)
+{
+  FactsBox *box;
+
+  if (facts == NULL)
+    return;
+  box = G_STRUCT_MEMBER_P (facts, -G_STRUCT_OFFSET (FactsBox, facts));
+  if (!g_ref_count_dec (&box->ref))
+    return;
+  g_free (facts->path);
+  g_free (facts->version);
+  g_free (facts->package);
+  g_free (facts->target);
+  g_free (facts->arch);
+  g_ptr_array_unref (facts->machines);
+  g_hash_table_unref (facts->qom_types);
+  g_hash_table_unref (facts->commands);
+  g_hash_table_unref (facts->schema_enums);
+  g_hash_table_unref (facts->tpm_models);
+  g_hash_table_unref (facts->tpm_types);
+  g_free (facts->kvm_error);
+  g_free (box);
+}
+
+/* ---- checked access to outside JSON ---- */
+
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+member_bool (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean (node);
+}
+
+static gint64
+member_int (JsonObject *object, const char *name, gint64 fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+static JsonObject *
+member_object (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+             ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+member_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node)
+             ? json_node_get_array (node) : NULL;
+}
+
+static JsonObject *
+array_object (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* ---- finding replies ---- */
+
+static JsonNode *
+find_return (GPtrArray *exchanges, const char *command)
+{
+  for (guint i = 0; exchanges && i < exchanges->len; i++)
+    {
+      DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
+      if (g_str_equal (exchange->command, command))
+        return exchange->ret;
+    }
+  return NULL;
+}
+
+static JsonObject *
+find_return_object (GPtrArray *exchanges, const char *command)
+{
+  JsonNode *ret = find_return (exchanges, command);
+
+  return ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+}
+
+static JsonArray *
+find_return_array (GPtrArray *exchanges, const char *command)
+{
+  JsonNode *ret = find_return (exchanges, command);
+
+  return ret && JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
+}
+
+static gboolean
+missing (const char *command, GError **error)
+{
+  g_set_error (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+               "no usable reply to %s", command);
+  return FALSE;
+}
+
+/* ---- one parser per reply ---- */
+
+static gboolean
+parse_version (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
+{
+  JsonObject *ret = find_return_object (replies, "query-version");
+  JsonObject *qemu = ret ? member_object (ret, "qemu") : NULL;
+  const char *package;
+
+  if (qemu == NULL)
+    return missing ("query-version", error);
+  facts->version = g_strdup_printf ("%" G_GINT64_FORMAT "."
+                                    "%" G_GINT64_FORMAT "."
+                                    "%" G_GINT64_FORMAT,
+                                    member_int (qemu, "major", 0),
+                                    member_int (qemu, "minor", 0),
+                                    member_int (qemu, "micro", 0));
+  package = member_string (ret, "package");
+  facts->package = g_strstrip (g_strdup (package ? package : ""));
+  return TRUE;
+}
+
+static const char *
+parse_target (GPtrArray *replies)
+{
+  JsonObject *ret = find_return_object (replies, "query-target");
+
+  return ret ? member_string (ret, "arch") : NULL;
+}
+
+static gboolean
+parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
+{
+  JsonArray *ret = find_return_array (replies, "query-machines");
+
+  if (ret == NULL)
+    return missing ("query-machines", error);
+  for (guint i = 0; i < json_array_get_length (ret); i++)
+    {
+      JsonObject *obj = array_object (ret, i);
+      const char *name = obj ? member_string (obj, "name") : NULL;
+      DcMachine *machine;
+
+      if (name == NULL || g_str_equal (name, "none"))
+        continue;
+      machine = g_new0 (DcMachine, 1);
+      machine->name = g_strdup (name);
+      machine->alias = g_strdup (member_string (obj, "alias"));
+      machine->cpu_max = CLAMP (member_int (obj, "cpu-max", 1), 1, G_MAXUINT32);
+      machine->is_default = member_bool (obj, "is-default");
+      machine->deprecated = member_bool (obj, "deprecated");
+      g_ptr_array_add (facts->machines, machine);
+    }
+  return TRUE;
+}
+
+/* Adds the string member @key of every object in the reply to @set. */
+static gboolean
+parse_name_list (GHashTable *set, GPtrArray *replies, const char *command,
+                 const char *key, GError **error)
+{
+  JsonArray *ret = find_return_array (replies, command);
+
+  if (ret == NULL)
+    return missing (command, error);
+  for (guint i = 0; i < json_array_get_length (ret); i++)
+    {
+      JsonNode *node = json_array_get_element (ret, i);
+      const char *name = NULL;
+
+      if (key == NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        name = json_node_get_string (node);
+      else if (key != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        name = member_string (json_node_get_object (node), key);
+      if (name != NULL)
+        g_hash_table_add (set, g_strdup (name));
+    }
+  return TRUE;
+}
+
+/* Follows one path through the schema to an enum; NULL if it leads nowhere. */
+static char **
+schema_resolve_enum (GHashTable *entities, const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  JsonObject *entity;
+  const char *type;
+  JsonArray *values;
+  GPtrArray *out;
+
+  if (g_strv_length (parts) < 2 ||
+      (entity = g_hash_table_lookup (entities, parts[0])) == NULL ||
+      (type = member_string (entity, parts[1])) == NULL)
+    return NULL;
+  for (guint i = 2; parts[i] != NULL; i++)
+    {
+      JsonObject *object = g_hash_table_lookup (entities, type);
+      JsonArray *members = object ? member_array (object, "members") : NULL;
+
+      type = NULL;
+      for (guint m = 0; members && m < json_array_get_length (members); m++)
+        {
+          JsonObject *member = array_object (members, m);
+          const char *name = member ? member_string (member, "name") : NULL;
+          if (name && g_str_equal (name, parts[i]))
+            type = member_string (member, "type");
+        }
+      if (type == NULL)
+        return NULL;
+    }
+  entity = g_hash_table_lookup (entities, type);
+  values = entity ? member_array (entity, "values") : NULL;
+  if (values == NULL)
+    return NULL;
+  out = g_ptr_array_new ();
+  for (guint i = 0; i < json_array_get_length (values); i++)
+    {
+      JsonNode *node = json_array_get_element (values, i);
+      if (JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        g_ptr_array_add (out, g_strdup (json_node_get_string (node)));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static gboolean
+parse_schema (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
+{
+  JsonArray *ret = find_return_array (replies, "query-qmp-schema");
+  g_autoptr(GHashTable) entities = NULL;
+
+  if (ret == NULL)
+    return missing ("query-qmp-schema", error);
+  entities = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < json_array_get_length (ret); i++)
+    {
+      JsonObject *entity = array_object (ret, i);
+      const char *name = entity ? member_string (entity, "name") : NULL;
+      const char *meta = entity ? member_string (entity, "meta-type") : NULL;
+
+      if (name == NULL || meta == NULL)
+        continue;
+      g_hash_table_insert (entities, (gpointer) name, entity);
+      if (g_str_equal (meta, "command"))
+        g_hash_table_add (facts->commands, g_strdup (name));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (schema_paths); i++)
+    {
+      char **values = schema_resolve_enum (entities, schema_paths[i]);
+      if (values != NULL)
+        g_hash_table_insert (facts->schema_enums, g_strdup (schema_paths[i]),
+                             values);
+    }
+  return TRUE;
+}
+
+static void
+parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
+           const char *kvm_error)
+{
+  JsonObject *ret = find_return_object (kvm, "query-kvm");
+  const char *target = parse_target (kvm);
+
+  if (kvm == NULL)
+    facts->kvm_error = g_strdup (kvm_error ? kvm_error : "not probed");
+  else if (ret == NULL || !member_bool (ret, "enabled"))
+    facts->kvm_error = g_strdup ("QEMU reports KVM as not enabled");
+  else if (target == NULL || !g_str_equal (dc_arch_from_qemu_target (target), arch))
+    facts->kvm_error = g_strdup ("the kvm process reported another target");
+  else
+    facts->kvm = TRUE;
+}
+
+DcEmulatorFacts *
+dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
+                                GPtrArray *kvm, const char *kvm_error,
+                                GError **error)
+{
+  g_autoptr(DcEmulatorFacts) facts = dc_emulator_facts_new ();
+  const char *target = parse_target (tcg);
+
+  facts->path = g_strdup (path);
+  if (target == NULL)
+    {
+      missing ("query-target", error);
+      return NULL;
+    }
+  facts->target = g_strdup (target);
+  facts->arch = g_strdup (dc_arch_from_qemu_target (target));
+  if (!parse_version (facts, tcg, error) ||
+      !parse_machines (facts, tcg, error) ||
+      !parse_name_list (facts->qom_types, tcg, "qom-list-types", "name", error) ||
+      !parse_schema (facts, tcg, error))
+    return NULL;
+  /* Builds without TPM support answer CommandNotFound: no TPM, not an error. */
+  parse_name_list (facts->tpm_models, tcg, "query-tpm-models", NULL, NULL);
+  parse_name_list (facts->tpm_types, tcg, "query-tpm-types", NULL, NULL);
+  parse_kvm (facts, facts->arch, kvm, kvm_error);
+  return g_steal_pointer (&facts);
+}
+
+const DcMachine *
+dc_emulator_facts_default_machine (const DcEmulatorFacts *facts)
+{
+  for (guint i = 0; i < facts->machines->len; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+      if (machine->is_default)
+        return machine;
+    }
+  return NULL;
+}
+
+const DcMachine *
+dc_emulator_facts_find_machine (const DcEmulatorFacts *facts, const char *name)
+{
+  for (guint i = 0; i < facts->machines->len; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+      if (g_str_equal (machine->name, name))
+        return machine;
+    }
+  for (guint i = 0; i < facts->machines->len; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+      if (machine->alias != NULL && g_str_equal (machine->alias, name))
+        return machine;
+    }
+  return NULL;
+}
+
+gboolean
+dc_emulator_facts_has_type (const DcEmulatorFacts *facts, const char *qom_type)
+{
+  return g_hash_table_contains (facts->qom_types, qom_type);
+}
+
+gboolean
+dc_emulator_facts_has_type_prefix (const DcEmulatorFacts *facts,
+                                   const char *prefix)
+{
+  GHashTableIter iter;
+  const char *name;
+
+  g_hash_table_iter_init (&iter, facts->qom_types);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (g_str_has_prefix (name, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+dc_emulator_facts_has_command (const DcEmulatorFacts *facts,
+                               const char *command)
+{
+  return g_hash_table_contains (facts->commands, command);
+}
+
+gboolean
+dc_emulator_facts_schema_has (const DcEmulatorFacts *facts, const char *path,
+                              const char *value)
+{
+  char **values = g_hash_table_lookup (facts->schema_enums, path);
+
+  return values != NULL && g_strv_contains ((const char *const *) values, value);
+}

@@ -1,0 +1,68 @@
+/* dc-facts.h: what probing one emulator found out, as plain data.
+ *
+ * EmulatorFacts are built once from the replies of a probe conversation
+ * and never change afterwards; they are shared by reference so that a
+ * re-probe can swap them atomically. No XML, no policy: the renderer
+ * decides what the facts mean for a domain. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+  char *name;
+  char *alias;       /* NULL when the machine has none */
+  guint cpu_max;
+  gboolean is_default;
+  gboolean deprecated;
+} DcMachine;
+
+/* Schema lookups the probe records, as "command/arg-type|ret-type/member/..."
+ * paths whose final type is an enum; the facts keep that enum's values. */
+#define DC_SCHEMA_DISPLAY_TYPES "query-display-options/ret-type/type"
+#define DC_SCHEMA_CHARDEV_BACKENDS "chardev-add/arg-type/backend/type"
+
+typedef struct {
+  char *path;              /* the probed binary, resolved */
+  char *version;           /* "7.2.22" */
+  char *package;           /* QEMU's package string, may be "" */
+  char *target;            /* QEMU's target name (query-target) */
+  char *arch;              /* libvirt's arch name for it */
+  GPtrArray *machines;     /* of DcMachine, in QEMU's order */
+  GHashTable *qom_types;   /* set of non-abstract QOM type names */
+  GHashTable *commands;    /* set of QMP command names */
+  GHashTable *schema_enums;/* path (above) -> GStrv of enum values */
+  GHashTable *tpm_models;  /* set, from query-tpm-models */
+  GHashTable *tpm_types;   /* set, from query-tpm-types */
+  gboolean kvm;            /* a kvm probe ran and KVM was enabled */
+  char *kvm_error;         /* why kvm is not available, or NULL */
+} DcEmulatorFacts;
+
+DcEmulatorFacts *dc_emulator_facts_new (void);
+DcEmulatorFacts *dc_emulator_facts_ref (DcEmulatorFacts *facts);
+void dc_emulator_facts_unref (DcEmulatorFacts *facts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEmulatorFacts, dc_emulator_facts_unref)
+
+/* Builds facts from answered exchanges (DcQmpExchange) of the tcg process
+ * and, if one ran, the kvm process (@kvm may be NULL, @kvm_error says why
+ * kvm did not run or failed). Fails if a reply that every answer needs is
+ * missing or malformed. */
+DcEmulatorFacts *dc_emulator_facts_from_replies (const char *path,
+                                                 GPtrArray *tcg,
+                                                 GPtrArray *kvm,
+                                                 const char *kvm_error,
+                                                 GError **error);
+
+const DcMachine *dc_emulator_facts_default_machine (const DcEmulatorFacts *facts);
+/* Finds a machine by canonical name or alias. */
+const DcMachine *dc_emulator_facts_find_machine (const DcEmulatorFacts *facts,
+                                                 const char *name);
+gboolean dc_emulator_facts_has_type (const DcEmulatorFacts *facts,
+                                     const char *qom_type);
+/* Whether some QOM type starts with @prefix. */
+gboolean dc_emulator_facts_has_type_prefix (const DcEmulatorFacts *facts,
+                                            const char *prefix);
+gboolean dc_emulator_facts_has_command (const DcEmulatorFacts *facts,
+                                        const char *command);
+gboolean dc_emulator_facts_schema_has (const DcEmulatorFacts *facts,
+                                       const char *path, const char *value);

@@ -1,0 +1,204 @@
+/* dc-host.c: reading the host facts. */
+#include "config.h"
+
+#include "dc-host.h"
+
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "dc-arch.h"
+
+#define SWTPM_TIMEOUT_SECONDS 5
+#define SWTPM_MAX_OUTPUT 65536
+
+static gboolean
+dir_has_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir != NULL && g_dir_read_name (dir) != NULL;
+}
+
+static void
+read_kvm (DcHostFacts *facts, const char *root)
+{
+  g_autofree char *path = g_build_filename (root, "dev", "kvm", NULL);
+  int fd;
+  int max;
+
+  facts->kvm_present = g_file_test (path, G_FILE_TEST_EXISTS);
+  fd = open (path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  facts->kvm_usable = TRUE;
+  max = ioctl (fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+  if (max <= 0)
+    max = ioctl (fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+  facts->kvm_max_vcpus = max > 0 ? (guint) max : 0;
+  close (fd);
+}
+
+DcHostFacts *
+dc_host_facts_read (const char *root)
+{
+  DcHostFacts *facts = g_new0 (DcHostFacts, 1);
+  g_autofree char *vfio = g_build_filename (root, "dev", "vfio", "vfio", NULL);
+  g_autofree char *groups = g_build_filename (root, "sys", "kernel",
+                                              "iommu_groups", NULL);
+  struct utsname uts;
+
+  if (uname (&uts) == 0)
+    {
+      facts->arch = g_strdup (dc_arch_from_uname (uts.machine));
+      facts->kernel_release = g_strdup (uts.release);
+    }
+  else
+    {
+      facts->arch = g_strdup ("unknown");
+      facts->kernel_release = g_strdup ("");
+    }
+  read_kvm (facts, root);
+  facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
+                dir_has_entries (groups);
+  return facts;
+}
+
+void
+dc_host_facts_free (DcHostFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  g_free (facts->arch);
+  g_free (facts->kernel_release);
+  g_free (facts);
+}
+
+gboolean
+dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
+                           GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonNode *features;
+  JsonArray *array;
+
+  if (!json_parser_load_from_data (parser, text, -1, error))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  features = root && JSON_NODE_HOLDS_OBJECT (root)
+               ? json_object_get_member (json_node_get_object (root), "features")
+               : NULL;
+  if (features == NULL || !JSON_NODE_HOLDS_ARRAY (features))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "swtpm_setup capabilities have no \"features\" list");
+      return FALSE;
+    }
+  array = json_node_get_array (features);
+  facts->swtpm = TRUE;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      const char *name;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) ||
+          json_node_get_value_type (node) != G_TYPE_STRING)
+        continue;
+      name = json_node_get_string (node);
+      facts->swtpm_tpm12 |= g_str_equal (name, "tpm-1.2");
+      facts->swtpm_tpm20 |= g_str_equal (name, "tpm-2.0");
+    }
+  return TRUE;
+}
+
+typedef struct {
+  DcHostFacts *facts;
+  GSubprocess *process;
+  GCancellable *cancellable;
+  guint timeout_id;
+} SwtpmProbe;
+
+static void
+swtpm_probe_free (SwtpmProbe *probe)
+{
+  if (probe->timeout_id != 0)
+    g_source_remove (probe->timeout_id);
+  if (probe->process != NULL)
+    g_subprocess_force_exit (probe->process);
+  g_clear_object (&probe->process);
+  g_clear_object (&probe->cancellable);
+  g_free (probe);
+}
+
+static gboolean
+on_swtpm_timeout (gpointer user_data)
+{
+  SwtpmProbe *probe = user_data;
+
+  probe->timeout_id = 0;
+  g_cancellable_cancel (probe->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_swtpm_output (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SwtpmProbe *probe = g_task_get_task_data (task);
+  g_autoptr(GBytes) out = NULL;
+  GError *error = NULL;
+
+  if (!g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &out,
+                                        NULL, &error))
+    return g_task_return_error (task, error);
+  if (g_bytes_get_size (out) > SWTPM_MAX_OUTPUT)
+    return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                    "swtpm_setup printed too much");
+  {
+    g_autofree char *text = g_strndup (g_bytes_get_data (out, NULL),
+                                       g_bytes_get_size (out));
+    if (!dc_host_facts_parse_swtpm (probe->facts, text, &error))
+      return g_task_return_error (task, error);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+dc_host_facts_probe_swtpm_async (DcHostFacts *facts, const char *swtpm_setup,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autofree char *program = swtpm_setup ? g_strdup (swtpm_setup)
+                                         : g_find_program_in_path ("swtpm_setup");
+  SwtpmProbe *probe = g_new0 (SwtpmProbe, 1);
+  GError *error = NULL;
+
+  probe->facts = facts;
+  probe->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, probe, (GDestroyNotify) swtpm_probe_free);
+  if (program == NULL)
+    return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                    "swtpm_setup is not installed");
+  probe->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                     &error, program, "--print-capabilities",
+                                     NULL);
+  if (probe->process == NULL)
+    return g_task_return_error (task, error);
+  probe->timeout_id = g_timeout_add_seconds (SWTPM_TIMEOUT_SECONDS,
+                                             on_swtpm_timeout, probe);
+  g_subprocess_communicate_async (probe->process, NULL, probe->cancellable,
+                                  on_swtpm_output, g_steal_pointer (&task));
+}
+
+gboolean
+dc_host_facts_probe_swtpm_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,39 @@
+/* dc-host.h: facts about this host that change the answers.
+ *
+ * The one place that reads /dev, /sys and /proc and asks swtpm_setup.
+ * Paths are taken below a root directory that tests can redirect. */
+#pragma once
+
+#include <gio/gio.h>
+
+typedef struct {
+  char *arch;            /* libvirt's name for the host arch */
+  char *kernel_release;  /* uname -r */
+  gboolean kvm_present;  /* ROOT/dev/kvm exists */
+  gboolean kvm_usable;   /* ... and opens read-write */
+  guint kvm_max_vcpus;   /* KVM_CAP_MAX_VCPUS; 0 when unknown */
+  gboolean vfio;         /* ROOT/dev/vfio/vfio and IOMMU groups exist */
+  gboolean swtpm;        /* swtpm_setup answered */
+  gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
+  gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
+} DcHostFacts;
+
+/* Reads what files tell; never fails (a missing file is a "no"). */
+DcHostFacts *dc_host_facts_read (const char *root);
+void dc_host_facts_free (DcHostFacts *facts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcHostFacts, dc_host_facts_free)
+
+/* Fills the swtpm fields from "swtpm_setup --print-capabilities" output. */
+gboolean dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
+                                    GError **error);
+
+/* Runs @swtpm_setup (NULL: found in PATH) with --print-capabilities, bounded
+ * in time, and fills the swtpm fields. A missing or failing swtpm_setup is
+ * not an error for the daemon: it means no software TPM. */
+void dc_host_facts_probe_swtpm_async (DcHostFacts *facts,
+                                      const char *swtpm_setup,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+gboolean dc_host_facts_probe_swtpm_finish (GAsyncResult *result,
+                                           GError **error);

@@ -1,0 +1,391 @@
+/* dc-probe.c: spawning QEMU and holding the probe conversation. */
+#include "config.h"
+
+#include "dc-probe.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dc-qmp.h"
+
+G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
+
+#define QMP_CHILD_FD 3
+#define STDERR_KEEP 4096
+
+/* What the tcg process is asked; the kvm process asks only what depends
+ * on the accelerator (and the target, to check it is the same binary). */
+static const char *const tcg_commands[] = {
+  "query-version",
+  "query-target",
+  "query-machines",
+  "qom-list-types",
+  "query-qmp-schema",
+  "query-tpm-models",
+  "query-tpm-types",
+  "query-kvm",
+};
+
+static const char *const kvm_commands[] = {
+  "query-target",
+  "query-kvm",
+};
+
+GPtrArray *
+dc_probe_conversation_new (const char *accel)
+{
+  gboolean kvm = g_str_equal (accel, "kvm");
+  const char *const *commands = kvm ? kvm_commands : tcg_commands;
+  gsize n = kvm ? G_N_ELEMENTS (kvm_commands) : G_N_ELEMENTS (tcg_commands);
+  GPtrArray *exchanges =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add (exchanges, dc_qmp_exchange_new (commands[i], NULL));
+  return exchanges;
+}
+
+/* ---- one process ---- */
+
+typedef struct {
+  char *path;
+  char *accel;
+  guint timeout_seconds;
+  GSubprocess *process;
+  GSocketConnection *connection;
+  GPtrArray *exchanges;
+  int stderr_fd;
+  GCancellable *cancellable;    /* ours: cancelled at the deadline too */
+  GCancellable *caller_cancellable;
+  gulong caller_handler;
+  GSource *deadline;
+  gboolean timed_out;
+  GError *error;
+} ProcessProbe;
+
+static void
+process_probe_free (ProcessProbe *probe)
+{
+  if (probe->deadline != NULL)
+    {
+      g_source_destroy (probe->deadline);
+      g_source_unref (probe->deadline);
+    }
+  if (probe->caller_cancellable != NULL)
+    g_cancellable_disconnect (probe->caller_cancellable, probe->caller_handler);
+  g_clear_object (&probe->caller_cancellable);
+  g_clear_object (&probe->cancellable);
+  g_clear_object (&probe->connection);
+  g_clear_object (&probe->process);
+  g_clear_pointer (&probe->exchanges, g_ptr_array_unref);
+  if (probe->stderr_fd >= 0)
+    close (probe->stderr_fd);
+  g_clear_error (&probe->error);
+  g_free (probe->path);
+  g_free (probe->accel);
+  g_free (probe);
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* Dies with the daemon, even when the daemon is killed with SIGKILL. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static char *
+read_stderr (int fd)
+{
+  char buf[STDERR_KEEP + 1];
+  ssize_t n = pread (fd, buf, STDERR_KEEP, 0);
+
+  if (n <= 0)
+    return g_strdup ("");
+  buf[n] = '\0';
+  return g_strstrip (g_utf8_make_valid (buf, n));
+}
+
+static GSubprocess *
+spawn_qemu (ProcessProbe *probe, int child_fd, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autofree char *machine = g_strdup_printf ("none,accel=%s", probe->accel);
+  g_autofree char *chardev = g_strdup_printf ("socket,id=qmp,fd=%d",
+                                              QMP_CHILD_FD);
+  const char *const env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                              NULL };
+  int stderr_copy = dup (probe->stderr_fd);
+
+  if (stderr_copy < 0)
+    {
+      g_set_error (error, DC_PROBE_ERROR, DC_PROBE_ERROR_SPAWN,
+                   "dup: %s", g_strerror (errno));
+      return NULL;
+    }
+  g_subprocess_launcher_set_environ (launcher, (char **) env);
+  g_subprocess_launcher_take_stderr_fd (launcher, stderr_copy);
+  g_subprocess_launcher_take_fd (launcher, child_fd, QMP_CHILD_FD);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  return g_subprocess_launcher_spawn (launcher, error, probe->path,
+                                      "-S", "-no-user-config", "-nodefaults",
+                                      "-nographic", "-machine", machine,
+                                      "-chardev", chardev,
+                                      "-mon", "chardev=qmp,mode=control",
+                                      NULL);
+}
+
+static GSocketConnection *
+wrap_socket (int fd, GError **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, error);
+
+  if (socket == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  return g_socket_connection_factory_create_connection (socket);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  ProcessProbe *probe = user_data;
+
+  probe->timed_out = TRUE;
+  g_cancellable_cancel (probe->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *caller, gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static GError *
+describe_failure (ProcessProbe *probe)
+{
+  g_autofree char *stderr_text = read_stderr (probe->stderr_fd);
+  const char *why = stderr_text[0] ? stderr_text : probe->error->message;
+
+  if (probe->timed_out)
+    return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_TIMEOUT,
+                        "%s (%s) gave no full answer within %u s%s%s",
+                        probe->path, probe->accel, probe->timeout_seconds,
+                        stderr_text[0] ? ": " : "", stderr_text);
+  return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED,
+                      "%s (%s) failed: %s", probe->path, probe->accel, why);
+}
+
+static void
+on_reaped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ProcessProbe *probe = g_task_get_task_data (task);
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  if (probe->error == NULL)
+    return g_task_return_pointer (task, g_ptr_array_ref (probe->exchanges),
+                                  (GDestroyNotify) g_ptr_array_unref);
+  if (probe->caller_cancellable != NULL &&
+      g_cancellable_is_cancelled (probe->caller_cancellable))
+    return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                    "probe of %s cancelled", probe->path);
+  g_task_return_error (task, describe_failure (probe));
+}
+
+static void
+on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ProcessProbe *probe = g_task_get_task_data (task);
+
+  dc_qmp_converse_finish (result, &probe->error);
+  g_io_stream_close (G_IO_STREAM (probe->connection), NULL, NULL);
+  /* The answers are in: nothing more is wanted from this process. */
+  g_subprocess_force_exit (probe->process);
+  g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
+}
+
+static gboolean
+start_process (ProcessProbe *probe, GError **error)
+{
+  int fds[2];
+
+  probe->stderr_fd = memfd_create ("qemu-stderr", MFD_CLOEXEC);
+  if (probe->stderr_fd < 0 ||
+      socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+    {
+      g_set_error (error, DC_PROBE_ERROR, DC_PROBE_ERROR_SPAWN,
+                   "cannot prepare probe of %s: %s", probe->path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  probe->process = spawn_qemu (probe, fds[1], error);
+  if (probe->process == NULL)
+    {
+      close (fds[0]);
+      return FALSE;
+    }
+  probe->connection = wrap_socket (fds[0], error);
+  if (probe->connection == NULL)
+    {
+      g_subprocess_force_exit (probe->process);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+dc_probe_process_async (const char *path, const char *accel,
+                        guint timeout_seconds, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  ProcessProbe *probe = g_new0 (ProcessProbe, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, dc_probe_process_async);
+  probe->path = g_strdup (path);
+  probe->accel = g_strdup (accel);
+  probe->timeout_seconds = timeout_seconds;
+  probe->stderr_fd = -1;
+  probe->cancellable = g_cancellable_new ();
+  probe->exchanges = dc_probe_conversation_new (accel);
+  g_task_set_task_data (task, probe, (GDestroyNotify) process_probe_free);
+  if (!start_process (probe, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (cancellable != NULL)
+    {
+      probe->caller_cancellable = g_object_ref (cancellable);
+      probe->caller_handler = g_cancellable_connect (cancellable,
+                                                     G_CALLBACK (on_caller_cancelled),
+                                                     g_object_ref (probe->cancellable),
+                                                     g_object_unref);
+    }
+  probe->deadline = g_timeout_source_new_seconds (timeout_seconds);
+  g_source_set_callback (probe->deadline, on_deadline, probe, NULL);
+  g_source_attach (probe->deadline, g_main_context_get_thread_default ());
+  dc_qmp_converse_async (G_IO_STREAM (probe->connection), probe->exchanges,
+                         &dc_qmp_default_limits, probe->cancellable,
+                         on_conversed, task);
+}
+
+GPtrArray *
+dc_probe_process_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- a whole emulator ---- */
+
+typedef struct {
+  char *path;
+  GPtrArray *tcg;
+  GPtrArray *kvm;
+  GError *tcg_error;
+  GError *kvm_error;
+  guint pending;
+} EmulatorProbe;
+
+static void
+emulator_probe_free (EmulatorProbe *probe)
+{
+  g_free (probe->path);
+  g_clear_pointer (&probe->tcg, g_ptr_array_unref);
+  g_clear_pointer (&probe->kvm, g_ptr_array_unref);
+  g_clear_error (&probe->tcg_error);
+  g_clear_error (&probe->kvm_error);
+  g_free (probe);
+}
+
+static void
+emulator_probe_complete (GTask *task)
+{
+  EmulatorProbe *probe = g_task_get_task_data (task);
+  GError *error = NULL;
+  DcEmulatorFacts *facts;
+
+  if (probe->tcg_error != NULL)
+    return g_task_return_error (task, g_steal_pointer (&probe->tcg_error));
+  facts = dc_emulator_facts_from_replies (probe->path, probe->tcg, probe->kvm,
+                                          probe->kvm_error
+                                              ? probe->kvm_error->message
+                                              : "KVM is not usable for this "
+                                                "emulator on this host",
+                                          &error);
+  if (facts == NULL)
+    {
+      g_task_return_new_error (task, DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED,
+                               "%s: %s", probe->path, error->message);
+      g_error_free (error);
+      return;
+    }
+  g_task_return_pointer (task, facts, (GDestroyNotify) dc_emulator_facts_unref);
+}
+
+static void
+on_accel_probed (GObject *source, GAsyncResult *result, gpointer user_data,
+                 gboolean kvm)
+{
+  g_autoptr(GTask) task = user_data;
+  EmulatorProbe *probe = g_task_get_task_data (task);
+  GError *error = NULL;
+  GPtrArray *exchanges = dc_probe_process_finish (result, &error);
+
+  if (kvm)
+    probe->kvm = exchanges, probe->kvm_error = error;
+  else
+    probe->tcg = exchanges, probe->tcg_error = error;
+  if (--probe->pending == 0)
+    emulator_probe_complete (task);
+}
+
+static void
+on_tcg_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  on_accel_probed (source, result, user_data, FALSE);
+}
+
+static void
+on_kvm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  on_accel_probed (source, result, user_data, TRUE);
+}
+
+void
+dc_probe_emulator_async (const char *path, gboolean try_kvm,
+                         guint timeout_seconds, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  EmulatorProbe *probe = g_new0 (EmulatorProbe, 1);
+
+  g_task_set_source_tag (task, dc_probe_emulator_async);
+  probe->path = g_strdup (path);
+  probe->pending = try_kvm ? 2 : 1;
+  g_task_set_task_data (task, probe, (GDestroyNotify) emulator_probe_free);
+  dc_probe_process_async (path, "tcg", timeout_seconds, cancellable,
+                          on_tcg_probed, g_object_ref (task));
+  if (try_kvm)
+    dc_probe_process_async (path, "kvm", timeout_seconds, cancellable,
+                            on_kvm_probed, g_object_ref (task));
+  g_object_unref (task);
+}
+
+DcEmulatorFacts *
+dc_probe_emulator_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

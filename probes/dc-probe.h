@@ -1,0 +1,43 @@
+/* dc-probe.h: running QEMU and asking it what it can do.
+ *
+ * The only module that executes an emulator. Each probe process is spawned
+ * as "EMULATOR -S -no-user-config -nodefaults -nographic -machine
+ * none,accel=ACCEL" with QMP on one end of a socketpair (fd 3), so no
+ * socket path exists anywhere; it dies with the daemon (PR_SET_PDEATHSIG),
+ * is killed and reaped after its conversation or at its deadline, and its
+ * stderr is kept for the error message. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dc-facts.h"
+
+#define DC_PROBE_ERROR (dc_probe_error_quark ())
+GQuark dc_probe_error_quark (void);
+
+typedef enum {
+  DC_PROBE_ERROR_SPAWN,     /* could not start the emulator */
+  DC_PROBE_ERROR_TIMEOUT,   /* no full answer before the deadline */
+  DC_PROBE_ERROR_FAILED,    /* it exited or broke the protocol */
+} DcProbeError;
+
+/* The commands a probe sends to a process of @accel ("tcg" or "kvm"),
+ * as unanswered DcQmpExchange. The tcg process asks everything that does
+ * not depend on the accelerator. */
+GPtrArray *dc_probe_conversation_new (const char *accel);
+
+/* One QEMU process: spawns it, holds the conversation, kills and reaps it.
+ * Finishes with the answered exchanges. */
+void dc_probe_process_async (const char *path, const char *accel,
+                             guint timeout_seconds, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *dc_probe_process_finish (GAsyncResult *result, GError **error);
+
+/* A whole emulator: a tcg process and, if @try_kvm, a kvm process in
+ * parallel. Fails only if the tcg probe fails; a failed kvm probe leaves
+ * facts with kvm = FALSE and the reason in kvm_error. */
+void dc_probe_emulator_async (const char *path, gboolean try_kvm,
+                              guint timeout_seconds, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+DcEmulatorFacts *dc_probe_emulator_finish (GAsyncResult *result,
+                                           GError **error);

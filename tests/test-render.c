@@ -1,0 +1,365 @@
+/* Unit tests of facts parsing, the renderer and the XML formatter, from
+ * facts built here (so they do not depend on the QEMU installed). */
+#include "config.h"
+
+#include <string.h>
+
+#include "dc-caps-xml.h"
+#include "dc-facts.h"
+#include "dc-qmp.h"
+#include "dc-render.h"
+
+static const char *const x86_types[] = {
+  "iothread", "memory-backend-file", "memory-backend-ram",
+  "memory-backend-memfd", "scsi-cd", "ide-cd", "isa-fdc", "scsi-block",
+  "piix3-ide", "scsi-hd", "virtio-blk-pci", "virtio-blk-pci-transitional",
+  "virtio-blk-pci-non-transitional", "usb-storage", "ich9-ahci", "VGA",
+  "cirrus-vga", "vmware-svga", "qxl-vga", "virtio-gpu-pci", "bochs-display",
+  "ramfb", "usb-host", "vfio-pci", "scsi-generic", "virtio-rng-pci",
+  "virtio-rng-pci-transitional", "virtio-rng-pci-non-transitional",
+  "rng-random", "rng-egd", "rng-builtin", "virtio-9p-pci",
+  "vhost-user-fs-pci", "tpm-tis", "tpm-crb", "usb-redir", "vmcoreinfo",
+  "vmgenid", NULL
+};
+
+static DcMachine *
+add_machine (DcEmulatorFacts *facts, const char *name, const char *alias,
+             guint cpu_max, gboolean is_default)
+{
+  DcMachine *machine = g_new0 (DcMachine, 1);
+
+  machine->name = g_strdup (name);
+  machine->alias = g_strdup (alias);
+  machine->cpu_max = cpu_max;
+  machine->is_default = is_default;
+  g_ptr_array_add (facts->machines, machine);
+  return machine;
+}
+
+static DcEmulatorFacts *
+x86_facts (void)
+{
+  DcEmulatorFacts *facts = dc_emulator_facts_new ();
+  const char *display[] = { "none", "sdl", "egl-headless", "dbus", NULL };
+  const char *chardev[] = { "pty", "socket", "spicevmc", NULL };
+
+  facts->path = g_strdup ("/usr/bin/qemu-system-x86_64");
+  facts->arch = g_strdup ("x86_64");
+  facts->target = g_strdup ("x86_64");
+  facts->version = g_strdup ("7.2.0");
+  for (guint i = 0; x86_types[i]; i++)
+    g_hash_table_add (facts->qom_types, g_strdup (x86_types[i]));
+  for (const char *const *c = (const char *const[]) { "query-vnc", "query-spice",
+         "blockdev-add", "blockdev-backup", "block-dirty-bitmap-merge", NULL };
+       *c; c++)
+    g_hash_table_add (facts->commands, g_strdup (*c));
+  g_hash_table_insert (facts->schema_enums, g_strdup (DC_SCHEMA_DISPLAY_TYPES),
+                       g_strdupv ((char **) display));
+  g_hash_table_insert (facts->schema_enums, g_strdup (DC_SCHEMA_CHARDEV_BACKENDS),
+                       g_strdupv ((char **) chardev));
+  g_hash_table_add (facts->tpm_types, g_strdup ("passthrough"));
+  g_hash_table_add (facts->tpm_types, g_strdup ("emulator"));
+  add_machine (facts, "pc-i440fx-7.2", "pc", 255, TRUE);
+  add_machine (facts, "pc-q35-7.2", "q35", 288, FALSE);
+  add_machine (facts, "pseries-7.2", "pseries", 1024, FALSE);
+  facts->kvm = TRUE;
+  return facts;
+}
+
+static DcHostFacts
+plain_host (void)
+{
+  DcHostFacts host = { 0 };
+
+  host.arch = (char *) "x86_64";
+  host.kvm_usable = TRUE;
+  host.swtpm_tpm20 = TRUE;
+  host.swtpm_tpm12 = TRUE;
+  return host;
+}
+
+static DcCapsNode *
+render (const DcEmulatorFacts *facts, const DcHostFacts *host,
+        const char *machine, const char *virttype)
+{
+  const DcRenderQuery query = { facts->arch,
+                                dc_emulator_facts_find_machine (facts, machine),
+                                virttype };
+  g_assert_nonnull (query.machine);
+  return dc_render (facts, host, &query);
+}
+
+/* "a,b,c": the values of enum @name under the node at @path ("devices/disk"). */
+static char *
+enum_values (const DcCapsNode *root, const char *path, const char *name)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  const DcCapsNode *node = root;
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; parts[i]; i++)
+    {
+      node = dc_caps_node_find (node, parts[i]);
+      g_assert_nonnull (node);
+    }
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      const DcCapsNode *e = g_ptr_array_index (node->children, i);
+      if (!g_str_equal (e->name, "enum") ||
+          !g_str_equal (dc_caps_node_get_attr (e, "name"), name))
+        continue;
+      for (guint v = 0; v < e->children->len; v++)
+        {
+          const DcCapsNode *value = g_ptr_array_index (e->children, v);
+          g_string_append_printf (out, "%s%s", out->len ? "," : "", value->text);
+        }
+      return g_string_free (out, FALSE);
+    }
+  g_string_free (out, TRUE);
+  return NULL;
+}
+
+static const char *
+supported (const DcCapsNode *root, const char *parent, const char *name)
+{
+  const DcCapsNode *node = parent ? dc_caps_node_find (root, parent) : root;
+
+  node = dc_caps_node_find (node, name);
+  g_assert_nonnull (node);
+  return dc_caps_node_get_attr (node, "supported");
+}
+
+static void
+test_disk_per_machine (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) pc = render (facts, &host, "pc", "kvm");
+  g_autoptr(DcCapsNode) q35 = render (facts, &host, "q35", "kvm");
+  g_autoptr(DcCapsNode) pseries = render (facts, &host, "pseries", "qemu");
+  g_autofree char *pc_bus = enum_values (pc, "devices/disk", "bus");
+  g_autofree char *q35_bus = enum_values (q35, "devices/disk", "bus");
+  g_autofree char *ps_bus = enum_values (pseries, "devices/disk", "bus");
+  g_autofree char *ps_dev = enum_values (pseries, "devices/disk", "diskDevice");
+  g_autofree char *model = enum_values (pc, "devices/disk", "model");
+
+  g_assert_cmpstr (pc_bus, ==, "ide,fdc,scsi,virtio,usb,sata");
+  g_assert_cmpstr (q35_bus, ==, "fdc,scsi,virtio,usb,sata");
+  /* pseries has no ISA bus: no floppy even though isa-fdc is built in. */
+  g_assert_cmpstr (ps_bus, ==, "scsi,virtio,usb,sata");
+  g_assert_cmpstr (ps_dev, ==, "disk,cdrom,lun");
+  g_assert_cmpstr (model, ==, "virtio,virtio-transitional,virtio-non-transitional");
+}
+
+static void
+test_vcpu_capped_by_kvm (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) kvm = NULL;
+  g_autoptr(DcCapsNode) tcg = NULL;
+
+  host.kvm_max_vcpus = 100;
+  kvm = render (facts, &host, "q35", "kvm");
+  tcg = render (facts, &host, "q35", "qemu");
+  g_assert_cmpstr (dc_caps_node_get_attr (dc_caps_node_find (kvm, "vcpu"), "max"), ==, "100");
+  g_assert_cmpstr (dc_caps_node_get_attr (dc_caps_node_find (tcg, "vcpu"), "max"), ==, "288");
+}
+
+static void
+test_host_dependent (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) without = render (facts, &host, "pc", "kvm");
+  g_autoptr(DcCapsNode) with = NULL;
+  g_autofree char *none = enum_values (without, "devices/hostdev", "pciBackend");
+  g_autofree char *vfio = NULL;
+  g_autofree char *versions = NULL;
+
+  host.vfio = TRUE;
+  host.swtpm_tpm12 = FALSE;
+  with = render (facts, &host, "pc", "kvm");
+  vfio = enum_values (with, "devices/hostdev", "pciBackend");
+  versions = enum_values (with, "devices/tpm", "backendVersion");
+  g_assert_cmpstr (none, ==, "");
+  g_assert_cmpstr (vfio, ==, "default,vfio");
+  g_assert_cmpstr (versions, ==, "2.0");
+}
+
+static void
+test_missing_devices_unsupported (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) root = NULL;
+  const DcCapsNode *tpm;
+
+  g_hash_table_remove (facts->qom_types, "tpm-tis");
+  g_hash_table_remove (facts->qom_types, "tpm-crb");
+  g_hash_table_remove (facts->qom_types, "usb-redir");
+  g_hash_table_remove (facts->qom_types, "vmgenid");
+  root = render (facts, &host, "pc", "qemu");
+  tpm = dc_caps_node_find (dc_caps_node_find (root, "devices"), "tpm");
+  g_assert_cmpstr (dc_caps_node_get_attr (tpm, "supported"), ==, "no");
+  g_assert_cmpuint (tpm->children->len, ==, 0);
+  g_assert_cmpstr (supported (root, "devices", "redirdev"), ==, "no");
+  g_assert_cmpstr (supported (root, "features", "genid"), ==, "no");
+  g_assert_cmpstr (supported (root, "features", "vmcoreinfo"), ==, "yes");
+}
+
+static void
+test_graphics_and_channel (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) root = render (facts, &host, "pc", "kvm");
+  g_autofree char *graphics = enum_values (root, "devices/graphics", "type");
+  g_autofree char *channel = enum_values (root, "devices/channel", "type");
+
+  g_assert_cmpstr (graphics, ==, "sdl,vnc,spice,egl-headless,dbus");
+  g_assert_cmpstr (channel, ==, "pty,unix,spicevmc");
+}
+
+static void
+test_xml_layout (void)
+{
+  g_autoptr(DcCapsNode) root = dc_caps_node_new ("domainCapabilities");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  DcCapsNode *hostdev;
+
+  dc_caps_node_add_text (root, "path", "/opt/a&b/qemu");
+  hostdev = dc_caps_node_add_supported (root, "hostdev", TRUE);
+  dc_caps_enum_add (dc_caps_node_add_enum (hostdev, "mode"), "subsystem");
+  dc_caps_node_add_enum (hostdev, "capsType");
+  xml = dc_caps_to_xml (root, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (xml, ==,
+                   "<domainCapabilities>\n"
+                   "  <path>/opt/a&amp;b/qemu</path>\n"
+                   "  <hostdev supported='yes'>\n"
+                   "    <enum name='mode'>\n"
+                   "      <value>subsystem</value>\n"
+                   "    </enum>\n"
+                   "    <enum name='capsType'/>\n"
+                   "  </hostdev>\n"
+                   "</domainCapabilities>\n");
+}
+
+/* ---- facts from replies ---- */
+
+static JsonNode *
+json (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static void
+add_reply (GPtrArray *exchanges, const char *command, const char *ret)
+{
+  g_autoptr(JsonNode) node = ret ? json (ret) : NULL;
+
+  g_ptr_array_add (exchanges,
+                   dc_qmp_exchange_new_answered (command, NULL, node,
+                                                 ret ? NULL : "CommandNotFound",
+                                                 ret ? NULL : "no such command"));
+}
+
+static GPtrArray *
+i386_replies (void)
+{
+  GPtrArray *ex = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+
+  add_reply (ex, "query-version", "{\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 1}, \"package\": \" Debian \"}");
+  add_reply (ex, "query-target", "{\"arch\": \"i386\"}");
+  add_reply (ex, "query-machines",
+             "[{\"name\": \"pc-i440fx-7.2\", \"alias\": \"pc\", \"is-default\": true, \"cpu-max\": 255},"
+             " {\"name\": \"none\", \"cpu-max\": 1},"
+             " {\"name\": \"isapc\", \"cpu-max\": \"lots\"},"
+             " {\"alias\": \"nameless\"}, 42]");
+  add_reply (ex, "qom-list-types", "[{\"name\": \"VGA\"}, {\"name\": 5}, \"x\"]");
+  add_reply (ex, "query-qmp-schema",
+             "[{\"name\": \"query-display-options\", \"meta-type\": \"command\", \"ret-type\": \"1\"},"
+             " {\"name\": \"1\", \"meta-type\": \"object\", \"members\": [{\"name\": \"type\", \"type\": \"2\"}]},"
+             " {\"name\": \"2\", \"meta-type\": \"enum\", \"values\": [\"sdl\", \"dbus\"]}]");
+  add_reply (ex, "query-tpm-models", NULL);
+  add_reply (ex, "query-tpm-types", "[\"emulator\"]");
+  return ex;
+}
+
+static void
+test_facts_from_replies (void)
+{
+  g_autoptr(GPtrArray) tcg = i386_replies ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcEmulatorFacts) facts =
+    dc_emulator_facts_from_replies ("/x/qemu-system-i386", tcg, NULL,
+                                    "no kvm here", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (facts->arch, ==, "i686");
+  g_assert_cmpstr (facts->version, ==, "7.2.1");
+  g_assert_cmpstr (facts->package, ==, "Debian");
+  /* "none" is not a machine a domain can use; a nameless entry is dropped. */
+  g_assert_cmpuint (facts->machines->len, ==, 2);
+  g_assert_cmpstr (dc_emulator_facts_default_machine (facts)->name, ==, "pc-i440fx-7.2");
+  g_assert_cmpstr (dc_emulator_facts_find_machine (facts, "pc")->name, ==, "pc-i440fx-7.2");
+  g_assert_null (dc_emulator_facts_find_machine (facts, "q35"));
+  g_assert_cmpuint (dc_emulator_facts_find_machine (facts, "isapc")->cpu_max, ==, 1);
+  g_assert_true (dc_emulator_facts_has_type (facts, "VGA"));
+  g_assert_true (dc_emulator_facts_has_command (facts, "query-display-options"));
+  g_assert_true (dc_emulator_facts_schema_has (facts, DC_SCHEMA_DISPLAY_TYPES, "dbus"));
+  g_assert_false (dc_emulator_facts_schema_has (facts, DC_SCHEMA_CHARDEV_BACKENDS, "pty"));
+  g_assert_cmpuint (g_hash_table_size (facts->tpm_models), ==, 0);
+  g_assert_false (facts->kvm);
+  g_assert_cmpstr (facts->kvm_error, ==, "no kvm here");
+}
+
+static void
+test_facts_kvm_checks_target (void)
+{
+  g_autoptr(GPtrArray) tcg = i386_replies ();
+  g_autoptr(GPtrArray) kvm = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+  g_autoptr(DcEmulatorFacts) facts = NULL;
+
+  add_reply (kvm, "query-target", "{\"arch\": \"x86_64\"}");
+  add_reply (kvm, "query-kvm", "{\"enabled\": true, \"present\": true}");
+  facts = dc_emulator_facts_from_replies ("/x", tcg, kvm, NULL, NULL);
+  g_assert_false (facts->kvm);
+  g_assert_nonnull (facts->kvm_error);
+}
+
+static void
+test_facts_missing_reply (void)
+{
+  g_autoptr(GPtrArray) tcg = i386_replies ();
+  g_autoptr(GError) error = NULL;
+  DcQmpExchange *machines = g_ptr_array_index (tcg, 2);
+
+  g_clear_pointer (&machines->ret, json_node_unref);
+  machines->ret = json ("{\"not\": \"a list\"}");
+  g_assert_null (dc_emulator_facts_from_replies ("/x", tcg, NULL, NULL, &error));
+  g_assert_error (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "query-machines"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/render/disk-per-machine", test_disk_per_machine);
+  g_test_add_func ("/render/vcpu-capped-by-kvm", test_vcpu_capped_by_kvm);
+  g_test_add_func ("/render/host-dependent", test_host_dependent);
+  g_test_add_func ("/render/missing-devices-unsupported", test_missing_devices_unsupported);
+  g_test_add_func ("/render/graphics-and-channel", test_graphics_and_channel);
+  g_test_add_func ("/xml/layout", test_xml_layout);
+  g_test_add_func ("/facts/from-replies", test_facts_from_replies);
+  g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
+  g_test_add_func ("/facts/missing-reply", test_facts_missing_reply);
+  return g_test_run ();
+}

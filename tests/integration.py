@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""Integration tests: domcapsd on a private dbus-daemon, probing the real
+qemu-system-x86_64, -aarch64 and -s390x from Debian's packages, plus three
+broken emulators (one lies, one hangs, one crashes).
+
+usage: integration.py BUILDDIR
+"""
+import ctypes
+import os
+import signal
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+from testlib import IFACE, NAME, PATH, Daemon as _Daemon, PrivateBus, Gio, GLib
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
+CTL = os.path.join(BUILD, "tools", "domcapsctl")
+REAL = ["x86_64", "aarch64", "s390x"]
+KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+BROKEN = {
+    # answers on the QMP socket with something that is not QMP
+    "qemu-system-liar": "#!/bin/sh\nprintf 'I am not QMP\\n' >&3\nexec sleep 30\n",
+    # never answers
+    "qemu-system-hang": "#!/bin/sh\nexec sleep 600\n",
+    # dies at once with a message
+    "qemu-system-crash": "#!/bin/sh\necho 'boom: this emulator is broken' >&2\nexit 1\n",
+}
+
+
+def write_script(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+def make_emulator_dir(root, broken=True):
+    d = os.path.join(root, "emulators")
+    os.makedirs(d, exist_ok=True)
+    for arch in REAL:
+        os.symlink(f"/usr/bin/qemu-system-{arch}", os.path.join(d, f"qemu-system-{arch}"))
+    if broken:
+        for name, text in BROKEN.items():
+            write_script(os.path.join(d, name), text)
+    return d
+
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    out.append((int(entry), f.read().replace(b"\0", b" ").decode()))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def Daemon(address, emulator_dir, timeout=3):
+    return _Daemon(BUILD, address, "--emulator-dir", emulator_dir,
+                   "--probe-timeout", str(timeout))
+
+
+class BusTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="domcapsd-test-")
+        cls.bus = PrivateBus()
+        cls.address = cls.bus.address
+        cls.conn = cls.bus.conn
+        cls.emulators = make_emulator_dir(cls.tmp)
+        cls.daemon = Daemon(cls.address, cls.emulators)
+        assert cls.bus.wait_for_name(), "daemon did not take its name"
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out = cls.daemon.stop()
+        sys.stderr.write(out)
+        cls.bus.down()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert code == 0, f"daemon exited with {code}"
+
+    def call(self, method, args, sig, timeout=-1):
+        return self.bus.call(method, args, sig, timeout)
+
+    def caps(self, emulator="", arch="", machine="", virttype="", flags=0):
+        xml = self.call("GetDomainCapabilities",
+                        (emulator, arch, machine, virttype, flags), "(ssssu)")[0]
+        return ET.fromstring(xml)
+
+    def assertDBusError(self, name, fn, *args, contains=None):
+        with self.assertRaises(GLib.Error) as cm:
+            fn(*args)
+        self.assertEqual(Gio.DBusError.get_remote_error(cm.exception), name,
+                         cm.exception.message)
+        if contains:
+            self.assertIn(contains, cm.exception.message)
+        return cm.exception.message
+
+    def emu(self, arch):
+        return os.path.join(self.emulators, f"qemu-system-{arch}")
+
+    # -- answers --
+
+    def test_introspection_shows_interface(self):
+        xml = self.conn.call_sync(NAME, PATH, "org.freedesktop.DBus.Introspectable",
+                                  "Introspect", None, None, 0, -1, None).unpack()[0]
+        self.assertIn(f'<interface name="{IFACE}">', xml)
+        for method in ("GetDomainCapabilities", "ListEmulators", "Refresh"):
+            self.assertIn(f'<method name="{method}">', xml)
+
+    def test_default_query_is_host_arch(self):
+        root = self.caps()
+        self.assertEqual(root.findtext("arch"), "x86_64")
+        self.assertEqual(root.findtext("path"), "/usr/bin/qemu-system-x86_64")
+        self.assertEqual(root.findtext("domain"), "kvm" if KVM else "qemu")
+        self.assertTrue(root.findtext("machine").startswith("pc-i440fx-"))
+
+    def test_alias_resolves_to_canonical_machine(self):
+        root = self.caps(arch="x86_64", machine="q35", virttype="qemu")
+        self.assertTrue(root.findtext("machine").startswith("pc-q35-"))
+        buses = [v.text for v in root.findall("devices/disk/enum[@name='bus']/value")]
+        self.assertNotIn("ide", buses)
+        self.assertIn("sata", buses)
+
+    def test_emulator_gives_its_arch(self):
+        # libvirt 9.0 takes the host's arch here and fails
+        root = self.caps(emulator=self.emu("aarch64"), machine="virt")
+        self.assertEqual(root.findtext("arch"), "aarch64")
+        self.assertEqual(root.findtext("domain"), "qemu")
+        self.assertTrue(root.findtext("machine").startswith("virt-"))
+
+    def test_x86_64_emulator_runs_i686(self):
+        root = self.caps(emulator=self.emu("x86_64"), arch="i686", virttype="qemu")
+        self.assertEqual(root.findtext("arch"), "i686")
+
+    def test_s390x(self):
+        root = self.caps(arch="s390x")
+        self.assertTrue(root.findtext("machine").startswith("s390-ccw-virtio-"))
+        self.assertEqual(root.find("devices/tpm").get("supported"), "no")
+
+    @unittest.skipUnless(KVM, "needs /dev/kvm")
+    def test_kvm_and_qemu_differ_only_in_domain(self):
+        kvm = self.caps(arch="x86_64", virttype="kvm")
+        tcg = self.caps(arch="x86_64", virttype="qemu")
+        self.assertEqual(kvm.findtext("domain"), "kvm")
+        self.assertEqual(tcg.findtext("domain"), "qemu")
+
+    def test_answer_is_memoised_and_stable(self):
+        a = self.call("GetDomainCapabilities", ("", "x86_64", "pc", "qemu", 0), "(ssssu)")
+        b = self.call("GetDomainCapabilities", ("", "x86_64", "pc-i440fx-7.2", "qemu", 0),
+                      "(ssssu)")
+        self.assertEqual(a, b)
+
+    # -- errors --
+
+    def test_unknown_emulator_is_refused_and_not_run(self):
+        marker = os.path.join(self.tmp, "executed")
+        trap = os.path.join(self.tmp, "qemu-system-trap")
+        write_script(trap, f"#!/bin/sh\ntouch {marker}\n")
+        self.assertDBusError("org.domcapsd.Error.UnknownEmulator", self.caps, trap)
+        self.assertDBusError("org.domcapsd.Error.UnknownEmulator", self.call,
+                             "Refresh", (trap,), "(s)")
+        self.assertDBusError("org.domcapsd.Error.UnknownEmulator", self.caps, "/bin/true")
+        time.sleep(0.2)
+        self.assertFalse(os.path.exists(marker), "the daemon ran a client's path")
+
+    def test_unsupported_arch(self):
+        self.assertDBusError("org.domcapsd.Error.UnsupportedArch", self.caps,
+                             self.emu("x86_64"), "aarch64")
+        self.assertDBusError("org.domcapsd.Error.UnsupportedArch", self.caps, "", "sparc64")
+
+    def test_unknown_machine(self):
+        self.assertDBusError("org.domcapsd.Error.UnknownMachine", self.caps,
+                             "", "x86_64", "no-such-machine", contains="no-such-machine")
+
+    def test_unsupported_virttype(self):
+        self.assertDBusError("org.domcapsd.Error.UnsupportedVirtType", self.caps,
+                             self.emu("aarch64"), "", "virt", "kvm")
+        self.assertDBusError("org.domcapsd.Error.UnsupportedVirtType", self.caps,
+                             "", "x86_64", "", "xen")
+
+    def test_invalid_arguments(self):
+        self.assertDBusError("org.domcapsd.Error.InvalidArgument", self.caps,
+                             "", "", "", "", 1, contains="flags")
+        self.assertDBusError("org.domcapsd.Error.InvalidArgument", self.caps,
+                             "", "", "m" * 5000)
+
+    def test_broken_emulators_fail_with_reasons(self):
+        self.assertDBusError("org.domcapsd.Error.ProbeFailed", self.caps,
+                             self.emu("liar"), contains="not JSON")
+        self.assertDBusError("org.domcapsd.Error.ProbeFailed", self.caps,
+                             self.emu("hang"), contains="within 3 s")
+        self.assertDBusError("org.domcapsd.Error.ProbeFailed", self.caps,
+                             self.emu("crash"), contains="boom")
+        # ... and the others keep answering
+        self.assertEqual(self.caps(arch="s390x").findtext("arch"), "s390x")
+
+    def test_wrong_signature(self):
+        with self.assertRaises(GLib.Error) as cm:
+            self.conn.call_sync(NAME, PATH, IFACE, "GetDomainCapabilities",
+                                GLib.Variant("(s)", ("x",)), None, 0, -1, None)
+        self.assertEqual(Gio.DBusError.get_remote_error(cm.exception),
+                         "org.freedesktop.DBus.Error.InvalidArgs")
+
+    # -- listing, properties, refresh --
+
+    def test_list_emulators(self):
+        emulators = {e["path"]: e for e in self.call("ListEmulators", (), "()")[0]}
+        x86 = emulators["/usr/bin/qemu-system-x86_64"]
+        self.assertEqual(x86["state"], "ready")
+        self.assertEqual(x86["arch"], "x86_64")
+        self.assertIn("i686", x86["arches"])
+        self.assertIn(("pc-q35-7.2", "q35"), x86["machines"])
+        self.assertEqual(x86["virttypes"], ["kvm", "qemu"] if KVM else ["qemu"])
+        self.assertIn(self.emu("x86_64"), x86["names"])
+        liar = emulators[os.path.realpath(self.emu("liar"))]
+        self.assertEqual(liar["state"], "failed")
+        self.assertIn("not JSON", liar["error"])
+
+    def test_properties(self):
+        props = self.conn.call_sync(NAME, PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                                    GLib.Variant("(s)", (IFACE,)), None, 0, -1,
+                                    None).unpack()[0]
+        self.assertRegex(props["Version"], r"^\d+\.\d+\.\d+$")
+        self.assertIn("/usr/bin/qemu-system-s390x", props["Emulators"])
+
+    def test_refresh_emits_signal(self):
+        seen = []
+        loop = GLib.MainLoop()
+
+        def on_signal(conn, sender, path, iface, name, params):
+            seen.append(params.unpack()[0])
+
+        sub = self.conn.signal_subscribe(None, IFACE, "CapabilitiesChanged", PATH, None,
+                                         0, on_signal)
+        try:
+            self.call("Refresh", (self.emu("s390x"),), "(s)", 60000)
+            ctx = GLib.MainContext.default()
+            deadline = time.monotonic() + 10
+            while not seen and time.monotonic() < deadline:
+                ctx.iteration(False)
+                time.sleep(0.01)
+        finally:
+            self.conn.signal_unsubscribe(sub)
+        del loop
+        self.assertIn("/usr/bin/qemu-system-s390x", seen)
+
+    def test_refresh_of_broken_emulator_fails(self):
+        self.assertDBusError("org.domcapsd.Error.ProbeFailed", self.call, "Refresh",
+                             (self.emu("crash"),), "(s)", 60000)
+
+    # -- the command-line client --
+
+    def ctl(self, *args):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
+        return subprocess.run([CTL, "--session", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    def test_ctl_domcapabilities(self):
+        r = self.ctl("domcapabilities", "--arch", "x86_64", "--machine", "q35",
+                     "--virttype", "qemu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(ET.fromstring(r.stdout).findtext("machine").startswith("pc-q35-"))
+
+    def test_ctl_errors(self):
+        r = self.ctl("domcapabilities", "--emulatorbin", "/bin/true")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("org.domcapsd.Error.UnknownEmulator", r.stderr)
+        self.assertEqual(self.ctl("frobnicate").returncode, 2)
+
+    def test_ctl_list(self):
+        r = self.ctl("list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("/usr/bin/qemu-system-aarch64", r.stdout)
+
+
+class LifecycleTest(unittest.TestCase):
+    """Stopping or killing the daemon mid-probe leaves no QEMU behind."""
+
+    def setUp(self):
+        # Orphans of the daemon come to us, so we can see them.
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_CHILD_SUBREAPER = 36
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        self.tmp = tempfile.mkdtemp(prefix="domcapsd-life-")
+        self.bus = PrivateBus()
+        self.emulators = make_emulator_dir(self.tmp, broken=False)
+        write_script(os.path.join(self.emulators, "qemu-system-hang"), BROKEN["qemu-system-hang"])
+
+    def tearDown(self):
+        self.bus.down()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def leftovers(self, daemon_pid):
+        time.sleep(0.5)
+        left = [c for c in children_of(os.getpid()) if c[0] != daemon_pid
+                and ("qemu" in c[1] or "sleep" in c[1])]
+        for pid, _ in left:
+            os.kill(pid, signal.SIGKILL)
+        return left
+
+    def start_mid_probe(self):
+        daemon = Daemon(self.bus.address, self.emulators, timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any("qemu-system" in c[1] for c in children_of(daemon.proc.pid)):
+                break
+            time.sleep(0.01)
+        return daemon
+
+    def test_sigterm_mid_probe(self):
+        daemon = self.start_mid_probe()
+        code, out = daemon.stop()
+        self.assertEqual(code, 0, out)
+        self.assertEqual(self.leftovers(daemon.proc.pid), [])
+
+    def test_sigkill_mid_probe(self):
+        daemon = self.start_mid_probe()
+        daemon.proc.kill()
+        daemon.proc.communicate()
+        self.assertEqual(self.leftovers(daemon.proc.pid), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

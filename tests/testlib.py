@@ -1,0 +1,60 @@
+"""Helpers shared by the Python tests: a private bus and the daemon on it."""
+import os
+import signal
+import subprocess
+import time
+
+import gi
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+NAME = "org.domcapsd.DomainCapabilities1"
+PATH = "/org/domcapsd/DomainCapabilities1"
+IFACE = NAME
+
+
+class PrivateBus:
+    """A real dbus-daemon of our own (GTestDBus) and a connection to it."""
+
+    def __init__(self):
+        self.bus = Gio.TestDBus.new(Gio.TestDBusFlags.NONE)
+        self.bus.up()
+        self.address = self.bus.get_bus_address()
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def call(self, method, args, sig, timeout=-1):
+        return self.conn.call_sync(NAME, PATH, IFACE, method, GLib.Variant(sig, args),
+                                   None, 0, timeout, None).unpack()
+
+    def wait_for_name(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reply = self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "NameHasOwner",
+                                        GLib.Variant("(s)", (NAME,)), None, 0, -1, None)
+            if reply.unpack()[0]:
+                return True
+            time.sleep(0.02)
+        return False
+
+    def down(self):
+        self.conn.close_sync(None)
+        self.bus.down()
+
+
+class Daemon:
+    """domcapsd --session on @address with extra @args."""
+
+    def __init__(self, build, address, *args):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "daemon", "domcapsd"), "--session", *args],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=30)[0].decode(errors="replace")
+        return self.proc.returncode, out

@@ -482,7 +482,8 @@ dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
     return out;
   if (kvm_serves (self, emulator->facts, emulator->facts->arch))
     g_ptr_array_add (out, "kvm");
-  g_ptr_array_add (out, "qemu");
+  if (emulator->facts->tcg)
+    g_ptr_array_add (out, "qemu");
   return out;
 }
 
@@ -596,22 +597,36 @@ resolve_emulator (DcRegistry *self, const char *emulatorbin,
   return emulator;
 }
 
+/* QEMU's default machine; where it names none, the one libvirt has always
+ * taken for that arch; else QEMU's first. */
+static const DcMachine *
+default_machine (const DcEmulatorFacts *facts, GError **error)
+{
+  const DcMachine *machine = dc_emulator_facts_default_machine (facts);
+  const char *fallback = dc_arch_fallback_machine (facts->arch);
+
+  if (machine == NULL && fallback != NULL)
+    machine = dc_emulator_facts_find_machine (facts, fallback);
+  if (machine == NULL && facts->machines->len > 0)
+    machine = g_ptr_array_index (facts->machines, 0);
+  if (machine == NULL)
+    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
+                 "%s has no machine type", facts->path);
+  return machine;
+}
+
 static const DcMachine *
 resolve_machine (const DcEmulatorFacts *facts, const char *name,
                  GError **error)
 {
   const DcMachine *machine;
 
-  if (*name != '\0')
-    machine = dc_emulator_facts_find_machine (facts, name);
-  else if ((machine = dc_emulator_facts_default_machine (facts)) == NULL &&
-           facts->machines->len > 0)
-    machine = g_ptr_array_index (facts->machines, 0);
+  if (*name == '\0')
+    return default_machine (facts, error);
+  machine = dc_emulator_facts_find_machine (facts, name);
   if (machine == NULL)
     g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
-                 *name ? "%s has no machine type '%s'"
-                       : "%s has no machine type%s",
-                 facts->path, name);
+                 "%s has no machine type '%s'", facts->path, name);
   return machine;
 }
 
@@ -622,10 +637,15 @@ resolve_virttype (DcRegistry *self, const DcEmulatorFacts *facts,
   gboolean kvm = kvm_serves (self, facts, arch);
 
   if (*virttype == '\0')
-    return kvm ? "kvm" : "qemu";
-  if (g_str_equal (virttype, "qemu") || (kvm && g_str_equal (virttype, "kvm")))
+    virttype = kvm || !facts->tcg ? "kvm" : "qemu";
+  if ((facts->tcg && g_str_equal (virttype, "qemu")) ||
+      (kvm && g_str_equal (virttype, "kvm")))
     return virttype;
-  if (g_str_equal (virttype, "kvm"))
+  if (g_str_equal (virttype, "qemu"))
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "%s cannot emulate without KVM: %s", facts->path,
+                 facts->tcg_error);
+  else if (g_str_equal (virttype, "kvm"))
     g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
                  "KVM cannot run %s guests with %s on this host%s%s", arch,
                  facts->path, facts->kvm_error ? ": " : "",

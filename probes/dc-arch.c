@@ -52,6 +52,13 @@ static const ArchPair kvm_runs[] = {
   { "mips64el", "mips64el" },
 };
 
+/* Machines for arches whose QEMU names no default machine. */
+static const ArchPair fallback_machines[] = {
+  { "aarch64", "integratorcp" },
+  { "armv7l", "integratorcp" },
+  { "armv6l", "integratorcp" },
+};
+
 static const char *
 lookup (const ArchPair *pairs, gsize n, const char *name)
 {
@@ -113,4 +120,13 @@ dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch)
         g_str_equal (kvm_runs[i].to, guest_arch))
       return TRUE;
   return FALSE;
+}
+
+const char *
+dc_arch_fallback_machine (const char *arch)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fallback_machines); i++)
+    if (g_str_equal (fallback_machines[i].from, arch))
+      return fallback_machines[i].to;
+  return NULL;
 }

@@ -22,3 +22,7 @@ char *dc_arch_hint_from_name (const char *basename);
 
 /* Whether a host of @host_arch can run a guest of @guest_arch under KVM. */
 gboolean dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch);
+
+/* The machine libvirt has always taken for @arch when QEMU names no
+ * default (integratorcp for ARM), or NULL. */
+const char *dc_arch_fallback_machine (const char *arch);

@@ -78,6 +78,7 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->schema_enums);
   g_hash_table_unref (facts->tpm_models);
   g_hash_table_unref (facts->tpm_types);
+  g_free (facts->tcg_error);
   g_free (facts->kvm_error);
   g_free (box);
 }
@@ -357,11 +358,12 @@ parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
 
 DcEmulatorFacts *
 dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
-                                GPtrArray *kvm, const char *kvm_error,
-                                GError **error)
+                                GPtrArray *kvm, const char *tcg_error,
+                                const char *kvm_error, GError **error)
 {
   g_autoptr(DcEmulatorFacts) facts = dc_emulator_facts_new ();
-  const char *target = parse_target (tcg);
+  GPtrArray *base = tcg ? tcg : kvm;
+  const char *target = parse_target (base);
 
   facts->path = g_strdup (path);
   if (target == NULL)
@@ -371,14 +373,16 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
     }
   facts->target = g_strdup (target);
   facts->arch = g_strdup (dc_arch_from_qemu_target (target));
-  if (!parse_version (facts, tcg, error) ||
-      !parse_machines (facts, tcg, error) ||
-      !parse_name_list (facts->qom_types, tcg, "qom-list-types", "name", error) ||
-      !parse_schema (facts, tcg, error))
+  if (!parse_version (facts, base, error) ||
+      !parse_machines (facts, base, error) ||
+      !parse_name_list (facts->qom_types, base, "qom-list-types", "name", error) ||
+      !parse_schema (facts, base, error))
     return NULL;
   /* Builds without TPM support answer CommandNotFound: no TPM, not an error. */
-  parse_name_list (facts->tpm_models, tcg, "query-tpm-models", NULL, NULL);
-  parse_name_list (facts->tpm_types, tcg, "query-tpm-types", NULL, NULL);
+  parse_name_list (facts->tpm_models, base, "query-tpm-models", NULL, NULL);
+  parse_name_list (facts->tpm_types, base, "query-tpm-types", NULL, NULL);
+  facts->tcg = tcg != NULL;
+  facts->tcg_error = tcg ? NULL : g_strdup (tcg_error ? tcg_error : "not probed");
   parse_kvm (facts, facts->arch, kvm, kvm_error);
   return g_steal_pointer (&facts);
 }

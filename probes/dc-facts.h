@@ -34,6 +34,8 @@ typedef struct {
   GHashTable *schema_enums;/* path (above) -> GStrv of enum values */
   GHashTable *tpm_models;  /* set, from query-tpm-models */
   GHashTable *tpm_types;   /* set, from query-tpm-types */
+  gboolean tcg;            /* the tcg probe answered */
+  char *tcg_error;         /* why tcg is not available, or NULL */
   gboolean kvm;            /* a kvm probe ran and KVM was enabled */
   char *kvm_error;         /* why kvm is not available, or NULL */
 } DcEmulatorFacts;
@@ -43,13 +45,15 @@ DcEmulatorFacts *dc_emulator_facts_ref (DcEmulatorFacts *facts);
 void dc_emulator_facts_unref (DcEmulatorFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEmulatorFacts, dc_emulator_facts_unref)
 
-/* Builds facts from answered exchanges (DcQmpExchange) of the tcg process
- * and, if one ran, the kvm process (@kvm may be NULL, @kvm_error says why
- * kvm did not run or failed). Fails if a reply that every answer needs is
- * missing or malformed. */
+/* Builds facts from answered exchanges (DcQmpExchange) of the tcg and the
+ * kvm process; either may be NULL (not run or failed, @tcg_error and
+ * @kvm_error say why), not both. What does not depend on the accelerator
+ * comes from tcg's answers where there are some. Fails if a reply that
+ * every answer needs is missing or malformed. */
 DcEmulatorFacts *dc_emulator_facts_from_replies (const char *path,
                                                  GPtrArray *tcg,
                                                  GPtrArray *kvm,
+                                                 const char *tcg_error,
                                                  const char *kvm_error,
                                                  GError **error);
 

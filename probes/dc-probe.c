@@ -18,9 +18,10 @@ G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
 #define QMP_CHILD_FD 3
 #define STDERR_KEEP 4096
 
-/* What the tcg process is asked; the kvm process asks only what depends
- * on the accelerator (and the target, to check it is the same binary). */
-static const char *const tcg_commands[] = {
+/* What every probe process is asked. Both accelerators ask everything:
+ * some builds run only one of them (qemu-system-x86_64-microvm has no
+ * tcg), and the facts come from whichever answered. */
+static const char *const probe_commands[] = {
   "query-version",
   "query-target",
   "query-machines",
@@ -31,22 +32,14 @@ static const char *const tcg_commands[] = {
   "query-kvm",
 };
 
-static const char *const kvm_commands[] = {
-  "query-target",
-  "query-kvm",
-};
-
 GPtrArray *
 dc_probe_conversation_new (const char *accel)
 {
-  gboolean kvm = g_str_equal (accel, "kvm");
-  const char *const *commands = kvm ? kvm_commands : tcg_commands;
-  gsize n = kvm ? G_N_ELEMENTS (kvm_commands) : G_N_ELEMENTS (tcg_commands);
   GPtrArray *exchanges =
     g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
 
-  for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (exchanges, dc_qmp_exchange_new (commands[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (probe_commands); i++)
+    g_ptr_array_add (exchanges, dc_qmp_exchange_new (probe_commands[i], NULL));
   return exchanges;
 }
 
@@ -317,9 +310,12 @@ emulator_probe_complete (GTask *task)
   GError *error = NULL;
   DcEmulatorFacts *facts;
 
-  if (probe->tcg_error != NULL)
+  if (probe->tcg_error != NULL && probe->kvm == NULL)
     return g_task_return_error (task, g_steal_pointer (&probe->tcg_error));
   facts = dc_emulator_facts_from_replies (probe->path, probe->tcg, probe->kvm,
+                                          probe->tcg_error
+                                              ? probe->tcg_error->message
+                                              : NULL,
                                           probe->kvm_error
                                               ? probe->kvm_error->message
                                               : "KVM is not usable for this "

@@ -22,8 +22,7 @@ typedef enum {
 } DcProbeError;
 
 /* The commands a probe sends to a process of @accel ("tcg" or "kvm"),
- * as unanswered DcQmpExchange. The tcg process asks everything that does
- * not depend on the accelerator. */
+ * as unanswered DcQmpExchange. */
 GPtrArray *dc_probe_conversation_new (const char *accel);
 
 /* One QEMU process: spawns it, holds the conversation, kills and reaps it.
@@ -34,8 +33,8 @@ void dc_probe_process_async (const char *path, const char *accel,
 GPtrArray *dc_probe_process_finish (GAsyncResult *result, GError **error);
 
 /* A whole emulator: a tcg process and, if @try_kvm, a kvm process in
- * parallel. Fails only if the tcg probe fails; a failed kvm probe leaves
- * facts with kvm = FALSE and the reason in kvm_error. */
+ * parallel. Fails only if no process answered; a failed accelerator leaves
+ * facts with tcg or kvm FALSE and the reason beside it. */
 void dc_probe_emulator_async (const char *path, gboolean try_kvm,
                               guint timeout_seconds, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);

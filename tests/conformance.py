@@ -33,6 +33,7 @@ CASES = [
     ("i686-kvm", "i686", "", "kvm"),
     ("i686-qemu", "i686", "", "qemu"),
     ("aarch64-qemu-virt", "aarch64", "virt", "qemu"),
+    ("aarch64-qemu", "aarch64", "", "qemu"),
     ("armv7l-qemu-virt", "armv7l", "virt", "qemu"),
     ("riscv64-qemu", "riscv64", "", "qemu"),
     ("riscv64-qemu-virt", "riscv64", "virt", "qemu"),

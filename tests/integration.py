@@ -20,7 +20,7 @@ from testlib import IFACE, NAME, PATH, Daemon as _Daemon, PrivateBus, Gio, GLib
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
 CTL = os.path.join(BUILD, "tools", "domcapsctl")
-REAL = ["x86_64", "aarch64", "s390x"]
+REAL = ["x86_64", "aarch64", "s390x", "x86_64-microvm"]
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 BROKEN = {
@@ -139,6 +139,20 @@ class BusTest(unittest.TestCase):
         self.assertEqual(root.findtext("arch"), "aarch64")
         self.assertEqual(root.findtext("domain"), "qemu")
         self.assertTrue(root.findtext("machine").startswith("virt-"))
+
+    def test_default_machine_where_qemu_names_none(self):
+        # QEMU names no default for aarch64; libvirt has always taken integratorcp
+        self.assertEqual(self.caps(arch="aarch64").findtext("machine"), "integratorcp")
+
+    def test_kvm_only_build(self):
+        # qemu-system-x86_64-microvm has no tcg: its facts come from the kvm probe
+        emu = self.emu("x86_64-microvm")
+        self.assertDBusError("org.domcapsd.Error.UnsupportedVirtType", self.caps,
+                             emu, "", "", "qemu", contains="without KVM")
+        if KVM:
+            root = self.caps(emulator=emu)
+            self.assertEqual(root.findtext("domain"), "kvm")
+            self.assertEqual(root.findtext("machine"), "microvm")
 
     def test_x86_64_emulator_runs_i686(self):
         root = self.caps(emulator=self.emu("x86_64"), arch="i686", virttype="qemu")

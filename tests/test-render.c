@@ -63,6 +63,7 @@ x86_facts (void)
   add_machine (facts, "pc-q35-7.2", "q35", 288, FALSE);
   add_machine (facts, "pseries-7.2", "pseries", 1024, FALSE);
   facts->kvm = TRUE;
+  facts->tcg = TRUE;
   return facts;
 }
 
@@ -298,7 +299,7 @@ test_facts_from_replies (void)
   g_autoptr(GPtrArray) tcg = i386_replies ();
   g_autoptr(GError) error = NULL;
   g_autoptr(DcEmulatorFacts) facts =
-    dc_emulator_facts_from_replies ("/x/qemu-system-i386", tcg, NULL,
+    dc_emulator_facts_from_replies ("/x/qemu-system-i386", tcg, NULL, NULL,
                                     "no kvm here", &error);
 
   g_assert_no_error (error);
@@ -329,9 +330,29 @@ test_facts_kvm_checks_target (void)
 
   add_reply (kvm, "query-target", "{\"arch\": \"x86_64\"}");
   add_reply (kvm, "query-kvm", "{\"enabled\": true, \"present\": true}");
-  facts = dc_emulator_facts_from_replies ("/x", tcg, kvm, NULL, NULL);
+  facts = dc_emulator_facts_from_replies ("/x", tcg, kvm, NULL, NULL, NULL);
   g_assert_false (facts->kvm);
   g_assert_nonnull (facts->kvm_error);
+  g_assert_true (facts->tcg);
+}
+
+/* A KVM-only build (qemu-system-x86_64-microvm): facts from the kvm process. */
+static void
+test_facts_from_kvm_only (void)
+{
+  g_autoptr(GPtrArray) kvm = i386_replies ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcEmulatorFacts) facts = NULL;
+
+  add_reply (kvm, "query-kvm", "{\"enabled\": true, \"present\": true}");
+  facts = dc_emulator_facts_from_replies ("/x", NULL, kvm,
+                                          "invalid accelerator tcg", NULL,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_true (facts->kvm);
+  g_assert_false (facts->tcg);
+  g_assert_cmpstr (facts->tcg_error, ==, "invalid accelerator tcg");
+  g_assert_cmpuint (facts->machines->len, ==, 2);
 }
 
 static void
@@ -343,7 +364,8 @@ test_facts_missing_reply (void)
 
   g_clear_pointer (&machines->ret, json_node_unref);
   machines->ret = json ("{\"not\": \"a list\"}");
-  g_assert_null (dc_emulator_facts_from_replies ("/x", tcg, NULL, NULL, &error));
+  g_assert_null (dc_emulator_facts_from_replies ("/x", tcg, NULL, NULL, NULL,
+                                                 &error));
   g_assert_error (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "query-machines"));
 }
@@ -360,6 +382,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
+  g_test_add_func ("/facts/from-kvm-only", test_facts_from_kvm_only);
   g_test_add_func ("/facts/missing-reply", test_facts_missing_reply);
   return g_test_run ();
 }

@@ -1,0 +1,25 @@
+#!/bin/bash
+# The main job, end to end: install what is needed, build, start domcapsd
+# on a private session bus, and ask it over D-Bus what this host's QEMU
+# can do. Run as root from the repository: bash tools/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh run
+[ -d build ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+
+exec dbus-run-session -- bash -c '
+    ./build/daemon/domcapsd --session &
+    daemon=$!
+    for _ in $(seq 600); do
+        busctl --user status org.domcapsd.DomainCapabilities1 >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ./build/tools/domcapsctl --session list
+    echo
+    ./build/tools/domcapsctl --session domcapabilities
+    status=$?
+    kill -TERM $daemon
+    wait $daemon
+    exit $status
+' 2> >(grep -v "Failed to set fd limit" >&2)

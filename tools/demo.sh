@@ -12,7 +12,10 @@ exec dbus-run-session -- bash -c '
     ./build/daemon/domcapsd --session &
     daemon=$!
     for _ in $(seq 600); do
-        busctl --user status org.domcapsd.DomainCapabilities1 >/dev/null 2>&1 && break
+        gdbus call --session --dest org.freedesktop.DBus \
+            --object-path /org/freedesktop/DBus \
+            --method org.freedesktop.DBus.NameHasOwner \
+            org.domcapsd.DomainCapabilities1 2>/dev/null | grep -q true && break
         sleep 0.1
     done
     ./build/tools/domcapsctl --session list

@@ -4,6 +4,7 @@
 #include "dc-facts.h"
 
 #include "dc-arch.h"
+#include "dc-json.h"
 #include "dc-qmp.h"
 
 typedef struct {
@@ -83,64 +84,12 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_free (box);
 }
 
-/* ---- checked access to outside JSON ---- */
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-member_bool (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (node);
-}
-
 static gint64
-member_int (JsonObject *object, const char *name, gint64 fallback)
+int_or (JsonObject *object, const char *name, gint64 fallback)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  gint64 value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
-             ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node)
-             ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-array_object (JsonArray *array, guint i)
-{
-  JsonNode *node = json_array_get_element (array, i);
-
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return dc_json_get_int (object, name, &value) ? value : fallback;
 }
 
 /* ---- finding replies ---- */
@@ -160,17 +109,13 @@ find_return (GPtrArray *exchanges, const char *command)
 static JsonObject *
 find_return_object (GPtrArray *exchanges, const char *command)
 {
-  JsonNode *ret = find_return (exchanges, command);
-
-  return ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  return dc_json_node_object (find_return (exchanges, command));
 }
 
 static JsonArray *
 find_return_array (GPtrArray *exchanges, const char *command)
 {
-  JsonNode *ret = find_return (exchanges, command);
-
-  return ret && JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
+  return dc_json_node_array (find_return (exchanges, command));
 }
 
 static gboolean
@@ -187,7 +132,7 @@ static gboolean
 parse_version (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
 {
   JsonObject *ret = find_return_object (replies, "query-version");
-  JsonObject *qemu = ret ? member_object (ret, "qemu") : NULL;
+  JsonObject *qemu = ret ? dc_json_get_object (ret, "qemu") : NULL;
   const char *package;
 
   if (qemu == NULL)
@@ -195,10 +140,10 @@ parse_version (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
   facts->version = g_strdup_printf ("%" G_GINT64_FORMAT "."
                                     "%" G_GINT64_FORMAT "."
                                     "%" G_GINT64_FORMAT,
-                                    member_int (qemu, "major", 0),
-                                    member_int (qemu, "minor", 0),
-                                    member_int (qemu, "micro", 0));
-  package = member_string (ret, "package");
+                                    int_or (qemu, "major", 0),
+                                    int_or (qemu, "minor", 0),
+                                    int_or (qemu, "micro", 0));
+  package = dc_json_get_string (ret, "package");
   facts->package = g_strstrip (g_strdup (package ? package : ""));
   return TRUE;
 }
@@ -208,7 +153,7 @@ parse_target (GPtrArray *replies)
 {
   JsonObject *ret = find_return_object (replies, "query-target");
 
-  return ret ? member_string (ret, "arch") : NULL;
+  return ret ? dc_json_get_string (ret, "arch") : NULL;
 }
 
 static gboolean
@@ -220,18 +165,18 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
     return missing ("query-machines", error);
   for (guint i = 0; i < json_array_get_length (ret); i++)
     {
-      JsonObject *obj = array_object (ret, i);
-      const char *name = obj ? member_string (obj, "name") : NULL;
+      JsonObject *obj = dc_json_array_get_object (ret, i);
+      const char *name = obj ? dc_json_get_string (obj, "name") : NULL;
       DcMachine *machine;
 
       if (name == NULL || g_str_equal (name, "none"))
         continue;
       machine = g_new0 (DcMachine, 1);
       machine->name = g_strdup (name);
-      machine->alias = g_strdup (member_string (obj, "alias"));
-      machine->cpu_max = CLAMP (member_int (obj, "cpu-max", 1), 1, G_MAXUINT32);
-      machine->is_default = member_bool (obj, "is-default");
-      machine->deprecated = member_bool (obj, "deprecated");
+      machine->alias = g_strdup (dc_json_get_string (obj, "alias"));
+      machine->cpu_max = CLAMP (int_or (obj, "cpu-max", 1), 1, G_MAXUINT32);
+      machine->is_default = dc_json_get_bool (obj, "is-default");
+      machine->deprecated = dc_json_get_bool (obj, "deprecated");
       g_ptr_array_add (facts->machines, machine);
     }
   return TRUE;
@@ -248,14 +193,9 @@ parse_name_list (GHashTable *set, GPtrArray *replies, const char *command,
     return missing (command, error);
   for (guint i = 0; i < json_array_get_length (ret); i++)
     {
-      JsonNode *node = json_array_get_element (ret, i);
-      const char *name = NULL;
-
-      if (key == NULL && JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING)
-        name = json_node_get_string (node);
-      else if (key != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        name = member_string (json_node_get_object (node), key);
+      const char *name = key == NULL
+                           ? dc_json_array_get_string (ret, i)
+                           : dc_json_get_string (dc_json_array_get_object (ret, i), key);
       if (name != NULL)
         g_hash_table_add (set, g_strdup (name));
     }
@@ -274,35 +214,34 @@ schema_resolve_enum (GHashTable *entities, const char *path)
 
   if (g_strv_length (parts) < 2 ||
       (entity = g_hash_table_lookup (entities, parts[0])) == NULL ||
-      (type = member_string (entity, parts[1])) == NULL)
+      (type = dc_json_get_string (entity, parts[1])) == NULL)
     return NULL;
   for (guint i = 2; parts[i] != NULL; i++)
     {
       JsonObject *object = g_hash_table_lookup (entities, type);
-      JsonArray *members = object ? member_array (object, "members") : NULL;
+      JsonArray *members = object ? dc_json_get_array (object, "members") : NULL;
 
       type = NULL;
       for (guint m = 0; members && m < json_array_get_length (members); m++)
         {
-          JsonObject *member = array_object (members, m);
-          const char *name = member ? member_string (member, "name") : NULL;
+          JsonObject *member = dc_json_array_get_object (members, m);
+          const char *name = member ? dc_json_get_string (member, "name") : NULL;
           if (name && g_str_equal (name, parts[i]))
-            type = member_string (member, "type");
+            type = dc_json_get_string (member, "type");
         }
       if (type == NULL)
         return NULL;
     }
   entity = g_hash_table_lookup (entities, type);
-  values = entity ? member_array (entity, "values") : NULL;
+  values = entity ? dc_json_get_array (entity, "values") : NULL;
   if (values == NULL)
     return NULL;
   out = g_ptr_array_new ();
   for (guint i = 0; i < json_array_get_length (values); i++)
     {
-      JsonNode *node = json_array_get_element (values, i);
-      if (JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING)
-        g_ptr_array_add (out, g_strdup (json_node_get_string (node)));
+      const char *value = dc_json_array_get_string (values, i);
+      if (value != NULL)
+        g_ptr_array_add (out, g_strdup (value));
     }
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
@@ -319,9 +258,9 @@ parse_schema (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
   entities = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length (ret); i++)
     {
-      JsonObject *entity = array_object (ret, i);
-      const char *name = entity ? member_string (entity, "name") : NULL;
-      const char *meta = entity ? member_string (entity, "meta-type") : NULL;
+      JsonObject *entity = dc_json_array_get_object (ret, i);
+      const char *name = entity ? dc_json_get_string (entity, "name") : NULL;
+      const char *meta = entity ? dc_json_get_string (entity, "meta-type") : NULL;
 
       if (name == NULL || meta == NULL)
         continue;
@@ -348,7 +287,7 @@ parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
 
   if (kvm == NULL)
     facts->kvm_error = g_strdup (kvm_error ? kvm_error : "not probed");
-  else if (ret == NULL || !member_bool (ret, "enabled"))
+  else if (ret == NULL || !dc_json_get_bool (ret, "enabled"))
     facts->kvm_error = g_strdup ("QEMU reports KVM as not enabled");
   else if (target == NULL || !g_str_equal (dc_arch_from_qemu_target (target), arch))
     facts->kvm_error = g_strdup ("the kvm process reported another target");

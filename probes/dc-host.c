@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dc-arch.h"
+#include "dc-json.h"
 
 #define SWTPM_TIMEOUT_SECONDS 5
 #define SWTPM_MAX_OUTPUT 65536
@@ -82,35 +83,25 @@ dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
                            GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-  JsonNode *features;
   JsonArray *array;
 
   if (!json_parser_load_from_data (parser, text, -1, error))
     return FALSE;
-  root = json_parser_get_root (parser);
-  features = root && JSON_NODE_HOLDS_OBJECT (root)
-               ? json_object_get_member (json_node_get_object (root), "features")
-               : NULL;
-  if (features == NULL || !JSON_NODE_HOLDS_ARRAY (features))
+  array = dc_json_get_array (dc_json_node_object (json_parser_get_root (parser)),
+                             "features");
+  if (array == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "swtpm_setup capabilities have no \"features\" list");
       return FALSE;
     }
-  array = json_node_get_array (features);
   facts->swtpm = TRUE;
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
-      const char *name;
+      const char *name = dc_json_array_get_string (array, i);
 
-      if (!JSON_NODE_HOLDS_VALUE (node) ||
-          json_node_get_value_type (node) != G_TYPE_STRING)
-        continue;
-      name = json_node_get_string (node);
-      facts->swtpm_tpm12 |= g_str_equal (name, "tpm-1.2");
-      facts->swtpm_tpm20 |= g_str_equal (name, "tpm-2.0");
+      facts->swtpm_tpm12 |= g_strcmp0 (name, "tpm-1.2") == 0;
+      facts->swtpm_tpm20 |= g_strcmp0 (name, "tpm-2.0") == 0;
     }
   return TRUE;
 }

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "dc-json.h"
+
 G_DEFINE_QUARK (dc-qmp-error-quark, dc_qmp_error)
 
 const DcQmpLimits dc_qmp_default_limits = {
@@ -168,44 +170,20 @@ dc_qmp_parse_line (const char *line, gsize len, const DcQmpLimits *limits,
 }
 
 static gboolean
-get_reply_id (JsonObject *object, gint64 *id)
-{
-  JsonNode *node = json_object_get_member (object, "id");
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *id = json_node_get_int (node);
-  return TRUE;
-}
-
-static const char *
-get_string_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
 store_reply (DcQmpExchange *exchange, JsonObject *object, GError **error)
 {
   JsonNode *ret = json_object_get_member (object, "return");
-  JsonNode *err = json_object_get_member (object, "error");
+  JsonObject *eobj = dc_json_get_object (object, "error");
 
   if (ret != NULL)
     {
       exchange->ret = json_node_ref (ret);
       return TRUE;
     }
-  if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
+  if (eobj != NULL)
     {
-      JsonObject *eobj = json_node_get_object (err);
-      const char *klass = get_string_member (eobj, "class");
-      const char *desc = get_string_member (eobj, "desc");
+      const char *klass = dc_json_get_string (eobj, "class");
+      const char *desc = dc_json_get_string (eobj, "desc");
 
       exchange->error_class = g_strdup (klass ? klass : "GenericError");
       exchange->error_desc = g_strdup (desc ? desc : "");
@@ -223,7 +201,8 @@ handle_reply (Conversation *conv, JsonObject *object, GError **error)
   gint64 id;
   DcQmpExchange *exchange;
 
-  if (!get_reply_id (object, &id) || id < 0 || id > conv->exchanges->len)
+  if (!dc_json_get_int (object, "id", &id) || id < 0 ||
+      id > conv->exchanges->len)
     {
       g_set_error_literal (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
                            "QMP reply with a missing or unknown id");

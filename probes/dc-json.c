@@ -1,0 +1,87 @@
+/* dc-json.c: checked JSON access. */
+#include "config.h"
+
+#include "dc-json.h"
+
+static JsonNode *
+value_member (JsonObject *object, const char *name, GType type)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+const char *
+dc_json_get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_STRING);
+
+  return node ? json_node_get_string (node) : NULL;
+}
+
+gboolean
+dc_json_get_bool (JsonObject *object, const char *name)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+gboolean
+dc_json_get_int (JsonObject *object, const char *name, gint64 *value)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_INT64);
+
+  if (node == NULL)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+JsonObject *
+dc_json_node_object (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+             ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+dc_json_node_array (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node)
+             ? json_node_get_array (node) : NULL;
+}
+
+JsonObject *
+dc_json_get_object (JsonObject *object, const char *name)
+{
+  return dc_json_node_object (object ? json_object_get_member (object, name)
+                                     : NULL);
+}
+
+JsonArray *
+dc_json_get_array (JsonObject *object, const char *name)
+{
+  return dc_json_node_array (object ? json_object_get_member (object, name)
+                                    : NULL);
+}
+
+JsonObject *
+dc_json_array_get_object (JsonArray *array, guint i)
+{
+  return dc_json_node_object (json_array_get_element (array, i));
+}
+
+const char *
+dc_json_array_get_string (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}

@@ -1,0 +1,22 @@
+/* dc-json.h: checked access to JSON from outside (QMP replies, swtpm
+ * output, firmware descriptors, cache files). A member of the wrong type
+ * reads as missing; nothing here aborts on bad input. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+/* The member's value, or NULL if absent or not of that type. */
+const char *dc_json_get_string (JsonObject *object, const char *name);
+JsonObject *dc_json_get_object (JsonObject *object, const char *name);
+JsonArray *dc_json_get_array (JsonObject *object, const char *name);
+/* TRUE only for a boolean member that is true. */
+gboolean dc_json_get_bool (JsonObject *object, const char *name);
+/* Sets *value and returns TRUE only for an integer member. */
+gboolean dc_json_get_int (JsonObject *object, const char *name, gint64 *value);
+
+/* Element @i as an object / a string, or NULL. */
+JsonObject *dc_json_array_get_object (JsonArray *array, guint i);
+const char *dc_json_array_get_string (JsonArray *array, guint i);
+/* The node as an object / array, or NULL. */
+JsonObject *dc_json_node_object (JsonNode *node);
+JsonArray *dc_json_node_array (JsonNode *node);

@@ -22,6 +22,7 @@ struct _DcRegistry {
   guint probe_timeout;
   guint max_parallel;
   const DcHostFacts *host;
+  GPtrArray *firmware;     /* DcFirmware */
   GHashTable *emulators;   /* real path -> DcEmulator */
   GQueue queue;            /* real paths waiting for a probe slot */
   guint running;
@@ -79,6 +80,7 @@ dc_registry_finalize (GObject *object)
   DcRegistry *self = DC_REGISTRY (object);
 
   g_strfreev (self->dirs);
+  g_ptr_array_unref (self->firmware);
   g_hash_table_unref (self->emulators);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
@@ -104,6 +106,7 @@ dc_registry_init (DcRegistry *self)
   self->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) emulator_free);
   self->cancellable = g_cancellable_new ();
+  self->firmware = g_ptr_array_new ();
   g_queue_init (&self->queue);
 }
 
@@ -117,6 +120,19 @@ dc_registry_new (const DcRegistryOptions *options, const DcHostFacts *host)
   self->max_parallel = MAX (options->max_parallel, 1);
   self->host = host;
   return self;
+}
+
+void
+dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
+{
+  GHashTableIter iter;
+  DcEmulator *emulator;
+
+  g_ptr_array_unref (self->firmware);
+  self->firmware = g_ptr_array_ref (firmware);
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    g_hash_table_remove_all (emulator->rendered);
 }
 
 /* ---- discovery ---- */
@@ -670,7 +686,7 @@ render_xml (DcRegistry *self, DcEmulator *emulator, const char *arch,
 
   if (cached != NULL)
     return g_strdup (cached);
-  root = dc_render (emulator->facts, self->host, &query);
+  root = dc_render (emulator->facts, self->host, self->firmware, &query);
   xml = dc_caps_to_xml (root, error);
   if (xml == NULL)
     return NULL;

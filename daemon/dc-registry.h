@@ -46,6 +46,10 @@ G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)
 DcRegistry *dc_registry_new (const DcRegistryOptions *options,
                              const DcHostFacts *host);
 
+/* Replaces the firmware descriptors (a GPtrArray of DcFirmware, taken by
+ * reference) and forgets every rendered answer; runs no QEMU. */
+void dc_registry_set_firmware (DcRegistry *registry, GPtrArray *firmware);
+
 /* Looks for emulators again: adds new ones (pending), drops vanished ones. */
 void dc_registry_discover (DcRegistry *registry);
 

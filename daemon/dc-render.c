@@ -9,6 +9,7 @@
 typedef struct {
   const DcEmulatorFacts *facts;
   const DcHostFacts *host;
+  GPtrArray *firmware;
   const DcRenderQuery *query;
 } Ctx;
 
@@ -69,6 +70,14 @@ has_fdc (const Ctx *ctx)
   return has_type (ctx, "isa-fdc") && machine_has_isa (ctx);
 }
 
+/* Boards with System Management Mode, which SMM-protected firmware needs. */
+static gboolean
+machine_has_smm (const Ctx *ctx)
+{
+  static const char *const boards[] = { "q35", "pc-q35-*", NULL };
+  return machine_is (ctx, boards);
+}
+
 static gboolean
 enum_is_empty (DcCapsNode *node)
 {
@@ -100,6 +109,68 @@ render_header (DcCapsNode *root, const Ctx *ctx)
   max = g_strdup_printf ("%u", vcpus);
   dc_caps_node_set_attr (dc_caps_node_add (root, "vcpu"), "max", max);
   dc_caps_node_add_supported (root, "iothreads", has_type (ctx, "iothread"));
+}
+
+/* A descriptor this (arch, machine) can boot: it targets them, and the
+ * machine offers what the firmware requires. */
+static gboolean
+firmware_usable (const Ctx *ctx, const DcFirmware *firmware)
+{
+  const DcRenderQuery *q = ctx->query;
+
+  if (!dc_firmware_matches (firmware, q->arch, q->machine->name))
+    return FALSE;
+  return !dc_firmware_has_feature (firmware, "requires-smm") ||
+         machine_has_smm (ctx);
+}
+
+static void
+render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
+{
+  DcCapsNode *loader = dc_caps_node_add_supported (os, "loader", TRUE);
+  DcCapsNode *e;
+
+  for (guint i = 0; i < ctx->firmware->len; i++)
+    {
+      const DcFirmware *firmware = g_ptr_array_index (ctx->firmware, i);
+      if (firmware->executable != NULL && firmware_usable (ctx, firmware))
+        dc_caps_node_add_text (loader, "value", firmware->executable);
+    }
+  e = dc_caps_node_add_enum (loader, "type");
+  dc_caps_enum_add (e, "rom");
+  dc_caps_enum_add_if (e, has_prefix (ctx, "cfi.pflash"), "pflash");
+  e = dc_caps_node_add_enum (loader, "readonly");
+  dc_caps_enum_add (e, "yes");
+  dc_caps_enum_add (e, "no");
+  e = dc_caps_node_add_enum (loader, "secure");
+  dc_caps_enum_add_if (e, secure, "yes");
+  dc_caps_enum_add (e, "no");
+}
+
+/* <os>: firmware auto-selection offers a value only where a descriptor
+ * for it matches; secure='yes' needs a Secure Boot firmware whose flash
+ * SMM protects, on a machine with SMM. */
+static void
+render_os (DcCapsNode *root, const Ctx *ctx)
+{
+  DcCapsNode *os = dc_caps_node_add_supported (root, "os", TRUE);
+  DcCapsNode *kinds = dc_caps_node_add_enum (os, "firmware");
+  gboolean bios = FALSE, efi = FALSE, secure = FALSE;
+
+  for (guint i = 0; i < ctx->firmware->len; i++)
+    {
+      const DcFirmware *firmware = g_ptr_array_index (ctx->firmware, i);
+
+      if (!firmware_usable (ctx, firmware))
+        continue;
+      bios |= firmware->bios;
+      efi |= firmware->uefi;
+      secure |= dc_firmware_has_feature (firmware, "secure-boot") &&
+                dc_firmware_has_feature (firmware, "requires-smm");
+    }
+  dc_caps_enum_add_if (kinds, bios, "bios");
+  dc_caps_enum_add_if (kinds, efi, "efi");
+  render_loader (os, ctx, secure);
 }
 
 static void
@@ -304,13 +375,14 @@ render_features (DcCapsNode *root, const Ctx *ctx)
 
 DcCapsNode *
 dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
-           const DcRenderQuery *query)
+           GPtrArray *firmware, const DcRenderQuery *query)
 {
-  const Ctx ctx = { facts, host, query };
+  const Ctx ctx = { facts, host, firmware, query };
   DcCapsNode *root = dc_caps_node_new ("domainCapabilities");
   DcCapsNode *devices;
 
   render_header (root, &ctx);
+  render_os (root, &ctx);
   render_memory_backing (root, &ctx);
   devices = dc_caps_node_add (root, "devices");
   render_disk (devices, &ctx);

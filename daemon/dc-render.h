@@ -7,6 +7,7 @@
 
 #include "dc-caps.h"
 #include "dc-facts.h"
+#include "dc-firmware.h"
 #include "dc-host.h"
 
 typedef struct {
@@ -15,5 +16,7 @@ typedef struct {
   const char *virttype;       /* "kvm" or "qemu" */
 } DcRenderQuery;
 
+/* @firmware: the usable descriptors (DcFirmware), already filtered for
+ * executables that exist, so rendering needs no I/O. */
 DcCapsNode *dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
-                       const DcRenderQuery *query);
+                       GPtrArray *firmware, const DcRenderQuery *query);

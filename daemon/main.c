@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "dc-errors.h"
+#include "dc-firmware.h"
 #include "dc-host.h"
 #include "dc-registry.h"
 #include "dc-service.h"
@@ -18,6 +19,7 @@ typedef struct {
   gboolean system_bus;
   gboolean session_bus;
   char **emulator_dirs;
+  char **firmware_dirs;
   char *cache_dir;
   int probe_timeout;
   gboolean verbose;
@@ -46,6 +48,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "emulator-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->emulator_dirs,
       "Look for qemu-system-* here (repeatable; default: $PATH and "
       "/usr/libexec)", "DIR" },
+    { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->firmware_dirs,
+      "Read firmware descriptors here, lowest precedence first (repeatable; "
+      "default: /usr/share/qemu/firmware, /etc/qemu/firmware and, on the "
+      "session bus, $XDG_CONFIG_HOME/qemu/firmware)", "DIR" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->cache_dir,
       "Keep the probe cache here (default: $CACHE_DIRECTORY or the user "
       "cache directory)", "DIR" },
@@ -171,6 +177,21 @@ on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+load_firmware (Daemon *daemon)
+{
+  g_auto(GStrv) defaults = NULL;
+  g_autoptr(GPtrArray) firmware = NULL;
+  const char *const *dirs = (const char *const *) daemon->options.firmware_dirs;
+
+  if (dirs == NULL)
+    dirs = (const char *const *) (defaults =
+             dc_firmware_default_dirs (daemon->options.session_bus));
+  firmware = dc_firmware_load (dirs, NULL);
+  g_info ("%u usable firmware descriptors", firmware->len);
+  dc_registry_set_firmware (daemon->registry, firmware);
+}
+
 static int
 run (Daemon *daemon)
 {
@@ -197,6 +218,7 @@ run (Daemon *daemon)
   registry_options.max_parallel = g_get_num_processors ();
   daemon->host = dc_host_facts_read ("/");
   daemon->registry = dc_registry_new (&registry_options, daemon->host);
+  load_firmware (daemon);
   daemon->service = dc_service_new (daemon->registry, !options->session_bus);
   if (!dc_service_export (daemon->service, daemon->connection, &error))
     {
@@ -223,6 +245,7 @@ daemon_clear (Daemon *daemon)
   g_clear_object (&daemon->connection);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
   g_strfreev (daemon->options.emulator_dirs);
+  g_strfreev (daemon->options.firmware_dirs);
   g_free (daemon->options.cache_dir);
 }
 

@@ -3,6 +3,70 @@
 
 #include "dc-json.h"
 
+G_DEFINE_QUARK (dc-json-error-quark, dc_json_error)
+
+/* Rejects JSON nested deeper than @max_depth before a parser sees it. */
+static gboolean
+check_depth (const char *text, gsize len, guint max_depth, GError **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > max_depth)
+            {
+              g_set_error (error, DC_JSON_ERROR, DC_JSON_ERROR_TOO_DEEP,
+                           "nested deeper than %u levels", max_depth);
+              return FALSE;
+            }
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonNode *
+dc_json_parse_bounded (const char *text, gsize len, guint max_depth,
+                       GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (!check_depth (text, len, max_depth, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, text, len, &local_error))
+    {
+      g_set_error (error, DC_JSON_ERROR, DC_JSON_ERROR_INVALID, "%s",
+                   local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, DC_JSON_ERROR, DC_JSON_ERROR_INVALID,
+                           "empty document");
+      return NULL;
+    }
+  return json_node_ref (root);
+}
+
 static JsonNode *
 value_member (JsonObject *object, const char *name, GType type)
 {

@@ -5,6 +5,19 @@
 
 #include <json-glib/json-glib.h>
 
+#define DC_JSON_ERROR (dc_json_error_quark ())
+GQuark dc_json_error_quark (void);
+
+typedef enum {
+  DC_JSON_ERROR_INVALID,   /* not JSON, or empty */
+  DC_JSON_ERROR_TOO_DEEP,  /* nested deeper than allowed */
+} DcJsonError;
+
+/* Parses @len bytes of @text, refusing nesting deeper than @max_depth
+ * before the parser sees it. Returns a new reference to the root. */
+JsonNode *dc_json_parse_bounded (const char *text, gsize len, guint max_depth,
+                                 GError **error);
+
 /* The member's value, or NULL if absent or not of that type. */
 const char *dc_json_get_string (JsonObject *object, const char *name);
 JsonObject *dc_json_get_object (JsonObject *object, const char *name);

@@ -99,48 +99,10 @@ dc_qmp_format_command (const char *command, JsonNode *arguments, guint id)
   return json_to_string (root, FALSE);
 }
 
-/* Rejects JSON nested deeper than @max_depth before a parser sees it. */
-static gboolean
-check_depth (const char *text, gsize len, guint max_depth, GError **error)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > max_depth)
-            {
-              g_set_error (error, DC_QMP_ERROR, DC_QMP_ERROR_TOO_DEEP,
-                           "QMP message nested deeper than %u levels",
-                           max_depth);
-              return FALSE;
-            }
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 JsonNode *
 dc_qmp_parse_line (const char *line, gsize len, const DcQmpLimits *limits,
                    GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
@@ -151,22 +113,23 @@ dc_qmp_parse_line (const char *line, gsize len, const DcQmpLimits *limits,
                    "limit of %" G_GSIZE_FORMAT, len, limits->max_line);
       return NULL;
     }
-  if (!check_depth (line, len, limits->max_depth, error))
-    return NULL;
-  if (!json_parser_load_from_data (parser, line, len, &local_error))
+  root = dc_json_parse_bounded (line, len, limits->max_depth, &local_error);
+  if (root == NULL)
     {
-      g_set_error (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+      g_set_error (error, DC_QMP_ERROR,
+                   g_error_matches (local_error, DC_JSON_ERROR, DC_JSON_ERROR_TOO_DEEP)
+                     ? DC_QMP_ERROR_TOO_DEEP : DC_QMP_ERROR_PROTOCOL,
                    "QMP message is not JSON: %s", local_error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
+      json_node_unref (root);
       g_set_error_literal (error, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
                            "QMP message is not a JSON object");
       return NULL;
     }
-  return json_node_ref (root);
+  return root;
 }
 
 static gboolean

@@ -66,9 +66,28 @@ def children_of(pid):
     return out
 
 
-def Daemon(address, emulator_dir, timeout=3):
+def make_firmware_dir(root):
+    """One usable x86_64 descriptor, one malformed, one for a missing file."""
+    d = os.path.join(root, "firmware")
+    os.makedirs(d, exist_ok=True)
+    code = os.path.join(root, "TEST_CODE.fd")
+    open(code, "w").close()
+    good = ('{"interface-types": ["uefi"], "mapping": {"device": "flash",'
+            ' "executable": {"filename": "%s", "format": "raw"}},'
+            ' "targets": [{"architecture": "x86_64", "machines": ["pc-q35-*"]}],'
+            ' "features": ["requires-smm", "secure-boot"]}')
+    with open(os.path.join(d, "50-test.json"), "w") as f:
+        f.write(good % code)
+    with open(os.path.join(d, "40-broken.json"), "w") as f:
+        f.write('{"interface-types": "uefi"')
+    with open(os.path.join(d, "30-missing.json"), "w") as f:
+        f.write(good % "/nonexistent/CODE.fd")
+    return d, code
+
+
+def Daemon(address, emulator_dir, timeout=3, *extra):
     return _Daemon(BUILD, address, "--emulator-dir", emulator_dir,
-                   "--probe-timeout", str(timeout))
+                   "--probe-timeout", str(timeout), *extra)
 
 
 class BusTest(unittest.TestCase):
@@ -79,7 +98,8 @@ class BusTest(unittest.TestCase):
         cls.address = cls.bus.address
         cls.conn = cls.bus.conn
         cls.emulators = make_emulator_dir(cls.tmp)
-        cls.daemon = Daemon(cls.address, cls.emulators)
+        cls.firmware, cls.firmware_code = make_firmware_dir(cls.tmp)
+        cls.daemon = Daemon(cls.address, cls.emulators, 3, "--firmware-dir", cls.firmware)
         assert cls.bus.wait_for_name(), "daemon did not take its name"
 
     @classmethod
@@ -175,6 +195,19 @@ class BusTest(unittest.TestCase):
         b = self.call("GetDomainCapabilities", ("", "x86_64", "pc-i440fx-7.2", "qemu", 0),
                       "(ssssu)")
         self.assertEqual(a, b)
+
+    def test_os_from_firmware_descriptors(self):
+        q35 = self.caps(arch="x86_64", machine="q35", virttype="qemu").find("os")
+        self.assertEqual([v.text for v in q35.findall("loader/value")], [self.firmware_code])
+        self.assertEqual([v.text for v in q35.findall("enum[@name='firmware']/value")], ["efi"])
+        self.assertEqual([v.text for v in q35.findall("loader/enum[@name='secure']/value")],
+                         ["yes", "no"])
+        # no descriptor for i440fx or for aarch64: nothing offered
+        pc = self.caps(arch="x86_64", machine="pc", virttype="qemu").find("os")
+        self.assertEqual(pc.findall("loader/value"), [])
+        self.assertEqual(pc.findall("enum[@name='firmware']/value"), [])
+        virt = self.caps(arch="aarch64", machine="virt").find("os")
+        self.assertEqual(virt.findall("loader/value"), [])
 
     # -- errors --
 

@@ -87,7 +87,9 @@ render (const DcEmulatorFacts *facts, const DcHostFacts *host,
                                 dc_emulator_facts_find_machine (facts, machine),
                                 virttype };
   g_assert_nonnull (query.machine);
-  return dc_render (facts, host, &query);
+  g_autoptr(GPtrArray) firmware = g_ptr_array_new ();
+
+  return dc_render (facts, host, firmware, &query);
 }
 
 /* "a,b,c": the values of enum @name under the node at @path ("devices/disk"). */

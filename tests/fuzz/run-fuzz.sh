@@ -1,0 +1,20 @@
+#!/bin/bash
+# Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a
+# bounded time over its seed corpus. Exit 0: no finding; 77: no clang.
+#   run-fuzz.sh SOURCEDIR BUILDDIR TARGET SECONDS
+set -euo pipefail
+src=$1 build=$2 target=$3 seconds=$4
+command -v clang >/dev/null || { echo "SKIP: clang is not installed"; exit 77; }
+out="$build/fuzz"
+mkdir -p "$out/$target-findings" "$out/$target-corpus"
+# shellcheck disable=SC2046
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -D_GNU_SOURCE -I"$build" -I"$src/probes" \
+    $(pkg-config --cflags --libs glib-2.0 gio-2.0 json-glib-1.0) \
+    "$src/tests/fuzz/fuzz-$target.c" "$src/probes/dc-firmware.c" \
+    "$src/probes/dc-json.c" "$src/probes/dc-arch.c" "$src/probes/dc-qmp.c" \
+    -o "$out/fuzz-$target"
+cp -n "$src/tests/fuzz/corpus-$target/"* "$out/$target-corpus/" 2>/dev/null || true
+ASAN_OPTIONS=detect_leaks=1 "$out/fuzz-$target" -max_total_time="$seconds" \
+    -max_len=65536 -timeout=10 -artifact_prefix="$out/$target-findings/" \
+    "$out/$target-corpus" 2>&1 | tail -n 3

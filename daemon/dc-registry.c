@@ -279,9 +279,14 @@ complete_waiters (DcEmulator *emulator)
   g_ptr_array_set_size (emulator->waiters, 0);
 }
 
+/* Logs with journal fields DOMCAPSD_EMULATOR, DOMCAPSD_PROBE_MS and,
+ * on failure, DOMCAPSD_ERROR. */
 static void
-record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error)
+record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
+              gint64 elapsed_ms)
 {
+  g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
+
   g_clear_pointer (&emulator->error, g_free);
   if (facts != NULL)
     {
@@ -289,14 +294,22 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error)
       emulator->facts = facts;
       g_hash_table_remove_all (emulator->rendered);
       emulator->state = DC_EMULATOR_READY;
-      g_info ("Probed %s: QEMU %s, %s, %u machines%s", emulator->path,
-              facts->version, facts->arch, facts->machines->len,
-              facts->kvm ? ", kvm" : "");
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                        "DOMCAPSD_EMULATOR", emulator->path,
+                        "DOMCAPSD_PROBE_MS", ms,
+                        "MESSAGE", "Probed %s in %s ms: QEMU %s, %s, %u machines%s%s",
+                        emulator->path, ms, facts->version, facts->arch,
+                        facts->machines->len, facts->tcg ? ", tcg" : "",
+                        facts->kvm ? ", kvm" : "");
       return;
     }
   emulator->state = DC_EMULATOR_FAILED;
   emulator->error = g_strdup (error->message);
-  g_warning ("Probe failed: %s", error->message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_PROBE_MS", ms,
+                    "DOMCAPSD_ERROR", error->message,
+                    "MESSAGE", "Probe failed: %s", error->message);
 }
 
 static void schedule (DcRegistry *self);
@@ -304,6 +317,7 @@ static void schedule (DcRegistry *self);
 typedef struct {
   DcRegistry *registry;
   char *path;
+  gint64 started;   /* monotonic, µs */
 } ProbeCtx;
 
 static void
@@ -330,7 +344,8 @@ on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     emulator->state = DC_EMULATOR_PENDING;
   else
-    record_probe (emulator, facts, error);
+    record_probe (emulator, facts, error,
+                  (g_get_monotonic_time () - ctx->started) / 1000);
   if (emulator != NULL)
     {
       complete_waiters (emulator);
@@ -349,6 +364,7 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
 
   ctx->registry = g_object_ref (self);
   ctx->path = g_strdup (emulator->path);
+  ctx->started = g_get_monotonic_time ();
   emulator->state = DC_EMULATOR_PROBING;
   self->running++;
   g_debug ("Probing %s", emulator->path);

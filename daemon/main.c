@@ -108,15 +108,48 @@ default_emulator_dirs (void)
   return (char **) g_ptr_array_free (dirs, FALSE);
 }
 
+/* How many emulators have a probe result (ready or failed), and failed. */
+static guint
+count_probed (DcRegistry *registry, guint *total, guint *failed)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (registry);
+  guint done = 0;
+
+  *failed = 0;
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+      done += emulator->state == DC_EMULATOR_READY ||
+              emulator->state == DC_EMULATOR_FAILED;
+      *failed += emulator->state == DC_EMULATOR_FAILED;
+    }
+  *total = list->len;
+  return done;
+}
+
+static void
+on_emulator_probed (DcRegistry *registry, const char *path, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  guint total, failed;
+  guint done = count_probed (registry, &total, &failed);
+
+  if (daemon->name_id == 0)
+    sd_notifyf (0, "STATUS=Probing: %u/%u emulators done", done, total);
+}
+
 static void
 on_name_acquired (GDBusConnection *connection, const char *name,
                   gpointer user_data)
 {
   Daemon *daemon = user_data;
-  g_autoptr(GPtrArray) list = dc_registry_list (daemon->registry);
+  guint total, failed;
 
-  g_message ("Serving %s with %u emulators", name, list->len);
-  sd_notifyf (0, "READY=1\nSTATUS=Serving %u emulators", list->len);
+  count_probed (daemon->registry, &total, &failed);
+  g_message ("Serving %s with %u emulators (%u failed to probe)", name,
+             total, failed);
+  sd_notifyf (0, "READY=1\nSTATUS=Serving %u emulators (%u failed to probe)",
+              total, failed);
 }
 
 static void
@@ -219,6 +252,8 @@ run (Daemon *daemon)
   daemon->host = dc_host_facts_read ("/");
   daemon->registry = dc_registry_new (&registry_options, daemon->host);
   load_firmware (daemon);
+  g_signal_connect (daemon->registry, "emulator-probed",
+                    G_CALLBACK (on_emulator_probed), daemon);
   daemon->service = dc_service_new (daemon->registry, !options->session_bus);
   if (!dc_service_export (daemon->service, daemon->connection, &error))
     {

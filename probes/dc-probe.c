@@ -108,7 +108,11 @@ spawn_qemu (ProcessProbe *probe, int child_fd, GError **error)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autofree char *machine = g_strdup_printf ("none,accel=%s", probe->accel);
+  /* split-wx keeps TCG's JIT from ever mapping memory writable and
+   * executable at once, so probing works under MemoryDenyWriteExecute=. */
+  g_autofree char *accel = g_str_equal (probe->accel, "tcg")
+                             ? g_strdup ("tcg,split-wx=on")
+                             : g_strdup (probe->accel);
   g_autofree char *chardev = g_strdup_printf ("socket,id=qmp,fd=%d",
                                               QMP_CHILD_FD);
   const char *const env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -127,7 +131,8 @@ spawn_qemu (ProcessProbe *probe, int child_fd, GError **error)
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   return g_subprocess_launcher_spawn (launcher, error, probe->path,
                                       "-S", "-no-user-config", "-nodefaults",
-                                      "-nographic", "-machine", machine,
+                                      "-nographic", "-machine", "none",
+                                      "-accel", accel,
                                       "-chardev", chardev,
                                       "-mon", "chardev=qmp,mode=control",
                                       NULL);

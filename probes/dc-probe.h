@@ -1,8 +1,8 @@
 /* dc-probe.h: running QEMU and asking it what it can do.
  *
  * The only module that executes an emulator. Each probe process is spawned
- * as "EMULATOR -S -no-user-config -nodefaults -nographic -machine
- * none,accel=ACCEL" with QMP on one end of a socketpair (fd 3), so no
+ * as "EMULATOR -S -no-user-config -nodefaults -nographic -machine none
+ * -accel ACCEL" (tcg with split-wx=on) with QMP on one end of a socketpair (fd 3), so no
  * socket path exists anywhere; it dies with the daemon (PR_SET_PDEATHSIG),
  * is killed and reaped after its conversation or at its deadline, and its
  * stderr is kept for the error message. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dc-arch.h"
+#include "dc-cache.h"
 #include "dc-caps-xml.h"
 #include "dc-errors.h"
 #include "dc-probe.h"
@@ -22,7 +23,9 @@ struct _DcRegistry {
   guint probe_timeout;
   guint max_parallel;
   const DcHostFacts *host;
+  DcCache *cache;          /* borrowed, may be NULL */
   GPtrArray *firmware;     /* DcFirmware */
+  char *firmware_description;
   GHashTable *emulators;   /* real path -> DcEmulator */
   GQueue queue;            /* real paths waiting for a probe slot */
   guint running;
@@ -33,7 +36,12 @@ struct _DcRegistry {
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
 
-enum { SIGNAL_EMULATOR_PROBED, SIGNAL_EMULATORS_CHANGED, N_SIGNALS };
+enum {
+  SIGNAL_EMULATOR_PROBED,
+  SIGNAL_EMULATORS_CHANGED,
+  SIGNAL_CAPABILITIES_CHANGED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 typedef struct {
@@ -81,6 +89,7 @@ dc_registry_finalize (GObject *object)
 
   g_strfreev (self->dirs);
   g_ptr_array_unref (self->firmware);
+  g_free (self->firmware_description);
   g_hash_table_unref (self->emulators);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
@@ -93,6 +102,10 @@ dc_registry_class_init (DcRegistryClass *klass)
   G_OBJECT_CLASS (klass)->finalize = dc_registry_finalize;
   signals[SIGNAL_EMULATOR_PROBED] =
     g_signal_new ("emulator-probed", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  G_TYPE_STRING);
+  signals[SIGNAL_CAPABILITIES_CHANGED] =
+    g_signal_new ("capabilities-changed", G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING);
   signals[SIGNAL_EMULATORS_CHANGED] =
@@ -119,20 +132,32 @@ dc_registry_new (const DcRegistryOptions *options, const DcHostFacts *host)
   self->probe_timeout = MAX (options->probe_timeout, 1);
   self->max_parallel = MAX (options->max_parallel, 1);
   self->host = host;
+  self->cache = options->cache;
   return self;
 }
 
 void
 dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
 {
-  GHashTableIter iter;
-  DcEmulator *emulator;
+  g_autofree char *description = dc_firmware_describe (firmware);
+  g_autoptr(GPtrArray) list = NULL;
 
   g_ptr_array_unref (self->firmware);
   self->firmware = g_ptr_array_ref (firmware);
-  g_hash_table_iter_init (&iter, self->emulators);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
-    g_hash_table_remove_all (emulator->rendered);
+  if (g_strcmp0 (description, self->firmware_description) == 0)
+    return;
+  g_free (self->firmware_description);
+  self->firmware_description = g_steal_pointer (&description);
+  list = dc_registry_list (self);
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+
+      g_hash_table_remove_all (emulator->rendered);
+      if (emulator->facts != NULL)
+        g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0,
+                       emulator->path);
+    }
 }
 
 /* ---- discovery ---- */
@@ -205,8 +230,11 @@ merge_found (DcRegistry *self, GHashTable *found)
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (found, key))
       {
-        g_info ("Emulator %s is gone", (const char *) key);
+        g_autofree char *path = g_strdup (key);
+
+        g_info ("Emulator %s is gone", path);
         g_hash_table_iter_remove (&iter);
+        g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, path);
         changed = TRUE;
       }
   g_hash_table_iter_init (&iter, found);
@@ -280,7 +308,7 @@ complete_waiters (DcEmulator *emulator)
 }
 
 /* Logs with journal fields DOMCAPSD_EMULATOR, DOMCAPSD_PROBE_MS and,
- * on failure, DOMCAPSD_ERROR. */
+ * on failure, DOMCAPSD_ERROR. @elapsed_ms < 0: loaded from the cache. */
 static void
 record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
               gint64 elapsed_ms)
@@ -297,8 +325,10 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                         "DOMCAPSD_EMULATOR", emulator->path,
                         "DOMCAPSD_PROBE_MS", ms,
-                        "MESSAGE", "Probed %s in %s ms: QEMU %s, %s, %u machines%s%s",
-                        emulator->path, ms, facts->version, facts->arch,
+                        "MESSAGE", "%s %s%s%s: QEMU %s, %s, %u machines%s%s",
+                        elapsed_ms < 0 ? "Loaded" : "Probed", emulator->path,
+                        elapsed_ms < 0 ? " from the cache" : " in ",
+                        elapsed_ms < 0 ? "" : ms, facts->version, facts->arch,
                         facts->machines->len, facts->tcg ? ", tcg" : "",
                         facts->kvm ? ", kvm" : "");
       return;
@@ -317,7 +347,9 @@ static void schedule (DcRegistry *self);
 typedef struct {
   DcRegistry *registry;
   char *path;
-  gint64 started;   /* monotonic, µs */
+  gint64 started;       /* monotonic, µs */
+  DcFileStamp stamp;    /* of the binary when the probe began */
+  gboolean from_cache;
 } ProbeCtx;
 
 static void
@@ -330,12 +362,20 @@ probe_ctx_free (ProbeCtx *ctx)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProbeCtx, probe_ctx_free)
 
 static void
-on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+store_in_cache (DcRegistry *self, DcEmulatorFacts *facts,
+                const DcFileStamp *stamp)
 {
-  g_autoptr(ProbeCtx) ctx = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (self->cache != NULL && !dc_cache_store (self->cache, facts, stamp, &error))
+    g_warning ("Cannot cache the facts of %s: %s", facts->path, error->message);
+}
+
+/* A probe finished, from QEMU or from the cache: record it and move on. */
+static void
+probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
+{
   DcRegistry *self = ctx->registry;
-  DcEmulatorFacts *facts = dc_probe_emulator_finish (result, &error);
   DcEmulator *emulator = g_hash_table_lookup (self->emulators, ctx->path);
 
   self->running--;
@@ -344,12 +384,19 @@ on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     emulator->state = DC_EMULATOR_PENDING;
   else
-    record_probe (emulator, facts, error,
-                  (g_get_monotonic_time () - ctx->started) / 1000);
+    {
+      if (facts != NULL && !ctx->from_cache)
+        store_in_cache (self, facts, &ctx->stamp);
+      emulator->stamp = ctx->stamp;
+      emulator->has_stamp = TRUE;
+      record_probe (emulator, facts, error, ctx->from_cache ? -1 :
+                    (g_get_monotonic_time () - ctx->started) / 1000);
+    }
   if (emulator != NULL)
     {
       complete_waiters (emulator);
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
+      g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
     }
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);
@@ -358,15 +405,86 @@ on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ProbeCtx) ctx = user_data;
+  g_autoptr(GError) error = NULL;
+  DcEmulatorFacts *facts = dc_probe_emulator_finish (result, &error);
+
+  probe_done (ctx, facts, error);
+}
+
+typedef struct {
+  ProbeCtx *ctx;
+  DcEmulatorFacts *facts;
+  GError *error;
+} Deferred;
+
+static gboolean
+on_deferred (gpointer user_data)
+{
+  Deferred *deferred = user_data;
+  g_autoptr(ProbeCtx) ctx = deferred->ctx;
+
+  probe_done (ctx, deferred->facts, deferred->error);
+  g_clear_error (&deferred->error);
+  g_free (deferred);
+  return G_SOURCE_REMOVE;
+}
+
+/* Finishes a probe that needed no QEMU on the next main loop turn, so
+ * that callers are never called back from within their own call. */
+static void
+finish_later (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
+{
+  Deferred *deferred = g_new0 (Deferred, 1);
+
+  deferred->ctx = ctx;
+  deferred->facts = facts;
+  deferred->error = error;
+  g_idle_add (on_deferred, deferred);
+}
+
+static DcEmulatorFacts *
+load_from_cache (DcRegistry *self, DcEmulator *emulator,
+                 const DcFileStamp *stamp)
+{
+  g_autoptr(GError) error = NULL;
+  DcEmulatorFacts *facts;
+
+  if (self->cache == NULL || !emulator->use_cache)
+    return NULL;
+  facts = dc_cache_load (self->cache, emulator->path, stamp, &error);
+  if (facts == NULL && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_debug ("No cached facts for %s", emulator->path);
+  else if (facts == NULL)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                      "DOMCAPSD_EMULATOR", emulator->path,
+                      "MESSAGE", "Discarding cached facts of %s: %s",
+                      emulator->path, error->message);
+  return facts;
+}
+
+static void
 start_probe (DcRegistry *self, DcEmulator *emulator)
 {
   ProbeCtx *ctx = g_new0 (ProbeCtx, 1);
+  GError *error = NULL;
+  DcEmulatorFacts *facts;
 
   ctx->registry = g_object_ref (self);
   ctx->path = g_strdup (emulator->path);
   ctx->started = g_get_monotonic_time ();
   emulator->state = DC_EMULATOR_PROBING;
   self->running++;
+  if (!dc_file_stamp_read (emulator->path, &ctx->stamp, &error))
+    return finish_later (ctx, NULL, error);
+  facts = load_from_cache (self, emulator, &ctx->stamp);
+  if (facts != NULL)
+    {
+      ctx->from_cache = TRUE;
+      return finish_later (ctx, facts, NULL);
+    }
   g_debug ("Probing %s", emulator->path);
   dc_probe_emulator_async (emulator->path, should_try_kvm (self, emulator),
                            self->probe_timeout, self->cancellable,
@@ -390,7 +508,8 @@ schedule (DcRegistry *self)
 }
 
 static void
-enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task)
+enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task,
+         gboolean use_cache)
 {
   Batch *batch = g_task_get_task_data (task);
 
@@ -399,19 +518,41 @@ enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task)
   if (emulator->queued || emulator->state == DC_EMULATOR_PROBING)
     return;
   emulator->queued = TRUE;
+  emulator->use_cache = use_cache;
   g_queue_push_tail (&self->queue, g_strdup (emulator->path));
+}
+
+static GTask *
+batch_new (DcRegistry *self, gboolean single, GAsyncReadyCallback callback,
+           gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->single = single;
+  g_task_set_task_data (task, batch, (GDestroyNotify) batch_free);
+  return task;
+}
+
+static void
+run_batch (DcRegistry *self, GTask *task)
+{
+  Batch *batch = g_task_get_task_data (task);
+
+  if (batch->pending == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    schedule (self);
 }
 
 void
 dc_registry_probe_async (DcRegistry *self, const char *path,
-                         GAsyncReadyCallback callback, gpointer user_data)
+                         gboolean use_cache, GAsyncReadyCallback callback,
+                         gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  Batch *batch = g_new0 (Batch, 1);
+  g_autoptr(GTask) task = batch_new (self, path != NULL, callback, user_data);
   g_autoptr(GPtrArray) targets = NULL;
 
-  g_task_set_task_data (task, batch, (GDestroyNotify) batch_free);
-  batch->single = path != NULL;
   if (path != NULL)
     {
       DcEmulator *emulator = dc_registry_lookup (self, path);
@@ -426,10 +567,8 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
   else
     targets = dc_registry_list (self);
   for (guint i = 0; i < targets->len; i++)
-    enqueue (self, g_ptr_array_index (targets, i), task);
-  if (batch->pending == 0)
-    return g_task_return_boolean (task, TRUE);
-  schedule (self);
+    enqueue (self, g_ptr_array_index (targets, i), task, use_cache);
+  run_batch (self, task);
 }
 
 gboolean
@@ -437,6 +576,39 @@ dc_registry_probe_finish (DcRegistry *self, GAsyncResult *result,
                           GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Whether the binary behind @emulator's facts was replaced or changed. */
+static gboolean
+binary_changed (DcEmulator *emulator)
+{
+  DcFileStamp now;
+
+  if (!emulator->has_stamp || emulator->state == DC_EMULATOR_PROBING)
+    return FALSE;
+  return !dc_file_stamp_read (emulator->path, &now, NULL) ||
+         !dc_file_stamp_equal (&now, &emulator->stamp);
+}
+
+void
+dc_registry_rescan (DcRegistry *self)
+{
+  g_autoptr(GTask) task = batch_new (self, FALSE, NULL, NULL);
+  g_autoptr(GPtrArray) list = NULL;
+
+  dc_registry_discover (self);
+  list = dc_registry_list (self);
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+
+      if (binary_changed (emulator))
+        g_info ("%s changed on disk", emulator->path);
+      else if (emulator->state != DC_EMULATOR_PENDING || emulator->queued)
+        continue;
+      enqueue (self, emulator, task, TRUE);
+    }
+  run_batch (self, task);
 }
 
 void
@@ -447,6 +619,29 @@ dc_registry_shutdown (DcRegistry *self, GSourceFunc done, gpointer user_data)
   g_cancellable_cancel (self->cancellable);
   if (self->running == 0)
     done (user_data);
+}
+
+char **
+dc_registry_watch_dirs (DcRegistry *self)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                      g_free, NULL);
+
+  for (guint i = 0; self->dirs[i] != NULL; i++)
+    g_hash_table_add (seen, g_strdup (self->dirs[i]));
+  for (guint i = 0; i < list->len; i++)
+    g_hash_table_add (seen, g_path_get_dirname (((DcEmulator *) g_ptr_array_index (list, i))->path));
+  {
+    GHashTableIter iter;
+    const char *dir;
+
+    g_hash_table_iter_init (&iter, seen);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &dir, NULL))
+      g_strv_builder_add (builder, dir);
+  }
+  return g_strv_builder_end (builder);
 }
 
 /* ---- lookups ---- */

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "dc-cache.h"
 #include "dc-facts.h"
 #include "dc-host.h"
 
@@ -29,19 +30,25 @@ typedef struct {
   GHashTable *rendered;    /* memo: query key -> XML */
   GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
   gboolean queued;         /* waiting for a probe slot */
+  gboolean use_cache;      /* that probe may take facts from the disk cache */
+  DcFileStamp stamp;       /* the binary as it was when facts were taken */
+  gboolean has_stamp;
 } DcEmulator;
 
 typedef struct {
   const char *const *emulator_dirs;
   guint probe_timeout;     /* seconds per probe */
   guint max_parallel;      /* emulators probed at once */
+  DcCache *cache;          /* borrowed; NULL: no disk cache */
 } DcRegistryOptions;
 
 #define DC_TYPE_REGISTRY (dc_registry_get_type ())
 G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)
 
-/* @host is borrowed and must outlive the registry.
+/* @host (and options->cache) are borrowed and must outlive the registry.
  * Signal "emulator-probed" (const char *path): a probe finished.
+ * Signal "capabilities-changed" (const char *path): answers for that
+ *   emulator may differ now (probed again, firmware changed, or gone).
  * Signal "emulators-changed": the set of emulators changed. */
 DcRegistry *dc_registry_new (const DcRegistryOptions *options,
                              const DcHostFacts *host);
@@ -53,13 +60,24 @@ void dc_registry_set_firmware (DcRegistry *registry, GPtrArray *firmware);
 /* Looks for emulators again: adds new ones (pending), drops vanished ones. */
 void dc_registry_discover (DcRegistry *registry);
 
-/* Probes @path (NULL: every emulator) and finishes when that is done.
- * With a single emulator, fails with DC_ERROR_PROBE_FAILED if it failed. */
+/* Probes @path (NULL: every emulator) and finishes when that is done;
+ * with @use_cache, facts cached for the very same binary and host are
+ * taken instead of running QEMU. With a single emulator, fails with
+ * DC_ERROR_PROBE_FAILED if it failed. */
 void dc_registry_probe_async (DcRegistry *registry, const char *path,
+                              gboolean use_cache,
                               GAsyncReadyCallback callback,
                               gpointer user_data);
 gboolean dc_registry_probe_finish (DcRegistry *registry, GAsyncResult *result,
                                    GError **error);
+
+/* After a change in the emulator directories: discovers again, probes new
+ * emulators and those whose binary changed, drops vanished ones. */
+void dc_registry_rescan (DcRegistry *registry);
+
+/* The directories worth watching: @emulator_dirs and those holding the
+ * real binaries behind symlinks. */
+char **dc_registry_watch_dirs (DcRegistry *registry);
 
 /* Cancels running probes (killing and reaping their QEMU) and calls
  * @done once none is left. */

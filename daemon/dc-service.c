@@ -121,8 +121,9 @@ refresh (DcService *self, GDBusMethodInvocation *invocation)
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation),
                  "(&s)", &path);
   dc_registry_discover (self->registry);
-  dc_registry_probe_async (self->registry, *path ? path : NULL, on_refreshed,
-                           invocation);
+  /* A refresh asks QEMU again: the cache is what it would bypass. */
+  dc_registry_probe_async (self->registry, *path ? path : NULL, FALSE,
+                           on_refreshed, invocation);
 }
 
 typedef struct {
@@ -192,7 +193,8 @@ update_emulators (DcService *self)
 }
 
 static void
-on_emulator_probed (DcRegistry *registry, const char *path, DcService *self)
+on_capabilities_changed (DcRegistry *registry, const char *path,
+                         DcService *self)
 {
   dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, path);
 }
@@ -219,8 +221,9 @@ dc_service_new (DcRegistry *registry, gboolean system_bus)
                     G_CALLBACK (on_list_emulators), self);
   g_signal_connect (self->skeleton, "handle-refresh",
                     G_CALLBACK (on_refresh), self);
-  self->probed_handler = g_signal_connect (registry, "emulator-probed",
-                                           G_CALLBACK (on_emulator_probed), self);
+  self->probed_handler = g_signal_connect (registry, "capabilities-changed",
+                                           G_CALLBACK (on_capabilities_changed),
+                                           self);
   self->changed_handler = g_signal_connect (registry, "emulators-changed",
                                             G_CALLBACK (on_emulators_changed), self);
   return self;

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <locale.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "dc-errors.h"
@@ -11,6 +12,7 @@
 #include "dc-host.h"
 #include "dc-registry.h"
 #include "dc-service.h"
+#include "dc-watch.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_PROBE_TIMEOUT 30
@@ -26,13 +28,23 @@ typedef struct {
   gboolean version;
 } Options;
 
+/* What a watched directory holds. */
+enum { WATCH_EMULATORS = 1 << 0, WATCH_FIRMWARE = 1 << 1 };
+
+#define WATCH_QUIET_MS 250
+#define WATCH_MAX_DELAY_MS 1000
+
 typedef struct {
   Options options;
   GMainLoop *loop;
   DcHostFacts *host;
+  DcCache *cache;
   DcRegistry *registry;
   DcService *service;
+  DcWatch *watch;
   GDBusConnection *connection;
+  char **firmware_dirs;
+  guint startup_pending;   /* swtpm query and first probing */
   guint name_id;
   int exit_code;
 } Daemon;
@@ -108,6 +120,70 @@ default_emulator_dirs (void)
   return (char **) g_ptr_array_free (dirs, FALSE);
 }
 
+static void
+load_firmware (Daemon *daemon)
+{
+  g_autoptr(GPtrArray) firmware =
+    dc_firmware_load ((const char *const *) daemon->firmware_dirs, NULL);
+
+  g_info ("%u usable firmware descriptors", firmware->len);
+  dc_registry_set_firmware (daemon->registry, firmware);
+}
+
+/* $CACHE_DIRECTORY (systemd, first entry) or the user cache directory. */
+static char *
+cache_dir (const Options *options)
+{
+  const char *systemd = g_getenv ("CACHE_DIRECTORY");
+
+  if (options->cache_dir != NULL)
+    return g_strdup (options->cache_dir);
+  if (systemd != NULL && *systemd != '\0')
+    return g_strndup (systemd, strcspn (systemd, ":"));
+  return g_build_filename (g_get_user_cache_dir (), "domcapsd", NULL);
+}
+
+static void
+open_cache (Daemon *daemon)
+{
+  g_autofree char *dir = cache_dir (&daemon->options);
+  g_autofree char *key = dc_host_facts_probe_key (daemon->host);
+  g_autoptr(GError) error = NULL;
+
+  daemon->cache = dc_cache_new (dir, key, &error);
+  if (daemon->cache == NULL)
+    g_warning ("Running without a disk cache: %s", error->message);
+}
+
+static void
+on_watched_change (guint kinds, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (kinds & WATCH_FIRMWARE)
+    load_firmware (daemon);
+  if (kinds & WATCH_EMULATORS)
+    {
+      g_auto(GStrv) dirs = NULL;
+
+      dc_registry_rescan (daemon->registry);
+      dirs = dc_registry_watch_dirs (daemon->registry);
+      dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
+    }
+}
+
+static void
+start_watching (Daemon *daemon)
+{
+  g_auto(GStrv) dirs = dc_registry_watch_dirs (daemon->registry);
+
+  daemon->watch = dc_watch_new (WATCH_QUIET_MS, WATCH_MAX_DELAY_MS,
+                                on_watched_change, daemon);
+  dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
+  dc_watch_set_dirs (daemon->watch, WATCH_FIRMWARE,
+                     (const char *const *) daemon->firmware_dirs);
+}
+
 /* How many emulators have a probe result (ready or failed), and failed. */
 static guint
 count_probed (DcRegistry *registry, guint *total, guint *failed)
@@ -164,17 +240,27 @@ on_name_lost (GDBusConnection *connection, const char *name,
   g_main_loop_quit (daemon->loop);
 }
 
+/* Takes the bus name once every start-up job is done. */
+static void
+startup_job_done (Daemon *daemon)
+{
+  if (--daemon->startup_pending > 0)
+    return;
+  start_watching (daemon);
+  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
+                                                  DC_BUS_NAME,
+                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                  on_name_acquired,
+                                                  on_name_lost, daemon, NULL);
+}
+
 static void
 on_probed_all (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
   dc_registry_probe_finish (daemon->registry, result, NULL);
-  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
-                                                  DC_BUS_NAME,
-                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                  on_name_acquired,
-                                                  on_name_lost, daemon, NULL);
+  startup_job_done (daemon);
 }
 
 static void
@@ -185,9 +271,18 @@ on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!dc_host_facts_probe_swtpm_finish (result, &error))
     g_info ("No software TPM: %s", error->message);
+  startup_job_done (daemon);
+}
+
+static void
+start_up (Daemon *daemon)
+{
+  daemon->startup_pending = 2;
+  dc_host_facts_probe_swtpm_async (daemon->host, NULL, NULL, on_swtpm_probed,
+                                   daemon);
   dc_registry_discover (daemon->registry);
   sd_notify (0, "STATUS=Probing emulators");
-  dc_registry_probe_async (daemon->registry, NULL, on_probed_all, daemon);
+  dc_registry_probe_async (daemon->registry, NULL, TRUE, on_probed_all, daemon);
 }
 
 static gboolean
@@ -208,21 +303,6 @@ on_signal (gpointer user_data)
   sd_notify (0, "STOPPING=1");
   dc_registry_shutdown (daemon->registry, on_shutdown_done, daemon);
   return G_SOURCE_REMOVE;
-}
-
-static void
-load_firmware (Daemon *daemon)
-{
-  g_auto(GStrv) defaults = NULL;
-  g_autoptr(GPtrArray) firmware = NULL;
-  const char *const *dirs = (const char *const *) daemon->options.firmware_dirs;
-
-  if (dirs == NULL)
-    dirs = (const char *const *) (defaults =
-             dc_firmware_default_dirs (daemon->options.session_bus));
-  firmware = dc_firmware_load (dirs, NULL);
-  g_info ("%u usable firmware descriptors", firmware->len);
-  dc_registry_set_firmware (daemon->registry, firmware);
 }
 
 static int
@@ -250,7 +330,12 @@ run (Daemon *daemon)
   registry_options.probe_timeout = options->probe_timeout;
   registry_options.max_parallel = g_get_num_processors ();
   daemon->host = dc_host_facts_read ("/");
+  open_cache (daemon);
+  registry_options.cache = daemon->cache;
   daemon->registry = dc_registry_new (&registry_options, daemon->host);
+  daemon->firmware_dirs = options->firmware_dirs
+                            ? g_strdupv (options->firmware_dirs)
+                            : dc_firmware_default_dirs (options->session_bus);
   load_firmware (daemon);
   g_signal_connect (daemon->registry, "emulator-probed",
                     G_CALLBACK (on_emulator_probed), daemon);
@@ -263,8 +348,7 @@ run (Daemon *daemon)
   daemon->loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, daemon);
   g_unix_signal_add (SIGINT, on_signal, daemon);
-  dc_host_facts_probe_swtpm_async (daemon->host, NULL, NULL, on_swtpm_probed,
-                                   daemon);
+  start_up (daemon);
   g_main_loop_run (daemon->loop);
   return daemon->exit_code;
 }
@@ -274,8 +358,11 @@ daemon_clear (Daemon *daemon)
 {
   if (daemon->name_id != 0)
     g_bus_unown_name (daemon->name_id);
+  g_clear_pointer (&daemon->watch, dc_watch_free);
   g_clear_pointer (&daemon->service, dc_service_free);
   g_clear_object (&daemon->registry);
+  g_clear_pointer (&daemon->cache, dc_cache_free);
+  g_strfreev (daemon->firmware_dirs);
   g_clear_pointer (&daemon->host, dc_host_facts_free);
   g_clear_object (&daemon->connection);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);

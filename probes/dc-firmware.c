@@ -290,3 +290,27 @@ dc_firmware_has_feature (const DcFirmware *firmware, const char *feature)
 {
   return g_strv_contains ((const char *const *) firmware->features, feature);
 }
+
+char *
+dc_firmware_describe (GPtrArray *list)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const DcFirmware *fw = g_ptr_array_index (list, i);
+      g_autofree char *features = g_strjoinv (",", fw->features);
+
+      g_string_append_printf (out, "%s %s %s uefi=%d bios=%d [%s]", fw->path,
+                              fw->device, fw->executable ? fw->executable : "-",
+                              fw->uefi, fw->bios, features);
+      for (guint t = 0; t < fw->targets->len; t++)
+        {
+          const DcFirmwareTarget *target = g_ptr_array_index (fw->targets, t);
+          g_autofree char *machines = g_strjoinv (",", target->machines);
+          g_string_append_printf (out, " %s:%s", target->arch, machines);
+        }
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}

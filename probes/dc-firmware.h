@@ -45,5 +45,8 @@ GPtrArray *dc_firmware_load (const char *const *dirs, GPtrArray *skipped);
 /* Whether @firmware targets @arch with a machine glob matching @machine. */
 gboolean dc_firmware_matches (const DcFirmware *firmware, const char *arch,
                               const char *machine);
+/* A text that differs whenever two lists would render differently. */
+char *dc_firmware_describe (GPtrArray *firmware);
+
 gboolean dc_firmware_has_feature (const DcFirmware *firmware,
                                   const char *feature);

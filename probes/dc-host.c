@@ -4,6 +4,9 @@
 #include "dc-host.h"
 
 #include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <json-glib/json-glib.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
@@ -43,6 +46,51 @@ read_kvm (DcHostFacts *facts, const char *root)
   close (fd);
 }
 
+static char *
+read_microcode (const char *root)
+{
+  g_autofree char *path = g_build_filename (root, "proc", "cpuinfo", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "microcode"))
+      {
+        const char *colon = strchr (lines[i], ':');
+        return g_strstrip (g_strdup (colon ? colon + 1 : ""));
+      }
+  return g_strdup ("");
+}
+
+/* QEMU loads display, audio and device modules from
+ * /usr/lib/<multiarch>/qemu; installing one changes the QOM types. */
+static char *
+read_qemu_modules (const char *root)
+{
+  g_autofree char *lib = g_build_filename (root, "usr", "lib", NULL);
+  g_autoptr(GDir) dir = g_dir_open (lib, 0, NULL);
+  GString *stamp = g_string_new (NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!g_str_equal (name, "qemu") && strstr (name, "-linux-") == NULL)
+        continue;
+      path = g_str_equal (name, "qemu") ? g_build_filename (lib, name, NULL)
+                                        : g_build_filename (lib, name, "qemu", NULL);
+      if (g_stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+        g_string_append_printf (stamp, "%s@%" G_GINT64_FORMAT ".%09ld;", path,
+                                (gint64) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    }
+  return g_string_free (stamp, FALSE);
+}
+
 DcHostFacts *
 dc_host_facts_read (const char *root)
 {
@@ -65,6 +113,8 @@ dc_host_facts_read (const char *root)
   read_kvm (facts, root);
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
+  facts->microcode = read_microcode (root);
+  facts->qemu_modules = read_qemu_modules (root);
   return facts;
 }
 
@@ -75,7 +125,20 @@ dc_host_facts_free (DcHostFacts *facts)
     return;
   g_free (facts->arch);
   g_free (facts->kernel_release);
+  g_free (facts->microcode);
+  g_free (facts->qemu_modules);
   g_free (facts);
+}
+
+char *
+dc_host_facts_probe_key (const DcHostFacts *facts)
+{
+  return g_strdup_printf ("domcapsd %s; arch %s; kernel %s; kvm %s/%s; "
+                          "microcode %s; modules %s", PACKAGE_VERSION,
+                          facts->arch, facts->kernel_release,
+                          facts->kvm_present ? "present" : "absent",
+                          facts->kvm_usable ? "usable" : "unusable",
+                          facts->microcode, facts->qemu_modules);
 }
 
 gboolean

@@ -16,11 +16,17 @@ typedef struct {
   gboolean swtpm;        /* swtpm_setup answered */
   gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
   gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
+  char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */
+  char *qemu_modules;    /* mtimes of QEMU's module directories, or "" */
 } DcHostFacts;
 
 /* Reads what files tell; never fails (a missing file is a "no"). */
 DcHostFacts *dc_host_facts_read (const char *root);
 void dc_host_facts_free (DcHostFacts *facts);
+
+/* Everything of the host that changes what a probe finds, as one string:
+ * two probes under equal keys give equal facts (the disk cache's host half). */
+char *dc_host_facts_probe_key (const DcHostFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcHostFacts, dc_host_facts_free)
 
 /* Fills the swtpm fields from "swtpm_setup --print-capabilities" output. */

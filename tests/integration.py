@@ -86,8 +86,10 @@ def make_firmware_dir(root):
 
 
 def Daemon(address, emulator_dir, timeout=3, *extra):
+    """The daemon on @address, with a cache of its own next to @emulator_dir."""
+    cache = os.path.join(os.path.dirname(emulator_dir), "cache")
     return _Daemon(BUILD, address, "--emulator-dir", emulator_dir,
-                   "--probe-timeout", str(timeout), *extra)
+                   "--probe-timeout", str(timeout), "--cache-dir", cache, *extra)
 
 
 class BusTest(unittest.TestCase):
@@ -362,9 +364,9 @@ class LifecycleTest(unittest.TestCase):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if any("qemu-system" in c[1] for c in children_of(daemon.proc.pid)):
-                break
+                return daemon
             time.sleep(0.01)
-        return daemon
+        self.fail("the daemon never started a QEMU")
 
     def test_sigterm_mid_probe(self):
         daemon = self.start_mid_probe()

@@ -91,8 +91,10 @@ def start_bus(conf_text, tmp, name):
     conf = os.path.join(tmp, f"{name}.conf")
     with open(conf, "w") as f:
         f.write(conf_text.format(socket=socket, **Installed.paths))
+    # An activated daemon inherits this environment: its cache stays here.
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, f"{name}-cache"))
     proc = subprocess.Popen(["dbus-daemon", "--config-file", conf, "--nofork"],
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 10
     while not os.path.exists(socket) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -176,7 +178,8 @@ class SystemBusPolicyTest(unittest.TestCase):
         cls.bus, address = start_bus(SYSTEM_CONF, p["tmp"], "system")
         cls.env = {"DBUS_SYSTEM_BUS_ADDRESS": address}
         cls.daemon = subprocess.Popen(
-            [p["daemon"], "--system", "--emulator-dir", p["emulators"]],
+            [p["daemon"], "--system", "--emulator-dir", p["emulators"],
+             "--cache-dir", os.path.join(p["tmp"], "system-cache")],
             env=dict(os.environ, **cls.env), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         assert wait_for_name(cls.env, True), "daemon did not own its name"

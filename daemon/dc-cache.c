@@ -1,0 +1,236 @@
+/* dc-cache.c: the disk cache. */
+#include "config.h"
+
+#include "dc-cache.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "dc-facts-json.h"
+#include "dc-json.h"
+
+#define FORMAT_NAME "domcapsd-cache"
+#define MAX_DEPTH 16
+
+struct _DcCache {
+  char *dir;
+  char *host_key;
+};
+
+gboolean
+dc_file_stamp_read (const char *path, DcFileStamp *stamp, GError **error)
+{
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot stat %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  stamp->dev = st.st_dev;
+  stamp->ino = st.st_ino;
+  stamp->size = st.st_size;
+  stamp->mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) +
+                    st.st_mtim.tv_nsec;
+  stamp->ctime_ns = (gint64) st.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) +
+                    st.st_ctim.tv_nsec;
+  return TRUE;
+}
+
+gboolean
+dc_file_stamp_equal (const DcFileStamp *a, const DcFileStamp *b)
+{
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+DcCache *
+dc_cache_new (const char *dir, const char *host_key, GError **error)
+{
+  DcCache *cache;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot create cache directory %s: %s", dir,
+                   g_strerror (saved));
+      return NULL;
+    }
+  cache = g_new0 (DcCache, 1);
+  cache->dir = g_strdup (dir);
+  cache->host_key = g_strdup (host_key);
+  return cache;
+}
+
+void
+dc_cache_free (DcCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_free (cache->dir);
+  g_free (cache->host_key);
+  g_free (cache);
+}
+
+char *
+dc_cache_file (DcCache *cache, const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                         path, -1);
+  g_autofree char *name = g_strdup_printf ("%s-%.16s.json", base, hash);
+
+  return g_build_filename (cache->dir, name, NULL);
+}
+
+/* ---- the stamp as JSON ---- */
+
+static void
+add_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+add_stamp (JsonBuilder *b, const DcFileStamp *stamp)
+{
+  json_builder_set_member_name (b, "stamp");
+  json_builder_begin_object (b);
+  add_int (b, "dev", (gint64) stamp->dev);
+  add_int (b, "ino", (gint64) stamp->ino);
+  add_int (b, "size", (gint64) stamp->size);
+  add_int (b, "mtime-ns", stamp->mtime_ns);
+  add_int (b, "ctime-ns", stamp->ctime_ns);
+  json_builder_end_object (b);
+}
+
+static gboolean
+read_stamp (JsonObject *object, DcFileStamp *stamp)
+{
+  gint64 dev, ino, size;
+
+  if (object == NULL ||
+      !dc_json_get_int (object, "dev", &dev) ||
+      !dc_json_get_int (object, "ino", &ino) ||
+      !dc_json_get_int (object, "size", &size) ||
+      !dc_json_get_int (object, "mtime-ns", &stamp->mtime_ns) ||
+      !dc_json_get_int (object, "ctime-ns", &stamp->ctime_ns))
+    return FALSE;
+  stamp->dev = (guint64) dev;
+  stamp->ino = (guint64) ino;
+  stamp->size = (guint64) size;
+  return TRUE;
+}
+
+/* ---- load ---- */
+
+static gboolean
+refuse (GError **error, const char *why)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, why);
+  return FALSE;
+}
+
+/* Checks the envelope of a cache file against what we expect. */
+static gboolean
+check_envelope (DcCache *cache, JsonObject *root, const char *path,
+                const DcFileStamp *stamp, GError **error)
+{
+  const char *format = dc_json_get_string (root, "format");
+  const char *host_key = dc_json_get_string (root, "host-key");
+  const char *owner = dc_json_get_string (root, "path");
+  gint64 version;
+  DcFileStamp stored;
+
+  if (format == NULL || !g_str_equal (format, FORMAT_NAME))
+    return refuse (error, "not a domcapsd cache file");
+  if (!dc_json_get_int (root, "format-version", &version) ||
+      version != DC_CACHE_FORMAT_VERSION)
+    return refuse (error, "written by another version of the cache format");
+  if (owner == NULL || !g_str_equal (owner, path))
+    return refuse (error, "written for another emulator");
+  if (host_key == NULL || !g_str_equal (host_key, cache->host_key))
+    return refuse (error, "the host changed since (kernel, KVM, microcode, "
+                          "QEMU modules or daemon version)");
+  if (!read_stamp (dc_json_get_object (root, "stamp"), &stored))
+    return refuse (error, "has no valid stamp of the binary");
+  if (!dc_file_stamp_equal (&stored, stamp))
+    return refuse (error, "the binary changed since");
+  return TRUE;
+}
+
+DcEmulatorFacts *
+dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
+               GError **error)
+{
+  g_autofree char *file = dc_cache_file (cache, path);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize len;
+  JsonObject *root;
+  DcEmulatorFacts *facts;
+
+  if (!g_file_get_contents (file, &text, &len, error))
+    return NULL;
+  if (len > DC_CACHE_MAX_SIZE)
+    {
+      refuse (error, "larger than 16 MiB");
+      return NULL;
+    }
+  node = dc_json_parse_bounded (text, len, MAX_DEPTH, error);
+  if (node == NULL)
+    return NULL;
+  root = dc_json_node_object (node);
+  if (root == NULL)
+    {
+      refuse (error, "not a JSON object");
+      return NULL;
+    }
+  if (!check_envelope (cache, root, path, stamp, error))
+    return NULL;
+  facts = dc_emulator_facts_from_json (dc_json_get_object (root, "facts"), error);
+  if (facts != NULL && !g_str_equal (facts->path, path))
+    {
+      refuse (error, "its facts are for another emulator");
+      g_clear_pointer (&facts, dc_emulator_facts_unref);
+    }
+  return facts;
+}
+
+/* ---- store ---- */
+
+gboolean
+dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
+                const DcFileStamp *stamp, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *file = dc_cache_file (cache, facts->path);
+  g_autofree char *text = NULL;
+  gsize len;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, FORMAT_NAME);
+  add_int (b, "format-version", DC_CACHE_FORMAT_VERSION);
+  json_builder_set_member_name (b, "host-key");
+  json_builder_add_string_value (b, cache->host_key);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, facts->path);
+  add_stamp (b, stamp);
+  json_builder_set_member_name (b, "facts");
+  json_builder_add_value (b, dc_emulator_facts_to_json (facts));
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, &len);
+  return g_file_set_contents_full (file, text, len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}

@@ -1,0 +1,42 @@
+/* dc-cache.h: emulator facts on disk, one file per emulator.
+ *
+ * A file is used only if it was written by this cache format for exactly
+ * this binary (device, inode, size, mtime and ctime in ns) on a host with
+ * the same probe key (daemon version, kernel, KVM, microcode, QEMU
+ * modules). Anything else — corrupt, truncated, foreign, old format,
+ * stale — is refused with the reason, and the emulator is probed again.
+ * Files are written atomically (g_file_set_contents). */
+#pragma once
+
+#include <glib.h>
+
+#include "dc-facts.h"
+
+#define DC_CACHE_FORMAT_VERSION 1
+#define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
+
+typedef struct {
+  guint64 dev;
+  guint64 ino;
+  guint64 size;
+  gint64 mtime_ns;
+  gint64 ctime_ns;
+} DcFileStamp;
+
+gboolean dc_file_stamp_read (const char *path, DcFileStamp *stamp,
+                             GError **error);
+gboolean dc_file_stamp_equal (const DcFileStamp *a, const DcFileStamp *b);
+
+typedef struct _DcCache DcCache;
+
+/* A cache in @dir (created 0700 if missing) for hosts of @host_key. */
+DcCache *dc_cache_new (const char *dir, const char *host_key, GError **error);
+void dc_cache_free (DcCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCache, dc_cache_free)
+
+/* The file that holds @path's facts. */
+char *dc_cache_file (DcCache *cache, const char *path);
+DcEmulatorFacts *dc_cache_load (DcCache *cache, const char *path,
+                                const DcFileStamp *stamp, GError **error);
+gboolean dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
+                         const DcFileStamp *stamp, GError **error);

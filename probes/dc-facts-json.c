@@ -1,0 +1,277 @@
+/* dc-facts-json.c: facts <-> JSON. */
+#include "config.h"
+
+#include "dc-facts-json.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "dc-json.h"
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_bool (JsonBuilder *b, const char *name, gboolean value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* A string set as a sorted list, so equal facts give equal files. */
+static void
+add_set (JsonBuilder *b, const char *name, GHashTable *set)
+{
+  g_autofree const char **keys =
+    (const char **) g_hash_table_get_keys_as_array (set, NULL);
+
+  g_qsort_with_data (keys, g_hash_table_size (set), sizeof (char *),
+                     compare_strings, NULL);
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; keys[i] != NULL; i++)
+    json_builder_add_string_value (b, keys[i]);
+  json_builder_end_array (b);
+}
+
+static void
+add_machines (JsonBuilder *b, GPtrArray *machines)
+{
+  json_builder_set_member_name (b, "machines");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < machines->len; i++)
+    {
+      const DcMachine *m = g_ptr_array_index (machines, i);
+
+      json_builder_begin_object (b);
+      add_string (b, "name", m->name);
+      add_string (b, "alias", m->alias);
+      json_builder_set_member_name (b, "cpu-max");
+      json_builder_add_int_value (b, m->cpu_max);
+      add_bool (b, "is-default", m->is_default);
+      add_bool (b, "deprecated", m->deprecated);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+add_schema_enums (JsonBuilder *b, GHashTable *enums)
+{
+  GHashTableIter iter;
+  const char *path;
+  char **values;
+
+  json_builder_set_member_name (b, "schema-enums");
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, enums);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, (gpointer *) &values))
+    {
+      json_builder_set_member_name (b, path);
+      json_builder_begin_array (b);
+      for (guint i = 0; values[i] != NULL; i++)
+        json_builder_add_string_value (b, values[i]);
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+}
+
+JsonNode *
+dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  add_string (b, "path", facts->path);
+  add_string (b, "version", facts->version);
+  add_string (b, "package", facts->package);
+  add_string (b, "target", facts->target);
+  add_string (b, "arch", facts->arch);
+  add_machines (b, facts->machines);
+  add_set (b, "qom-types", facts->qom_types);
+  add_set (b, "commands", facts->commands);
+  add_schema_enums (b, facts->schema_enums);
+  add_set (b, "tpm-models", facts->tpm_models);
+  add_set (b, "tpm-types", facts->tpm_types);
+  add_bool (b, "tcg", facts->tcg);
+  add_string (b, "tcg-error", facts->tcg_error);
+  add_bool (b, "kvm", facts->kvm);
+  add_string (b, "kvm-error", facts->kvm_error);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* ---- reading ---- */
+
+static gboolean
+bad (GError **error, const char *member)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "\"%s\" is missing or of the wrong type", member);
+  return FALSE;
+}
+
+static gboolean
+read_string (JsonObject *o, const char *name, char **out, gboolean nullable,
+             GError **error)
+{
+  const char *value = dc_json_get_string (o, name);
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (value == NULL && !(nullable && node != NULL && JSON_NODE_HOLDS_NULL (node)))
+    return bad (error, name);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+read_bool (JsonObject *o, const char *name, gboolean *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return bad (error, name);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* A list of strings, every element checked; NULL (and @error) if not. */
+static char **
+read_strv (JsonObject *o, const char *name, GError **error)
+{
+  JsonArray *array = dc_json_get_array (o, name);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (array == NULL)
+    {
+      bad (error, name);
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *value = dc_json_array_get_string (array, i);
+      if (value == NULL)
+        {
+          bad (error, name);
+          return NULL;
+        }
+      g_strv_builder_add (builder, value);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+read_set (JsonObject *o, const char *name, GHashTable *set, GError **error)
+{
+  g_auto(GStrv) values = read_strv (o, name, error);
+
+  if (values == NULL)
+    return FALSE;
+  for (guint i = 0; values[i] != NULL; i++)
+    g_hash_table_add (set, g_strdup (values[i]));
+  return TRUE;
+}
+
+static gboolean
+read_machine (JsonObject *o, GPtrArray *machines, GError **error)
+{
+  g_autofree char *name = NULL, *alias = NULL;
+  gint64 cpu_max;
+  gboolean is_default, deprecated;
+  DcMachine *m;
+
+  if (o == NULL)
+    return bad (error, "machines");
+  if (!dc_json_get_int (o, "cpu-max", &cpu_max) || cpu_max < 1 ||
+      cpu_max > G_MAXUINT32)
+    return bad (error, "cpu-max");
+  if (!read_string (o, "name", &name, FALSE, error) ||
+      !read_string (o, "alias", &alias, TRUE, error) ||
+      !read_bool (o, "is-default", &is_default, error) ||
+      !read_bool (o, "deprecated", &deprecated, error))
+    return FALSE;
+  m = g_new0 (DcMachine, 1);
+  m->name = g_steal_pointer (&name);
+  m->alias = g_steal_pointer (&alias);
+  m->cpu_max = cpu_max;
+  m->is_default = is_default;
+  m->deprecated = deprecated;
+  g_ptr_array_add (machines, m);
+  return TRUE;
+}
+
+static gboolean
+read_machines (JsonObject *o, GPtrArray *machines, GError **error)
+{
+  JsonArray *array = dc_json_get_array (o, "machines");
+
+  if (array == NULL)
+    return bad (error, "machines");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (!read_machine (dc_json_array_get_object (array, i), machines, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_schema_enums (JsonObject *o, GHashTable *enums, GError **error)
+{
+  JsonObject *object = dc_json_get_object (o, "schema-enums");
+  g_autoptr(GList) members = NULL;
+
+  if (object == NULL)
+    return bad (error, "schema-enums");
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      char **values = read_strv (object, l->data, error);
+
+      if (values == NULL)
+        return FALSE;
+      g_hash_table_insert (enums, g_strdup (l->data), values);
+    }
+  return TRUE;
+}
+
+DcEmulatorFacts *
+dc_emulator_facts_from_json (JsonObject *o, GError **error)
+{
+  g_autoptr(DcEmulatorFacts) f = dc_emulator_facts_new ();
+
+  if (o == NULL)
+    {
+      bad (error, "facts");
+      return NULL;
+    }
+  if (!read_string (o, "path", &f->path, FALSE, error) ||
+      !read_string (o, "version", &f->version, FALSE, error) ||
+      !read_string (o, "package", &f->package, FALSE, error) ||
+      !read_string (o, "target", &f->target, FALSE, error) ||
+      !read_string (o, "arch", &f->arch, FALSE, error) ||
+      !read_machines (o, f->machines, error) ||
+      !read_set (o, "qom-types", f->qom_types, error) ||
+      !read_set (o, "commands", f->commands, error) ||
+      !read_schema_enums (o, f->schema_enums, error) ||
+      !read_set (o, "tpm-models", f->tpm_models, error) ||
+      !read_set (o, "tpm-types", f->tpm_types, error) ||
+      !read_bool (o, "tcg", &f->tcg, error) ||
+      !read_string (o, "tcg-error", &f->tcg_error, TRUE, error) ||
+      !read_bool (o, "kvm", &f->kvm, error) ||
+      !read_string (o, "kvm-error", &f->kvm_error, TRUE, error))
+    return NULL;
+  return g_steal_pointer (&f);
+}

@@ -1,0 +1,222 @@
+/* Unit tests of the disk cache and of facts <-> JSON. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "dc-cache.h"
+#include "dc-facts-json.h"
+
+#define HOST_KEY "domcapsd test; kernel 1.0"
+
+typedef struct {
+  char *dir;
+  char *binary;
+  DcCache *cache;
+  DcFileStamp stamp;
+} Fixture;
+
+static DcEmulatorFacts *
+sample_facts (const char *path)
+{
+  DcEmulatorFacts *f = dc_emulator_facts_new ();
+  DcMachine *m = g_new0 (DcMachine, 1);
+  const char *display[] = { "sdl", "dbus", NULL };
+
+  f->path = g_strdup (path);
+  f->version = g_strdup ("7.2.0");
+  f->package = g_strdup ("Debian");
+  f->target = g_strdup ("x86_64");
+  f->arch = g_strdup ("x86_64");
+  m->name = g_strdup ("pc-q35-7.2");
+  m->alias = g_strdup ("q35");
+  m->cpu_max = 288;
+  m->is_default = TRUE;
+  g_ptr_array_add (f->machines, m);
+  g_hash_table_add (f->qom_types, g_strdup ("VGA"));
+  g_hash_table_add (f->qom_types, g_strdup ("iothread"));
+  g_hash_table_add (f->commands, g_strdup ("query-vnc"));
+  g_hash_table_insert (f->schema_enums, g_strdup (DC_SCHEMA_DISPLAY_TYPES),
+                       g_strdupv ((char **) display));
+  g_hash_table_add (f->tpm_types, g_strdup ("emulator"));
+  f->tcg = TRUE;
+  f->kvm_error = g_strdup ("no KVM here");
+  return f;
+}
+
+static void
+set_up (Fixture *fx, gconstpointer data)
+{
+  fx->dir = g_dir_make_tmp ("dc-cache-XXXXXX", NULL);
+  fx->binary = g_build_filename (fx->dir, "qemu-system-x86_64", NULL);
+  g_assert_true (g_file_set_contents (fx->binary, "#!/bin/sh\n", -1, NULL));
+  fx->cache = dc_cache_new (fx->dir, HOST_KEY, NULL);
+  g_assert_nonnull (fx->cache);
+  g_assert_true (dc_file_stamp_read (fx->binary, &fx->stamp, NULL));
+}
+
+static void
+tear_down (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GDir) dir = g_dir_open (fx->dir, 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (fx->dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (fx->dir);
+  dc_cache_free (fx->cache);
+  g_free (fx->binary);
+  g_free (fx->dir);
+}
+
+static char *
+facts_text (const DcEmulatorFacts *facts)
+{
+  g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
+
+  return json_to_string (node, FALSE);
+}
+
+static void
+store (Fixture *fx)
+{
+  g_autoptr(DcEmulatorFacts) facts = sample_facts (fx->binary);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dc_cache_store (fx->cache, facts, &fx->stamp, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_round_trip (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(DcEmulatorFacts) facts = sample_facts (fx->binary);
+  g_autoptr(DcEmulatorFacts) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
+  g_autofree char *before = NULL, *after = NULL;
+  GStatBuf st;
+
+  store (fx);
+  g_assert_cmpint (g_stat (file, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  loaded = dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error);
+  g_assert_no_error (error);
+  before = facts_text (facts);
+  after = facts_text (loaded);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpstr (dc_emulator_facts_find_machine (loaded, "q35")->name, ==, "pc-q35-7.2");
+  g_assert_null (loaded->tcg_error);
+}
+
+/* Rewrites the cache file with @edit applied and expects a refusal. */
+static void
+expect_refused (Fixture *fx, const char *text, const char *reason)
+{
+  g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_assert_null (dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error));
+  g_assert_nonnull (error);
+  g_test_message ("refused: %s", error->message);
+  if (reason != NULL)
+    g_assert_nonnull (strstr (error->message, reason));
+}
+
+static char *
+stored_text (Fixture *fx)
+{
+  g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
+  char *text = NULL;
+
+  store (fx);
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  return text;
+}
+
+static char *
+replace (const char *text, const char *from, const char *to)
+{
+  g_auto(GStrv) parts = g_strsplit (text, from, 2);
+
+  g_assert_nonnull (parts[1]);
+  return g_strjoin (to, parts[0], parts[1], NULL);
+}
+
+static void
+test_missing (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+}
+
+static void
+test_corrupt_and_truncated (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *text = stored_text (fx);
+  g_autofree char *half = g_strndup (text, strlen (text) / 2);
+
+  expect_refused (fx, "\x01\x02 garbage", NULL);
+  expect_refused (fx, "", NULL);
+  expect_refused (fx, "[]", "not a JSON object");
+  expect_refused (fx, half, NULL);
+}
+
+static void
+test_foreign_and_old (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *text = stored_text (fx);
+  g_autofree char *foreign = replace (text, "domcapsd-cache", "something-else");
+  g_autofree char *old = replace (text, "\"format-version\":1", "\"format-version\":0");
+  g_autofree char *other_path = replace (text, "\"path\":\"", "\"path\":\"/other");
+  g_autofree char *other_host = replace (text, HOST_KEY, "domcapsd test; kernel 2.0");
+  g_autofree char *bad_type = replace (text, "\"cpu-max\":288", "\"cpu-max\":\"288\"");
+  g_autofree char *bad_set = replace (text, "\"VGA\"", "42");
+
+  expect_refused (fx, foreign, "not a domcapsd cache file");
+  expect_refused (fx, old, "another version");
+  expect_refused (fx, other_path, "another emulator");
+  expect_refused (fx, other_host, "host changed");
+  expect_refused (fx, bad_type, "cpu-max");
+  expect_refused (fx, bad_set, "qom-types");
+}
+
+static void
+test_binary_changed (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  DcFileStamp now;
+
+  store (fx);
+  /* a package upgrade: a new file renamed over the old one */
+  {
+    g_autofree char *next = g_strconcat (fx->binary, ".dpkg-new", NULL);
+    g_assert_true (g_file_set_contents (next, "#!/bin/sh\n# v2\n", -1, NULL));
+    g_assert_cmpint (g_rename (next, fx->binary), ==, 0);
+  }
+  g_assert_true (dc_file_stamp_read (fx->binary, &now, NULL));
+  g_assert_false (dc_file_stamp_equal (&now, &fx->stamp));
+  g_assert_null (dc_cache_load (fx->cache, fx->binary, &now, &error));
+  g_assert_nonnull (strstr (error->message, "binary changed"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/cache/round-trip", Fixture, NULL, set_up, test_round_trip, tear_down);
+  g_test_add ("/cache/missing", Fixture, NULL, set_up, test_missing, tear_down);
+  g_test_add ("/cache/corrupt-and-truncated", Fixture, NULL, set_up,
+              test_corrupt_and_truncated, tear_down);
+  g_test_add ("/cache/foreign-and-old", Fixture, NULL, set_up,
+              test_foreign_and_old, tear_down);
+  g_test_add ("/cache/binary-changed", Fixture, NULL, set_up,
+              test_binary_changed, tear_down);
+  return g_test_run ();
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""The daemon as a cache: restarts without QEMU, follows changes by itself.
+
+Emulators here are small wrappers that log every start and exec the real
+QEMU, so the tests can count exactly how many QEMU processes ran.
+
+usage: watch.py BUILDDIR
+"""
+import glob
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+from testlib import IFACE, PATH, Daemon, GLib, Gio, PrivateBus
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
+KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
+WRAPPER = '#!/bin/sh\n# {tag}\necho "$*" >> {log}\nexec /usr/bin/qemu-system-{arch} "$@"\n'
+DESCRIPTOR = ('{{"interface-types": ["uefi"], "mapping": {{"device": "flash",'
+              ' "executable": {{"filename": "{code}", "format": "raw"}}}},'
+              ' "targets": [{{"architecture": "x86_64", "machines": ["pc-q35-*"]}}],'
+              ' "features": []}}')
+
+
+class Fixture:
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="domcapsd-watch-")
+        self.emulators = os.path.join(self.root, "emulators")
+        self.firmware = os.path.join(self.root, "firmware")
+        self.cache = os.path.join(self.root, "cache")
+        os.makedirs(self.emulators)
+        os.makedirs(self.firmware)
+        self.log = os.path.join(self.root, "qemu.log")
+        open(self.log, "w").close()
+        for arch in ("x86_64", "aarch64"):
+            self.write_emulator(arch, "v1")
+
+    def emulator(self, arch):
+        return os.path.join(self.emulators, f"qemu-system-{arch}")
+
+    def write_emulator(self, arch, tag, path=None):
+        path = path or self.emulator(arch)
+        with open(path, "w") as f:
+            f.write(WRAPPER.format(tag=tag, log=self.log, arch=arch))
+        os.chmod(path, 0o755)
+
+    def starts(self):
+        """How many QEMU processes the wrappers started so far."""
+        with open(self.log) as f:
+            return len(f.read().splitlines())
+
+    def code(self, name):
+        path = os.path.join(self.root, name)
+        open(path, "w").close()
+        return path
+
+    def write_descriptor(self, name, code):
+        with open(os.path.join(self.firmware, name), "w") as f:
+            f.write(DESCRIPTOR.format(code=code))
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class WatchTest(unittest.TestCase):
+    def setUp(self):
+        self.fx = Fixture()
+        self.bus = PrivateBus()
+        self.daemon = None
+        self.changed = []
+        self.sub = self.bus.conn.signal_subscribe(
+            None, IFACE, "CapabilitiesChanged", PATH, None, 0,
+            lambda *a: self.changed.append(a[5].unpack()[0]))
+
+    def tearDown(self):
+        if self.daemon:
+            self.daemon.stop()
+        self.bus.conn.signal_unsubscribe(self.sub)
+        self.bus.down()
+        self.fx.cleanup()
+
+    def start(self):
+        self.daemon = Daemon(BUILD, self.bus.address, "--emulator-dir", self.fx.emulators,
+                             "--firmware-dir", self.fx.firmware, "--cache-dir", self.fx.cache)
+        self.assertTrue(self.bus.wait_for_name(), "no bus name")
+        self.pump(0.1)
+        self.changed.clear()
+
+    def restart(self):
+        code, out = self.daemon.stop()
+        self.assertEqual(code, 0, out)
+        self.bus.down()
+        self.bus = PrivateBus()
+        self.sub = self.bus.conn.signal_subscribe(
+            None, IFACE, "CapabilitiesChanged", PATH, None, 0,
+            lambda *a: self.changed.append(a[5].unpack()[0]))
+        self.start()
+
+    def pump(self, seconds, until=None):
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            while ctx.iteration(False):
+                pass
+            if until and until():
+                return True
+            time.sleep(0.01)
+        return until() if until else True
+
+    def caps(self, *args):
+        return self.bus.call("GetDomainCapabilities", (*args, 0), "(ssss" + "u)")[0]
+
+    def probes_per_emulator(self):
+        return 2 if KVM else 1
+
+    # -- tests --
+
+    def test_restart_with_valid_cache_spawns_no_qemu(self):
+        self.start()
+        first = self.fx.starts()
+        self.assertEqual(first, self.probes_per_emulator() + 1)  # x86_64 (+kvm), aarch64
+        answer = self.caps("", "x86_64", "q35", "qemu")
+        self.restart()
+        self.assertEqual(self.fx.starts(), first, "a restart ran QEMU")
+        self.assertEqual(self.caps("", "x86_64", "q35", "qemu"), answer)
+
+    def test_replacing_a_binary_reprobes_it_once(self):
+        self.start()
+        before = self.fx.starts()
+        # as dpkg does: a new file beside, renamed over the old one
+        tmp = self.fx.emulator("x86_64") + ".dpkg-new"
+        self.fx.write_emulator("x86_64", "v2", path=tmp)
+        os.rename(tmp, self.fx.emulator("x86_64"))
+        real = os.path.realpath(self.fx.emulator("x86_64"))
+        self.assertTrue(self.pump(10, lambda: real in self.changed), "no signal")
+        self.pump(1.5)  # nothing more may follow
+        self.assertEqual(self.changed, [real])
+        self.assertEqual(self.fx.starts() - before, self.probes_per_emulator())
+
+    def test_firmware_change_rerenders_without_qemu(self):
+        self.fx.write_descriptor("50-a.json", self.fx.code("A.fd"))
+        self.start()
+        before = self.fx.starts()
+        self.assertIn("A.fd", self.caps("", "x86_64", "q35", "qemu"))
+        self.fx.write_descriptor("40-b.json", self.fx.code("B.fd"))
+        self.assertTrue(self.pump(10, lambda: self.changed), "no signal")
+        answer = self.caps("", "x86_64", "q35", "qemu")
+        self.assertIn("B.fd", answer)
+        self.assertIn("A.fd", answer)
+        self.assertEqual(self.fx.starts(), before, "a firmware change ran QEMU")
+
+    def test_corrupt_cache_file_is_recovered_from(self):
+        self.start()
+        before = self.fx.starts()
+        self.daemon.stop()
+        files = glob.glob(os.path.join(self.fx.cache, "qemu-system-x86_64-*.json"))
+        self.assertEqual(len(files), 1)
+        with open(files[0], "w") as f:
+            f.write('{"format": "domcapsd-cache", "truncated')
+        self.restart()
+        self.assertEqual(self.fx.starts() - before, self.probes_per_emulator())
+        self.assertIn("<domainCapabilities>", self.caps("", "x86_64", "", ""))
+        with open(files[0]) as f:
+            self.assertEqual(json.load(f)["format"], "domcapsd-cache")
+
+    def test_deleting_an_emulator_removes_it(self):
+        self.start()
+        path = os.path.realpath(self.fx.emulator("aarch64"))
+        os.unlink(self.fx.emulator("aarch64"))
+        self.assertTrue(self.pump(10, lambda: path in self.changed), "no signal")
+        listed = [e["path"] for e in self.bus.call("ListEmulators", (), "()")[0]]
+        self.assertNotIn(path, listed)
+        with self.assertRaises(GLib.Error) as cm:
+            self.caps(path, "", "", "")
+        self.assertEqual(Gio.DBusError.get_remote_error(cm.exception),
+                         "org.domcapsd.Error.UnknownEmulator")
+        props = self.bus.conn.call_sync(
+            "org.domcapsd.DomainCapabilities1", PATH, "org.freedesktop.DBus.Properties",
+            "Get", GLib.Variant("(ss)", (IFACE, "Emulators")), None, 0, -1, None).unpack()[0]
+        self.assertNotIn(path, props)
+
+    def test_new_emulator_appears(self):
+        self.start()
+        self.fx.write_emulator("s390x", "v1")
+        path = os.path.realpath(self.fx.emulator("s390x"))
+        self.assertTrue(self.pump(10, lambda: path in self.changed), "no signal")
+        self.assertIn("s390x", self.caps(path, "", "", ""))
+
+    def test_made_non_executable_disappears(self):
+        self.start()
+        path = os.path.realpath(self.fx.emulator("aarch64"))
+        os.chmod(path, 0o644)
+        self.assertTrue(self.pump(10, lambda: path in self.changed), "no signal")
+        listed = [e["path"] for e in self.bus.call("ListEmulators", (), "()")[0]]
+        self.assertNotIn(path, listed)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -325,10 +325,11 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                         "DOMCAPSD_EMULATOR", emulator->path,
                         "DOMCAPSD_PROBE_MS", ms,
-                        "MESSAGE", "%s %s%s%s: QEMU %s, %s, %u machines%s%s",
+                        "MESSAGE", "%s %s%s%s%s: QEMU %s, %s, %u machines%s%s",
                         elapsed_ms < 0 ? "Loaded" : "Probed", emulator->path,
                         elapsed_ms < 0 ? " from the cache" : " in ",
-                        elapsed_ms < 0 ? "" : ms, facts->version, facts->arch,
+                        elapsed_ms < 0 ? "" : ms, elapsed_ms < 0 ? "" : " ms",
+                        facts->version, facts->arch,
                         facts->machines->len, facts->tcg ? ", tcg" : "",
                         facts->kvm ? ", kvm" : "");
       return;

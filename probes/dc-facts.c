@@ -3,6 +3,8 @@
 
 #include "dc-facts.h"
 
+#include <string.h>
+
 #include "dc-arch.h"
 #include "dc-json.h"
 #include "dc-qmp.h"
@@ -196,7 +198,8 @@ parse_name_list (GHashTable *set, GPtrArray *replies, const char *command,
       const char *name = key == NULL
                            ? dc_json_array_get_string (ret, i)
                            : dc_json_get_string (dc_json_array_get_object (ret, i), key);
-      if (name != NULL)
+      /* A name with a newline is no QEMU name; the cache could not keep it. */
+      if (name != NULL && strchr (name, '\n') == NULL)
         g_hash_table_add (set, g_strdup (name));
     }
   return TRUE;

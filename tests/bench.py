@@ -1,66 +1,299 @@
 #!/usr/bin/python3
-"""Benchmarks of the foundation (not timed tests: it prints figures).
+"""Benchmarks: domcapsd beside libvirt 9.0 on this host, in one run.
 
-  start to ready: domcapsd with every qemu-system-* on $PATH, from exec to
-                  its bus name appearing (median of --runs starts)
-  warm call:      GetDomainCapabilities round trips from one client on a
-                  private bus, the answer already rendered (p50 and p99)
+  (a) cold probe of qemu-system-x86_64 (tcg and, where usable, kvm)
+  (b) start to ready with every installed qemu-system-*, empty cache
+  (c) restart with a warm disk cache to the first answer
+  (d) GetDomainCapabilities latency p50/p99 from one in-process GDBus
+      client, and throughput with 16 concurrent clients (libvirt through
+      libvirt-dbus's org.libvirt.Connect.GetDomainCapabilities); the bus's
+      own GetId round trip as the floor
+  (e) daemon RSS with everything cached
+  (f) replacing a binary to CapabilitiesChanged
 
-usage: bench.py BUILDDIR [--runs N] [--calls N]
+Figures, not assertions: medians over --runs. libvirt's side needs root
+and ../shared/tools/libvirt-reference (skipped with --no-libvirt).
+
+usage: bench.py BUILDDIR [--runs N] [--no-libvirt]
 """
 import argparse
+import json
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
-from testlib import Daemon, PrivateBus
+from testlib import IFACE, NAME, PATH, Daemon, GLib, PrivateBus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REFERENCE = os.path.join(HERE, "..", "..", "shared", "tools", "libvirt-reference")
+LIBVIRT_CACHE = "/var/cache/libvirt/qemu/capabilities"
+VIRSH = ["virsh", "-c", "qemu:///system"]
+PERMISSIVE_BUS = """<busconfig><type>system</type><listen>unix:path={socket}</listen>
+<auth>EXTERNAL</auth><policy context="default"><allow send_destination="*"/>
+<allow own="*"/><allow receive_type="*"/></policy></busconfig>"""
 
 
-def start_to_ready(build, bus):
-    t0 = time.monotonic()
-    daemon = Daemon(build, bus.address)
-    if not bus.wait_for_name(timeout=300):
-        raise RuntimeError("the daemon did not take its name")
-    elapsed = time.monotonic() - t0
-    return daemon, elapsed
+def median(values):
+    return statistics.median(values) if values else float("nan")
 
 
-def warm_calls(bus, calls):
-    args = ("", "x86_64", "pc", "", 0)
-    bus.call("GetDomainCapabilities", args, "(ssssu)")
-    samples = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        bus.call("GetDomainCapabilities", args, "(ssssu)")
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return samples
+class Ours:
+    def __init__(self, build, runs):
+        self.build, self.runs = build, runs
+        self.tmp = tempfile.mkdtemp(prefix="domcapsd-bench-")
+        self.bus = PrivateBus()
+
+    def close(self):
+        self.bus.down()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start(self, cache, *args):
+        t0 = time.monotonic()
+        daemon = Daemon(self.build, self.bus.address, "--cache-dir", cache, "--verbose", *args)
+        if not self.bus.wait_for_name(300):
+            raise RuntimeError("the daemon did not take its name")
+        return daemon, time.monotonic() - t0
+
+    def fresh_cache(self):
+        return tempfile.mkdtemp(dir=self.tmp)
+
+    def cold_x86(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        os.symlink("/usr/bin/qemu-system-x86_64", os.path.join(d, "qemu-system-x86_64"))
+        totals, probes = [], []
+        for _ in range(self.runs):
+            daemon, elapsed = self.start(self.fresh_cache(), "--emulator-dir", d)
+            out = daemon.stop()[1]
+            totals.append(elapsed)
+            m = re.search(r"Probed \S+ in (\d+) ms", out)
+            probes.append(int(m.group(1)) / 1000 if m else float("nan"))
+        return median(probes), median(totals)
+
+    def start_all(self):
+        times = []
+        for _ in range(self.runs):
+            cache = self.fresh_cache()
+            daemon, elapsed = self.start(cache)
+            daemon.stop()
+            times.append(elapsed)
+        self.warm_cache = cache
+        return median(times)
+
+    def first_answer(self, daemon_args):
+        t0 = time.monotonic()
+        daemon = Daemon(self.build, self.bus.address, *daemon_args)
+        while True:
+            try:
+                self.bus.call("GetDomainCapabilities", ("", "x86_64", "pc", "", 0), "(ssssu)")
+                return daemon, time.monotonic() - t0
+            except GLib.Error:
+                time.sleep(0.001)
+
+    def restart_warm(self):
+        times = []
+        for _ in range(self.runs):
+            daemon, elapsed = self.first_answer(["--cache-dir", self.warm_cache])
+            daemon.stop()
+            times.append(elapsed)
+        return median(times)
+
+    def latency_and_rss(self):
+        daemon, _ = self.start(self.warm_cache)
+        client = run_client(self.build, self.bus.address, NAME, PATH, IFACE)
+        floor = run_client(self.build, self.bus.address, "org.freedesktop.DBus",
+                           "/org/freedesktop/DBus", "org.freedesktop.DBus", clients=1,
+                           seconds=1)
+        for e in self.bus.call("ListEmulators", (), "()")[0]:
+            try:
+                self.bus.call("GetDomainCapabilities", (e["path"], "", "", "", 0), "(ssssu)")
+            except GLib.Error:
+                pass
+        rss = rss_mb(daemon.proc.pid)
+        daemon.stop()
+        return client, floor, rss
+
+    def replace_to_signal(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        emulator = os.path.join(d, "qemu-system-x86_64")
+        write_wrapper(emulator, 0)
+        daemon, _ = self.start(self.fresh_cache(), "--emulator-dir", d)
+        seen = []
+        sub = self.bus.conn.signal_subscribe(None, IFACE, "CapabilitiesChanged", PATH, None,
+                                             0, lambda *a: seen.append(time.monotonic()))
+        times = []
+        for i in range(1, self.runs + 1):
+            seen.clear()
+            write_wrapper(emulator + ".new", i)
+            t0 = time.monotonic()
+            os.rename(emulator + ".new", emulator)
+            ctx = GLib.MainContext.default()
+            while not seen and time.monotonic() - t0 < 30:
+                ctx.iteration(False)
+                time.sleep(0.001)
+            times.append(seen[0] - t0 if seen else float("nan"))
+        self.bus.conn.signal_unsubscribe(sub)
+        daemon.stop()
+        return median(times)
+
+
+def write_wrapper(path, tag):
+    with open(path, "w") as f:
+        f.write(f'#!/bin/sh\n# {tag}\nexec /usr/bin/qemu-system-x86_64 "$@"\n')
+    os.chmod(path, 0o755)
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        kb = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    return kb / 1024
+
+
+def run_client(build, address, dest, path, iface, calls=2000, clients=16, seconds=5):
+    out = subprocess.run([os.path.join(build, "tests", "bench-client"), address, dest, path,
+                          iface, str(calls), str(clients), str(seconds)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+class Libvirt:
+    """libvirtd and libvirt-dbus, started and restarted the same way."""
+
+    def __init__(self, build, runs):
+        self.build, self.runs = build, runs
+        subprocess.run([REFERENCE, "start"], check=True, capture_output=True)
+
+    def restart(self, clear_cache):
+        subprocess.run([REFERENCE, "stop"], capture_output=True)
+        for _ in range(200):
+            if subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True).returncode:
+                break
+            time.sleep(0.05)
+        if clear_cache:
+            shutil.rmtree(LIBVIRT_CACHE, ignore_errors=True)
+        t0 = time.monotonic()
+        subprocess.run(["libvirtd", "-d"], check=True)
+        return t0
+
+    def virsh(self, *args):
+        return subprocess.run(VIRSH + list(args), capture_output=True, text=True)
+
+    def wait_until(self, *args):
+        while self.virsh(*args).returncode != 0:
+            time.sleep(0.005)
+
+    def timed(self, *args):
+        t0 = time.monotonic()
+        self.virsh(*args)
+        return time.monotonic() - t0
+
+    def cold_x86(self):
+        args = ("domcapabilities", "--emulatorbin", "/usr/bin/qemu-system-x86_64")
+        times = []
+        for _ in range(self.runs):
+            self.restart(clear_cache=True)
+            self.wait_until("version")
+            cold = self.timed(*args)
+            times.append(cold - self.timed(*args))
+        return median(times)
+
+    def start_all(self):
+        times = []
+        for _ in range(self.runs):
+            t0 = self.restart(clear_cache=True)
+            self.wait_until("capabilities")
+            times.append(time.monotonic() - t0)
+        return median(times)
+
+    def restart_warm(self):
+        times = []
+        for _ in range(self.runs):
+            t0 = self.restart(clear_cache=False)
+            self.wait_until("domcapabilities", "--arch", "x86_64", "--machine", "pc")
+            times.append(time.monotonic() - t0)
+        return median(times)
+
+    def latency_and_rss(self):
+        tmp = tempfile.mkdtemp(prefix="domcapsd-bench-lv-")
+        socket = os.path.join(tmp, "bus")
+        conf = os.path.join(tmp, "bus.conf")
+        with open(conf, "w") as f:
+            f.write(PERMISSIVE_BUS.format(socket=socket))
+        bus = subprocess.Popen(["dbus-daemon", "--config-file", conf, "--nofork"],
+                               stderr=subprocess.DEVNULL)
+        while not os.path.exists(socket):
+            time.sleep(0.01)
+        address = f"unix:path={socket}"
+        lvdbus = subprocess.Popen(["libvirt-dbus", "--system"],
+                                  env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address),
+                                  stderr=subprocess.DEVNULL)
+        try:
+            client = None
+            for _ in range(200):
+                try:
+                    client = run_client(self.build, address, "org.libvirt", "/org/libvirt/QEMU",
+                                        "org.libvirt.Connect")
+                    break
+                except subprocess.CalledProcessError:
+                    time.sleep(0.05)
+            self.virsh("capabilities")
+            pid = int(subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True,
+                                     text=True).stdout.split()[0])
+            return client, rss_mb(pid)
+        finally:
+            lvdbus.terminate()
+            lvdbus.wait()
+            bus.terminate()
+            bus.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def row(label, ours, theirs, target, unit):
+    fmt = (lambda v: "n/a" if v is None else f"{v:.3f}" if unit == "ms" else f"{v:.2f}")
+    print(f"  {label:<46} {fmt(ours):>10} {fmt(theirs):>10} {unit:<4} target {target}")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--no-libvirt", action="store_true")
     opts = parser.parse_args()
-    bus = PrivateBus()
+    ours = Ours(os.path.abspath(opts.build), opts.runs)
     try:
-        starts = []
-        for _ in range(opts.runs):
-            daemon, elapsed = start_to_ready(opts.build, bus)
-            starts.append(elapsed)
-            if len(starts) < opts.runs:
-                daemon.stop()
-        emulators = len(bus.call("ListEmulators", (), "()")[0])
-        samples = warm_calls(bus, opts.calls)
-        daemon.stop()
+        probe_s, cold_total = ours.cold_x86()
+        all_s = ours.start_all()
+        warm_s = ours.restart_warm()
+        client, floor, rss = ours.latency_and_rss()
+        replace_s = ours.replace_to_signal()
     finally:
-        bus.down()
-    print(f"start to ready ({emulators} emulators): median {statistics.median(starts):.2f} s"
-          f" over {opts.runs} runs ({', '.join(f'{s:.2f}' for s in starts)})")
-    p99 = samples[int(len(samples) * 0.99) - 1]
-    print(f"warm GetDomainCapabilities: p50 {statistics.median(samples):.3f} ms,"
-          f" p99 {p99:.3f} ms over {len(samples)} calls")
+        ours.close()
+    lv = {}
+    if not opts.no_libvirt and os.geteuid() == 0 and os.path.exists(REFERENCE) \
+            and shutil.which("libvirt-dbus"):
+        libvirt = Libvirt(os.path.abspath(opts.build), opts.runs)
+        lv = dict(cold=libvirt.cold_x86(), all=libvirt.start_all(),
+                  warm=libvirt.restart_warm())
+        lv["client"], lv["rss"] = libvirt.latency_and_rss()
+    lc = lv.get("client") or {}
+    print(f"domcapsd vs libvirt 9.0, medians of {opts.runs} runs"
+          f" ({os.cpu_count()} CPUs, /dev/kvm {'usable' if os.access('/dev/kvm', os.W_OK) else 'absent'})")
+    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
+    row("(a) cold probe of qemu-system-x86_64", probe_s, lv.get("cold"), "<= 0.5 s", "s")
+    row("    ... daemon start to ready, that emulator only", cold_total, None, "", "s")
+    row("(b) start to ready, every qemu-system-*", all_s, lv.get("all"), "", "s")
+    row("(c) restart with warm cache to first answer", warm_s, lv.get("warm"), "<= 0.05 s", "s")
+    row("(d) GetDomainCapabilities p50", client["p50_ms"], lc.get("p50_ms"), "<= 0.3 ms", "ms")
+    row("    GetDomainCapabilities p99", client["p99_ms"], lc.get("p99_ms"), "", "ms")
+    row("    throughput, 16 clients", client["per_second"], lc.get("per_second"), "", "/s")
+    row("    bus GetId round trip p50 (floor)", floor["p50_ms"], None, "", "ms")
+    row("(e) daemon RSS, everything cached", rss, lv.get("rss"), "<= 16 MB", "MB")
+    row("(f) binary replaced to CapabilitiesChanged", replace_s, None, "<= 1.5 s", "s")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,118 @@
+/* bench-client: GetDomainCapabilities latency and throughput from GDBus
+ * clients in one process, for domcapsd or libvirt-dbus alike.
+ *
+ *   bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]
+ *
+ * Prints one JSON object: p50/p99 of CALLS sequential calls on one
+ * connection (ms), then calls per second with CLIENTS threads, each on its
+ * own connection, calling for SECONDS. Arguments sent: ("", "x86_64",
+ * "pc", "", 0). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+
+typedef struct {
+  const char *address, *dest, *path, *iface;
+  gint64 deadline;
+  guint calls;
+} Target;
+
+static GDBusConnection *
+connect_to (const char *address)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *conn = g_dbus_connection_new_for_address_sync (
+      address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+               G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+
+  if (conn == NULL)
+    g_error ("cannot connect to %s: %s", address, error->message);
+  return conn;
+}
+
+/* GetDomainCapabilities; or, to the bus itself, GetId (the floor). */
+static void
+call_once (GDBusConnection *conn, const Target *t)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean bus = g_str_equal (t->dest, "org.freedesktop.DBus");
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+      conn, t->dest, t->path, t->iface, bus ? "GetId" : "GetDomainCapabilities",
+      bus ? NULL : g_variant_new ("(ssssu)", "", "x86_64", "pc", "", 0),
+      G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+  if (reply == NULL)
+    g_error ("call failed: %s", error->message);
+}
+
+static gint
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static gpointer
+client_thread (gpointer data)
+{
+  Target *t = data;
+  g_autoptr(GDBusConnection) conn = connect_to (t->address);
+
+  while (g_get_monotonic_time () < t->deadline)
+    {
+      call_once (conn, t);
+      t->calls++;
+    }
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  Target base = { 0 };
+  guint calls = argc > 5 ? atoi (argv[5]) : 2000;
+  guint clients = argc > 6 ? atoi (argv[6]) : 16;
+  guint seconds = argc > 7 ? atoi (argv[7]) : 5;
+  g_autoptr(GDBusConnection) conn = NULL;
+  g_autofree double *ms = NULL;
+  g_autofree Target *targets = NULL;
+  g_autofree GThread **threads = NULL;
+  guint total = 0;
+
+  if (argc < 5 || calls == 0 || clients == 0 || seconds == 0)
+    {
+      g_printerr ("usage: bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]\n");
+      return 2;
+    }
+  base = (Target) { argv[1], argv[2], argv[3], argv[4], 0, 0 };
+  conn = connect_to (base.address);
+  call_once (conn, &base);   /* warm: the answer is rendered once */
+  ms = g_new (double, calls);
+  for (guint i = 0; i < calls; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      call_once (conn, &base);
+      ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
+    }
+  qsort (ms, calls, sizeof (double), (int (*) (const void *, const void *)) compare_doubles);
+  targets = g_new0 (Target, clients);
+  threads = g_new0 (GThread *, clients);
+  for (guint i = 0; i < clients; i++)
+    {
+      targets[i] = base;
+      targets[i].deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+      threads[i] = g_thread_new ("client", client_thread, &targets[i]);
+    }
+  for (guint i = 0; i < clients; i++)
+    {
+      g_thread_join (threads[i]);
+      total += targets[i].calls;
+    }
+  g_print ("{\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"calls\": %u, "
+           "\"clients\": %u, \"per_second\": %.0f}\n",
+           ms[calls / 2], ms[(calls * 99) / 100], calls, clients,
+           (double) total / seconds);
+  return 0;
+}

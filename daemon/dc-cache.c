@@ -178,20 +178,10 @@ dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
 
   if (!g_file_get_contents (file, &text, &len, error))
     return NULL;
-  if (len > DC_CACHE_MAX_SIZE)
-    {
-      refuse (error, "larger than 16 MiB");
-      return NULL;
-    }
-  node = dc_json_parse_bounded (text, len, MAX_DEPTH, error);
+  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, MAX_DEPTH, error);
   if (node == NULL)
     return NULL;
-  root = dc_json_node_object (node);
-  if (root == NULL)
-    {
-      refuse (error, "not a JSON object");
-      return NULL;
-    }
+  root = json_node_get_object (node);
   if (!check_envelope (cache, root, path, stamp, error))
     return NULL;
   facts = dc_emulator_facts_from_json (dc_json_get_object (root, "facts"), error);

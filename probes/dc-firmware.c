@@ -143,20 +143,11 @@ dc_firmware_parse (const char *text, gsize len, const char *path,
 
   firmware->path = g_strdup (path);
   firmware->name = g_path_get_basename (path);
-  if (len > DC_FIRMWARE_MAX_SIZE)
-    {
-      invalid (error, "larger than 64 KiB");
-      return NULL;
-    }
-  node = dc_json_parse_bounded (text, len, MAX_DEPTH, error);
+  node = dc_json_parse_object (text, len, DC_FIRMWARE_MAX_SIZE, MAX_DEPTH,
+                               error);
   if (node == NULL)
     return NULL;
-  root = dc_json_node_object (node);
-  if (root == NULL)
-    {
-      invalid (error, "not a JSON object");
-      return NULL;
-    }
+  root = json_node_get_object (node);
   if (!parse_interfaces (firmware, root, error) ||
       !parse_mapping (firmware, root, error) ||
       !parse_targets (firmware, root, error) ||

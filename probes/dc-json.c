@@ -67,6 +67,29 @@ dc_json_parse_bounded (const char *text, gsize len, guint max_depth,
   return json_node_ref (root);
 }
 
+JsonNode *
+dc_json_parse_object (const char *text, gsize len, gsize max_size,
+                      guint max_depth, GError **error)
+{
+  JsonNode *root;
+
+  if (len > max_size)
+    {
+      g_set_error (error, DC_JSON_ERROR, DC_JSON_ERROR_INVALID,
+                   "larger than %" G_GSIZE_FORMAT " KiB", max_size / 1024);
+      return NULL;
+    }
+  root = dc_json_parse_bounded (text, len, max_depth, error);
+  if (root != NULL && !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      json_node_unref (root);
+      g_set_error_literal (error, DC_JSON_ERROR, DC_JSON_ERROR_INVALID,
+                           "not a JSON object");
+      return NULL;
+    }
+  return root;
+}
+
 static JsonNode *
 value_member (JsonObject *object, const char *name, GType type)
 {

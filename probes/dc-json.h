@@ -18,6 +18,11 @@ typedef enum {
 JsonNode *dc_json_parse_bounded (const char *text, gsize len, guint max_depth,
                                  GError **error);
 
+/* The same for a whole document that must be one object of at most
+ * @max_size bytes (a file from disk). */
+JsonNode *dc_json_parse_object (const char *text, gsize len, gsize max_size,
+                                guint max_depth, GError **error);
+
 /* The member's value, or NULL if absent or not of that type. */
 const char *dc_json_get_string (JsonObject *object, const char *name);
 JsonObject *dc_json_get_object (JsonObject *object, const char *name);

@@ -168,10 +168,13 @@ class Libvirt:
         subprocess.run([REFERENCE, "start"], check=True, capture_output=True)
 
     def restart(self, clear_cache):
-        subprocess.run([REFERENCE, "stop"], capture_output=True)
-        for _ in range(200):
+        """Stops every libvirtd (SIGKILL after 10 s), then starts one."""
+        subprocess.run(["pkill", "-x", "libvirtd"], capture_output=True)
+        for i in range(400):
             if subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True).returncode:
                 break
+            if i == 200:
+                subprocess.run(["pkill", "-9", "-x", "libvirtd"], capture_output=True)
             time.sleep(0.05)
         if clear_cache:
             shutil.rmtree(LIBVIRT_CACHE, ignore_errors=True)

@@ -358,11 +358,157 @@ render_channel (DcCapsNode *devices, const Ctx *ctx)
   finish_device (channel, e);
 }
 
+static gboolean
+is_kvm (const Ctx *ctx)
+{
+  return g_str_equal (ctx->query->virttype, "kvm");
+}
+
+static gboolean
+arch_is (const Ctx *ctx, const char *const *arches)
+{
+  return g_strv_contains (arches, ctx->query->arch);
+}
+
+/* <gic>: the GIC versions of an ARM virt board, as KVM (in-kernel) or TCG
+ * (emulated) can provide them. */
+static void
+render_gic (DcCapsNode *features, const Ctx *ctx)
+{
+  static const char *const arm[] = { "aarch64", "armv7l", "armv6l", NULL };
+  static const char *const virt[] = { "virt", "virt-*", NULL };
+  DcCapsNode *gic = dc_caps_node_add_supported (features, "gic", TRUE);
+  DcCapsNode *e = dc_caps_node_add_enum (gic, "version");
+
+  if (arch_is (ctx, arm) && machine_is (ctx, virt))
+    for (guint i = 0; i < ctx->facts->gic->len; i++)
+      {
+        const DcGicVersion *v = &g_array_index (ctx->facts->gic, DcGicVersion, i);
+        g_autofree char *number = g_strdup_printf ("%u", v->version);
+
+        dc_caps_enum_add_if (e, is_kvm (ctx) ? v->kernel : v->emulated, number);
+      }
+  finish_device (gic, e);
+}
+
+static void
+add_number (DcCapsNode *parent, const char *name, guint64 value)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+
+  dc_caps_node_add_text (parent, name, text);
+}
+
+/* <s390-pv>: protected virtualisation needs the host (ultravisor and
+ * kvm's prot_virt), KVM and QEMU's s390-pv-guest object. */
+static void
+render_s390_pv (DcCapsNode *features, const Ctx *ctx)
+{
+  if (!g_str_equal (ctx->query->arch, "s390x"))
+    return;
+  dc_caps_node_add_supported (features, "s390-pv",
+                              is_kvm (ctx) && ctx->host->s390_pv &&
+                              has_type (ctx, "s390-pv-guest"));
+}
+
+static void
+render_sev (DcCapsNode *features, const Ctx *ctx)
+{
+  const DcSevFacts *sev = &ctx->facts->sev;
+  gboolean ok = is_kvm (ctx) && sev->present && ctx->host->sev;
+  DcCapsNode *node = dc_caps_node_add_supported (features, "sev", ok);
+
+  if (!ok)
+    return;
+  add_number (node, "cbitpos", sev->cbitpos);
+  add_number (node, "reducedPhysBits", sev->reduced_phys_bits);
+  add_number (node, "maxGuests", ctx->host->sev_max_guests);
+  add_number (node, "maxESGuests", ctx->host->sev_max_es_guests);
+}
+
+static void
+add_section (DcCapsNode *sections, const DcSgxSection *section)
+{
+  DcCapsNode *node = dc_caps_node_add (sections, "section");
+  g_autofree char *number = g_strdup_printf ("%u", section->node);
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, section->size_kib);
+
+  dc_caps_node_set_attr (node, "node", number);
+  dc_caps_node_set_attr (node, "size", size);
+  dc_caps_node_set_attr (node, "unit", "KiB");
+}
+
+static void
+render_sgx (DcCapsNode *features, const Ctx *ctx)
+{
+  const DcSgxFacts *sgx = &ctx->facts->sgx;
+  gboolean ok = is_kvm (ctx) && sgx->present;
+  DcCapsNode *node = dc_caps_node_add_supported (features, "sgx", ok);
+  DcCapsNode *size;
+
+  if (!ok)
+    return;
+  dc_caps_node_add_text (node, "flc", sgx->flc ? "yes" : "no");
+  dc_caps_node_add_text (node, "sgx1", sgx->sgx1 ? "yes" : "no");
+  dc_caps_node_add_text (node, "sgx2", sgx->sgx2 ? "yes" : "no");
+  add_number (node, "section_size", sgx->section_size_kib);
+  size = dc_caps_node_find (node, "section_size");
+  dc_caps_node_set_attr (size, "unit", "KiB");
+  if (sgx->sections->len == 0)
+    return;
+  size = dc_caps_node_add (node, "sections");
+  for (guint i = 0; i < sgx->sections->len; i++)
+    add_section (size, &g_array_index (sgx->sections, DcSgxSection, i));
+}
+
+/* libvirt's Hyper-V names, in its order, with QEMU's property for each;
+ * spinlocks and vendor_id are QEMU's own and need nothing of KVM. */
+static const struct {
+  const char *name;
+  const char *property;
+  gboolean always;
+} hyperv_features[] = {
+  { "relaxed", "hv-relaxed", FALSE },
+  { "vapic", "hv-vapic", FALSE },
+  { "spinlocks", "hv-spinlocks", TRUE },
+  { "vpindex", "hv-vpindex", FALSE },
+  { "runtime", "hv-runtime", FALSE },
+  { "synic", "hv-synic", FALSE },
+  { "stimer", "hv-stimer", FALSE },
+  { "reset", "hv-reset", FALSE },
+  { "vendor_id", "hv-vendor-id", TRUE },
+  { "frequencies", "hv-frequencies", FALSE },
+  { "reenlightenment", "hv-reenlightenment", FALSE },
+  { "tlbflush", "hv-tlbflush", FALSE },
+  { "ipi", "hv-ipi", FALSE },
+  { "evmcs", "hv-evmcs", FALSE },
+  { "avic", "hv-avic", FALSE },
+};
+
+static void
+render_hyperv (DcCapsNode *features, const Ctx *ctx)
+{
+  static const char *const x86[] = { "x86_64", "i686", NULL };
+  DcCapsNode *hyperv, *e;
+
+  if (!arch_is (ctx, x86))
+    return;
+  hyperv = dc_caps_node_add_supported (features, "hyperv", TRUE);
+  e = dc_caps_node_add_enum (hyperv, "features");
+  for (gsize i = 0; i < G_N_ELEMENTS (hyperv_features); i++)
+    dc_caps_enum_add_if (e, hyperv_features[i].always ||
+                            (is_kvm (ctx) &&
+                             g_hash_table_contains (ctx->facts->hyperv,
+                                                    hyperv_features[i].property)),
+                         hyperv_features[i].name);
+}
+
 static void
 render_features (DcCapsNode *root, const Ctx *ctx)
 {
   DcCapsNode *features = dc_caps_node_add (root, "features");
 
+  render_gic (features, ctx);
   dc_caps_node_add_supported (features, "vmcoreinfo",
                               has_type (ctx, "vmcoreinfo"));
   dc_caps_node_add_supported (features, "genid", has_type (ctx, "vmgenid"));
@@ -371,6 +517,10 @@ render_features (DcCapsNode *root, const Ctx *ctx)
   dc_caps_node_add_supported (features, "backup",
                               has_command (ctx, "blockdev-backup") &&
                               has_command (ctx, "block-dirty-bitmap-merge"));
+  render_s390_pv (features, ctx);
+  render_sev (features, ctx);
+  render_sgx (features, ctx);
+  render_hyperv (features, ctx);
 }
 
 DcCapsNode *

@@ -23,6 +23,7 @@ typedef struct {
   char **emulator_dirs;
   char **firmware_dirs;
   char *cache_dir;
+  char *host_root;
   int probe_timeout;
   gboolean verbose;
   gboolean version;
@@ -70,6 +71,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "probe-timeout", 0, 0, G_OPTION_ARG_INT, &options->probe_timeout,
       "Give up on an emulator that has not answered after this long "
       "(default: 30)", "SECONDS" },
+    { "host-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
+      &options->host_root,
+      "Read host facts (/dev, /sys, /proc) below DIR; for tests", "DIR" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
       "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
@@ -329,7 +333,7 @@ run (Daemon *daemon)
     (options->emulator_dirs ? options->emulator_dirs : default_dirs);
   registry_options.probe_timeout = options->probe_timeout;
   registry_options.max_parallel = g_get_num_processors ();
-  daemon->host = dc_host_facts_read ("/");
+  daemon->host = dc_host_facts_read (options->host_root ? options->host_root : "/");
   open_cache (daemon);
   registry_options.cache = daemon->cache;
   daemon->registry = dc_registry_new (&registry_options, daemon->host);
@@ -369,6 +373,7 @@ daemon_clear (Daemon *daemon)
   g_strfreev (daemon->options.emulator_dirs);
   g_strfreev (daemon->options.firmware_dirs);
   g_free (daemon->options.cache_dir);
+  g_free (daemon->options.host_root);
 }
 
 int

@@ -90,6 +90,56 @@ add_schema_enums (JsonBuilder *b, GHashTable *enums)
   json_builder_end_object (b);
 }
 
+static void
+add_uint (JsonBuilder *b, const char *name, guint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, (gint64) value);
+}
+
+static void
+add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
+{
+  json_builder_set_member_name (b, "sgx");
+  json_builder_begin_object (b);
+  add_bool (b, "present", facts->sgx.present);
+  add_bool (b, "flc", facts->sgx.flc);
+  add_bool (b, "sgx1", facts->sgx.sgx1);
+  add_bool (b, "sgx2", facts->sgx.sgx2);
+  add_uint (b, "section-size-kib", facts->sgx.section_size_kib);
+  json_builder_set_member_name (b, "sections");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < facts->sgx.sections->len; i++)
+    {
+      const DcSgxSection *section = &g_array_index (facts->sgx.sections, DcSgxSection, i);
+      json_builder_begin_object (b);
+      add_uint (b, "node", section->node);
+      add_uint (b, "size-kib", section->size_kib);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "sev");
+  json_builder_begin_object (b);
+  add_bool (b, "present", facts->sev.present);
+  add_uint (b, "cbitpos", facts->sev.cbitpos);
+  add_uint (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "gic");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < facts->gic->len; i++)
+    {
+      const DcGicVersion *gic = &g_array_index (facts->gic, DcGicVersion, i);
+      json_builder_begin_object (b);
+      add_uint (b, "version", gic->version);
+      add_bool (b, "emulated", gic->emulated);
+      add_bool (b, "kernel", gic->kernel);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  add_set (b, "hyperv", facts->hyperv);
+}
+
 JsonNode *
 dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
 {
@@ -111,6 +161,7 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
   add_string (b, "tcg-error", facts->tcg_error);
   add_bool (b, "kvm", facts->kvm);
   add_string (b, "kvm-error", facts->kvm_error);
+  add_platform (b, facts);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -251,6 +302,85 @@ read_schema_enums (JsonObject *o, GHashTable *enums, GError **error)
   return TRUE;
 }
 
+static gboolean
+read_uint (JsonObject *o, const char *name, guint64 max, guint64 *out,
+           GError **error)
+{
+  gint64 value;
+
+  if (o == NULL || !dc_json_get_int (o, name, &value) || value < 0 ||
+      (guint64) value > max)
+    return bad (error, name);
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+read_sgx (JsonObject *o, DcSgxFacts *sgx, GError **error)
+{
+  JsonArray *sections = dc_json_get_array (o, "sections");
+
+  if (o == NULL || sections == NULL ||
+      !read_bool (o, "present", &sgx->present, error) ||
+      !read_bool (o, "flc", &sgx->flc, error) ||
+      !read_bool (o, "sgx1", &sgx->sgx1, error) ||
+      !read_bool (o, "sgx2", &sgx->sgx2, error) ||
+      !read_uint (o, "section-size-kib", G_MAXINT64, &sgx->section_size_kib, error))
+    return (error && *error) ? FALSE : bad (error, "sgx");
+  for (guint i = 0; i < json_array_get_length (sections); i++)
+    {
+      JsonObject *section = dc_json_array_get_object (sections, i);
+      DcSgxSection entry;
+      guint64 node;
+
+      if (!read_uint (section, "node", G_MAXUINT32, &node, error) ||
+          !read_uint (section, "size-kib", G_MAXINT64, &entry.size_kib, error))
+        return FALSE;
+      entry.node = node;
+      g_array_append_val (sgx->sections, entry);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_sev (JsonObject *o, DcSevFacts *sev, GError **error)
+{
+  guint64 cbitpos, reduced;
+
+  if (o == NULL)
+    return bad (error, "sev");
+  if (!read_bool (o, "present", &sev->present, error) ||
+      !read_uint (o, "cbitpos", G_MAXUINT32, &cbitpos, error) ||
+      !read_uint (o, "reduced-phys-bits", G_MAXUINT32, &reduced, error))
+    return FALSE;
+  sev->cbitpos = cbitpos;
+  sev->reduced_phys_bits = reduced;
+  return TRUE;
+}
+
+static gboolean
+read_gic (JsonObject *o, GArray *gic, GError **error)
+{
+  JsonArray *array = dc_json_get_array (o, "gic");
+
+  if (array == NULL)
+    return bad (error, "gic");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = dc_json_array_get_object (array, i);
+      DcGicVersion version;
+      guint64 number;
+
+      if (!read_uint (entry, "version", G_MAXUINT32, &number, error) ||
+          !read_bool (entry, "emulated", &version.emulated, error) ||
+          !read_bool (entry, "kernel", &version.kernel, error))
+        return FALSE;
+      version.version = number;
+      g_array_append_val (gic, version);
+    }
+  return TRUE;
+}
+
 DcEmulatorFacts *
 dc_emulator_facts_from_json (JsonObject *o, GError **error)
 {
@@ -275,7 +405,11 @@ dc_emulator_facts_from_json (JsonObject *o, GError **error)
       !read_bool (o, "tcg", &f->tcg, error) ||
       !read_string (o, "tcg-error", &f->tcg_error, TRUE, error) ||
       !read_bool (o, "kvm", &f->kvm, error) ||
-      !read_string (o, "kvm-error", &f->kvm_error, TRUE, error))
+      !read_string (o, "kvm-error", &f->kvm_error, TRUE, error) ||
+      !read_sgx (dc_json_get_object (o, "sgx"), &f->sgx, error) ||
+      !read_sev (dc_json_get_object (o, "sev"), &f->sev, error) ||
+      !read_gic (o, f->gic, error) ||
+      !read_set (o, "hyperv", f->hyperv, error))
     return NULL;
   return g_steal_pointer (&f);
 }

@@ -48,6 +48,9 @@ dc_emulator_facts_new (void)
                                                (GDestroyNotify) g_strfreev);
   facts->tpm_models = string_set_new ();
   facts->tpm_types = string_set_new ();
+  facts->sgx.sections = g_array_new (FALSE, TRUE, sizeof (DcSgxSection));
+  facts->gic = g_array_new (FALSE, TRUE, sizeof (DcGicVersion));
+  facts->hyperv = string_set_new ();
   return facts;
 }
 
@@ -83,6 +86,9 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->tpm_types);
   g_free (facts->tcg_error);
   g_free (facts->kvm_error);
+  g_array_unref (facts->sgx.sections);
+  g_array_unref (facts->gic);
+  g_hash_table_unref (facts->hyperv);
   g_free (box);
 }
 
@@ -281,6 +287,92 @@ parse_schema (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
   return TRUE;
 }
 
+static guint
+uint_or (JsonObject *object, const char *name, guint fallback)
+{
+  gint64 value;
+
+  if (!dc_json_get_int (object, name, &value) || value < 0 || value > G_MAXUINT32)
+    return fallback;
+  return value;
+}
+
+/* QEMU 6.2 gives section-size, 7.x section-size and sections, 8.0 on only
+ * sections (bytes); the total is section-size or else their sum. */
+static void
+parse_sgx (DcSgxFacts *sgx, GPtrArray *replies)
+{
+  JsonObject *ret = find_return_object (replies, "query-sgx-capabilities");
+  JsonArray *sections = ret ? dc_json_get_array (ret, "sections") : NULL;
+  gint64 total = -1, sum = 0;
+
+  if (ret == NULL || !dc_json_get_bool (ret, "sgx"))
+    return;
+  sgx->present = TRUE;
+  sgx->flc = dc_json_get_bool (ret, "flc");
+  sgx->sgx1 = dc_json_get_bool (ret, "sgx1");
+  sgx->sgx2 = dc_json_get_bool (ret, "sgx2");
+  for (guint i = 0; sections && i < json_array_get_length (sections); i++)
+    {
+      JsonObject *section = dc_json_array_get_object (sections, i);
+      gint64 size;
+      DcSgxSection entry = { 0 };
+
+      if (section == NULL || !dc_json_get_int (section, "size", &size) || size < 0)
+        continue;
+      entry.node = uint_or (section, "node", 0);
+      entry.size_kib = size / 1024;
+      sum += size;
+      g_array_append_val (sgx->sections, entry);
+    }
+  if (!dc_json_get_int (ret, "section-size", &total) || total < 0)
+    total = sum;
+  sgx->section_size_kib = total / 1024;
+}
+
+static void
+parse_sev (DcSevFacts *sev, GPtrArray *replies)
+{
+  JsonObject *ret = find_return_object (replies, "query-sev-capabilities");
+
+  if (ret == NULL)
+    return;
+  sev->present = TRUE;
+  sev->cbitpos = uint_or (ret, "cbitpos", 0);
+  sev->reduced_phys_bits = uint_or (ret, "reduced-phys-bits", 0);
+}
+
+static void
+parse_gic (GArray *gic, GPtrArray *replies)
+{
+  JsonArray *ret = find_return_array (replies, "query-gic-capabilities");
+
+  for (guint i = 0; ret && i < json_array_get_length (ret); i++)
+    {
+      JsonObject *obj = dc_json_array_get_object (ret, i);
+      DcGicVersion version = { 0 };
+
+      if (obj == NULL || (version.version = uint_or (obj, "version", 0)) == 0)
+        continue;
+      version.emulated = dc_json_get_bool (obj, "emulated");
+      version.kernel = dc_json_get_bool (obj, "kernel");
+      g_array_append_val (gic, version);
+    }
+}
+
+/* The hv-* properties KVM passes through for the "host" model. */
+static void
+parse_hyperv (GHashTable *hyperv, GPtrArray *replies)
+{
+  JsonObject *ret = find_return_object (replies, "query-cpu-model-expansion");
+  JsonObject *props = dc_json_get_object (dc_json_get_object (ret, "model"), "props");
+  g_autoptr(GList) names = props ? json_object_get_members (props) : NULL;
+
+  for (GList *l = names; l != NULL; l = l->next)
+    if (g_str_has_prefix (l->data, "hv-") && dc_json_get_bool (props, l->data))
+      g_hash_table_add (hyperv, g_strdup (l->data));
+}
+
 static void
 parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
            const char *kvm_error)
@@ -296,6 +388,11 @@ parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
     facts->kvm_error = g_strdup ("the kvm process reported another target");
   else
     facts->kvm = TRUE;
+  if (!facts->kvm)
+    return;
+  parse_sgx (&facts->sgx, kvm);
+  parse_sev (&facts->sev, kvm);
+  parse_hyperv (facts->hyperv, kvm);
 }
 
 DcEmulatorFacts *
@@ -323,6 +420,7 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
   /* Builds without TPM support answer CommandNotFound: no TPM, not an error. */
   parse_name_list (facts->tpm_models, base, "query-tpm-models", NULL, NULL);
   parse_name_list (facts->tpm_types, base, "query-tpm-types", NULL, NULL);
+  parse_gic (facts->gic, kvm ? kvm : base);
   facts->tcg = tcg != NULL;
   facts->tcg_error = tcg ? NULL : g_strdup (tcg_error ? tcg_error : "not probed");
   parse_kvm (facts, facts->arch, kvm, kvm_error);

@@ -23,6 +23,30 @@ typedef struct {
 #define DC_SCHEMA_CHARDEV_BACKENDS "chardev-add/arg-type/backend/type"
 
 typedef struct {
+  guint node;
+  guint64 size_kib;
+} DcSgxSection;
+
+typedef struct {
+  gboolean present;        /* query-sgx-capabilities answered with SGX */
+  gboolean flc, sgx1, sgx2;
+  guint64 section_size_kib;/* the whole EPC */
+  GArray *sections;        /* of DcSgxSection, per NUMA node; may be empty */
+} DcSgxFacts;
+
+typedef struct {
+  gboolean present;        /* query-sev-capabilities answered */
+  guint cbitpos;
+  guint reduced_phys_bits;
+} DcSevFacts;
+
+typedef struct {
+  guint version;
+  gboolean emulated;       /* TCG can provide it */
+  gboolean kernel;         /* KVM can provide it */
+} DcGicVersion;
+
+typedef struct {
   char *path;              /* the probed binary, resolved */
   char *version;           /* "7.2.22" */
   char *package;           /* QEMU's package string, may be "" */
@@ -38,6 +62,11 @@ typedef struct {
   char *tcg_error;         /* why tcg is not available, or NULL */
   gboolean kvm;            /* a kvm probe ran and KVM was enabled */
   char *kvm_error;         /* why kvm is not available, or NULL */
+  /* Answers that depend on KVM, from the kvm process. */
+  DcSgxFacts sgx;
+  DcSevFacts sev;
+  GArray *gic;             /* of DcGicVersion */
+  GHashTable *hyperv;      /* hv-* properties true for "host" with hv-passthrough */
 } DcEmulatorFacts;
 
 DcEmulatorFacts *dc_emulator_facts_new (void);

@@ -4,6 +4,9 @@
 #include "dc-host.h"
 
 #include <fcntl.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,6 +94,74 @@ read_qemu_modules (const char *root)
   return g_string_free (stamp, FALSE);
 }
 
+/* Whether a sysfs switch under @root reads as on ("1", "Y", "y"). */
+static gboolean
+switch_on (const char *root, const char *path)
+{
+  g_autofree char *full = g_build_filename (root, path, NULL);
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (full, &text, NULL, NULL))
+    return FALSE;
+  g_strstrip (text);
+  return g_str_equal (text, "1") || g_ascii_strcasecmp (text, "y") == 0;
+}
+
+static char *
+read_arch (const char *root)
+{
+  g_autofree char *path = g_build_filename (root, "proc", "sys", "kernel",
+                                            "arch", NULL);
+  g_autofree char *text = NULL;
+  struct utsname uts;
+
+  if (g_file_get_contents (path, &text, NULL, NULL) && *g_strstrip (text))
+    return g_strdup (dc_arch_from_uname (text));
+  if (uname (&uts) == 0)
+    return g_strdup (dc_arch_from_uname (uts.machine));
+  return g_strdup ("unknown");
+}
+
+/* CPUID @leaf as eax, ebx, ecx, edx: from ROOT/dev/cpu/0/cpuid, where the
+ * kernel's cpuid driver (or a test) provides it, else the instruction. */
+static gboolean
+read_cpuid (const char *root, guint32 leaf, guint32 regs[4])
+{
+  g_autofree char *path = g_build_filename (root, "dev", "cpu", "0", "cpuid",
+                                            NULL);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0)
+    {
+      ssize_t n = pread (fd, regs, 16, leaf);
+      close (fd);
+      return n == 16;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+  if (g_str_equal (root, "/") && __get_cpuid_max (leaf & 0x80000000, NULL) >= leaf)
+    {
+      __cpuid (leaf, regs[0], regs[1], regs[2], regs[3]);
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}
+
+/* SEV limits from CPUID Fn8000_001F: ECX is how many encrypted guests run
+ * at once, EDX the first ASID that is SEV but not SEV-ES. */
+static void
+read_sev (DcHostFacts *facts, const char *root)
+{
+  guint32 regs[4];
+
+  facts->sev = switch_on (root, "sys/module/kvm_amd/parameters/sev");
+  facts->sev_es = switch_on (root, "sys/module/kvm_amd/parameters/sev_es");
+  if (!facts->sev || !read_cpuid (root, 0x8000001F, regs))
+    return;
+  facts->sev_max_guests = regs[2] >= regs[3] ? regs[2] - regs[3] + 1 : 0;
+  facts->sev_max_es_guests = facts->sev_es && regs[3] > 0 ? regs[3] - 1 : 0;
+}
+
 DcHostFacts *
 dc_host_facts_read (const char *root)
 {
@@ -100,17 +171,12 @@ dc_host_facts_read (const char *root)
                                               "iommu_groups", NULL);
   struct utsname uts;
 
-  if (uname (&uts) == 0)
-    {
-      facts->arch = g_strdup (dc_arch_from_uname (uts.machine));
-      facts->kernel_release = g_strdup (uts.release);
-    }
-  else
-    {
-      facts->arch = g_strdup ("unknown");
-      facts->kernel_release = g_strdup ("");
-    }
+  facts->arch = read_arch (root);
+  facts->kernel_release = g_strdup (uname (&uts) == 0 ? uts.release : "");
   read_kvm (facts, root);
+  read_sev (facts, root);
+  facts->s390_pv = switch_on (root, "sys/firmware/uv/prot_virt_host") &&
+                   switch_on (root, "sys/module/kvm/parameters/prot_virt");
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
   facts->microcode = read_microcode (root);
@@ -134,11 +200,12 @@ char *
 dc_host_facts_probe_key (const DcHostFacts *facts)
 {
   return g_strdup_printf ("domcapsd %s; arch %s; kernel %s; kvm %s/%s; "
-                          "microcode %s; modules %s", PACKAGE_VERSION,
-                          facts->arch, facts->kernel_release,
+                          "sev %d/%d; microcode %s; modules %s",
+                          PACKAGE_VERSION, facts->arch, facts->kernel_release,
                           facts->kvm_present ? "present" : "absent",
                           facts->kvm_usable ? "usable" : "unusable",
-                          facts->microcode, facts->qemu_modules);
+                          facts->sev, facts->sev_es, facts->microcode,
+                          facts->qemu_modules);
 }
 
 gboolean

@@ -16,6 +16,11 @@ typedef struct {
   gboolean swtpm;        /* swtpm_setup answered */
   gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
   gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
+  gboolean sev;          /* kvm_amd's sev parameter is on */
+  gboolean sev_es;       /* ... and sev_es */
+  guint sev_max_guests;  /* from CPUID 0x8000001F: SEV guests at once */
+  guint sev_max_es_guests;
+  gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */
   char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */
   char *qemu_modules;    /* mtimes of QEMU's module directories, or "" */
 } DcHostFacts;

@@ -21,15 +21,25 @@ G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
 /* What every probe process is asked. Both accelerators ask everything:
  * some builds run only one of them (qemu-system-x86_64-microvm has no
  * tcg), and the facts come from whichever answered. */
-static const char *const probe_commands[] = {
-  "query-version",
-  "query-target",
-  "query-machines",
-  "qom-list-types",
-  "query-qmp-schema",
-  "query-tpm-models",
-  "query-tpm-types",
-  "query-kvm",
+static const struct {
+  const char *command;
+  const char *arguments;   /* JSON, or NULL */
+} probe_commands[] = {
+  { "query-version", NULL },
+  { "query-target", NULL },
+  { "query-machines", NULL },
+  { "qom-list-types", NULL },
+  { "query-qmp-schema", NULL },
+  { "query-tpm-models", NULL },
+  { "query-tpm-types", NULL },
+  { "query-kvm", NULL },
+  { "query-gic-capabilities", NULL },
+  { "query-sgx-capabilities", NULL },
+  { "query-sev-capabilities", NULL },
+  /* Which Hyper-V enlightenments KVM can pass through. */
+  { "query-cpu-model-expansion",
+    "{\"type\": \"full\", \"model\": {\"name\": \"host\","
+    " \"props\": {\"hv-passthrough\": true}}}" },
 };
 
 GPtrArray *
@@ -39,7 +49,13 @@ dc_probe_conversation_new (const char *accel)
     g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
 
   for (gsize i = 0; i < G_N_ELEMENTS (probe_commands); i++)
-    g_ptr_array_add (exchanges, dc_qmp_exchange_new (probe_commands[i], NULL));
+    {
+      g_autoptr(JsonNode) arguments = probe_commands[i].arguments
+        ? json_from_string (probe_commands[i].arguments, NULL) : NULL;
+
+      g_ptr_array_add (exchanges, dc_qmp_exchange_new (probe_commands[i].command,
+                                                       arguments));
+    }
   return exchanges;
 }
 

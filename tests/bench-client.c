@@ -32,17 +32,31 @@ connect_to (const char *address)
   return conn;
 }
 
-/* GetDomainCapabilities; or, to the bus itself, GetId (the floor). */
+/* GetDomainCapabilities; to the bus itself GetId (one hop, the floor);
+ * with INTERFACE org.freedesktop.DBus.Properties, Get of the Version
+ * property of DEST (a tiny reply over two hops). */
 static void
 call_once (GDBusConnection *conn, const Target *t)
 {
   g_autoptr(GError) error = NULL;
-  gboolean bus = g_str_equal (t->dest, "org.freedesktop.DBus");
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
-      conn, t->dest, t->path, t->iface, bus ? "GetId" : "GetDomainCapabilities",
-      bus ? NULL : g_variant_new ("(ssssu)", "", "x86_64", "pc", "", 0),
-      G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr(GVariant) reply = NULL;
 
+  if (g_str_equal (t->dest, "org.freedesktop.DBus"))
+    reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
+                                         "GetId", NULL, NULL,
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  else if (g_str_equal (t->iface, "org.freedesktop.DBus.Properties"))
+    reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface, "Get",
+                                         g_variant_new ("(ss)", t->dest, "Version"),
+                                         NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                         &error);
+  else
+    reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
+                                         "GetDomainCapabilities",
+                                         g_variant_new ("(ssssu)", "", "x86_64",
+                                                        "pc", "", 0),
+                                         NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                         &error);
   if (reply == NULL)
     g_error ("call failed: %s", error->message);
 }

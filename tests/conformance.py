@@ -20,7 +20,7 @@ from testlib import Daemon, PrivateBus
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
 TOOLS = os.path.join(os.path.dirname(SOURCE), "shared", "tools")
-SECTIONS = ("path,domain,machine,arch,vcpu,iothreads,os,memoryBacking,devices,"
+SECTIONS = ("path,domain,machine,arch,vcpu,iothreads,os,memoryBacking,devices,features,"
             "features/vmcoreinfo,features/genid,features/backingStoreInput,"
             "features/backup")
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)

@@ -1,0 +1,253 @@
+/* fake-qemu: answers QMP from a recorded conversation, for hardware this
+ * machine lacks.
+ *
+ *   fake-qemu --replies PREFIX QEMU-ARGUMENTS...
+ *
+ * Spawned exactly as a real qemu-system-* would be (normally through a
+ * two-line wrapper script named qemu-system-TARGET), it reads
+ * PREFIX.ACCEL.replies, ACCEL taken from "-accel" (or "accel=" in
+ * "-machine"): libvirt's .replies format, JSON objects separated by blank
+ * lines, each command followed by its reply. It finds the QMP channel in
+ * "-chardev socket,...,fd=N" (or "-qmp stdio"), sends a greeting, and
+ * answers each command with the recorded reply for the same command and
+ * arguments (in recorded order when a command repeats). Anything else gets
+ * QMP's CommandNotFound. A missing replies file is what a build without
+ * that accelerator says: "invalid accelerator", exit 1. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  char *execute;
+  JsonNode *arguments;
+  JsonNode *reply;
+  gboolean used;
+} Entry;
+
+static void
+entry_free (Entry *entry)
+{
+  g_free (entry->execute);
+  g_clear_pointer (&entry->arguments, json_node_unref);
+  g_clear_pointer (&entry->reply, json_node_unref);
+  g_free (entry);
+}
+
+/* Splits a .replies file into its objects. */
+static GPtrArray *
+read_objects (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) chunks = NULL;
+  GPtrArray *objects = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return g_ptr_array_unref (objects), NULL;
+  chunks = g_regex_split_simple ("\\n\\s*\\n", text, 0, 0);
+  for (guint i = 0; chunks[i] != NULL; i++)
+    {
+      JsonNode *node;
+
+      if (*g_strstrip (chunks[i]) == '\0')
+        continue;
+      node = json_from_string (chunks[i], error);
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_prefix_error (error, "%s, object %u: ", path, i + 1);
+          g_clear_pointer (&node, json_node_unref);
+          return g_ptr_array_unref (objects), NULL;
+        }
+      g_ptr_array_add (objects, node);
+    }
+  return objects;
+}
+
+static GPtrArray *
+load_entries (const char *path, GError **error)
+{
+  g_autoptr(GPtrArray) objects = read_objects (path, error);
+  GPtrArray *entries;
+
+  if (objects == NULL)
+    return NULL;
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  for (guint i = 0; i + 1 < objects->len; i += 2)
+    {
+      JsonObject *command = json_node_get_object (g_ptr_array_index (objects, i));
+      Entry *entry = g_new0 (Entry, 1);
+
+      entry->execute = g_strdup (json_object_get_string_member_with_default (command, "execute", ""));
+      if (json_object_has_member (command, "arguments"))
+        entry->arguments = json_node_copy (json_object_get_member (command, "arguments"));
+      entry->reply = json_node_ref (g_ptr_array_index (objects, i + 1));
+      g_ptr_array_add (entries, entry);
+    }
+  return entries;
+}
+
+static gboolean
+same_arguments (JsonNode *a, JsonNode *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return json_node_equal (a, b);
+}
+
+static Entry *
+find_entry (GPtrArray *entries, const char *execute, JsonNode *arguments)
+{
+  Entry *last = NULL;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      if (!g_str_equal (entry->execute, execute) ||
+          !same_arguments (entry->arguments, arguments))
+        continue;
+      if (!entry->used)
+        {
+          entry->used = TRUE;
+          return entry;
+        }
+      last = entry;
+    }
+  return last;
+}
+
+static void
+send_object (FILE *out, JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  fprintf (out, "%s\r\n", text);
+  fflush (out);
+}
+
+static JsonNode *
+answer (GPtrArray *entries, JsonObject *request)
+{
+  const char *execute = json_object_get_string_member_with_default (request, "execute", "");
+  JsonNode *arguments = json_object_get_member (request, "arguments");
+  Entry *entry = find_entry (entries, execute, arguments);
+  JsonNode *reply;
+
+  if (entry != NULL)
+    reply = json_node_copy (entry->reply);
+  else if (g_str_equal (execute, "qmp_capabilities") || g_str_equal (execute, "quit"))
+    reply = json_from_string ("{\"return\": {}}", NULL);
+  else
+    {
+      g_autofree char *text = g_strdup_printf (
+          "{\"error\": {\"class\": \"CommandNotFound\","
+          " \"desc\": \"The command %s has not been found\"}}", execute);
+      reply = json_from_string (text, NULL);
+    }
+  if (json_object_has_member (request, "id"))
+    json_object_set_member (json_node_get_object (reply), "id",
+                            json_node_copy (json_object_get_member (request, "id")));
+  else
+    json_object_remove_member (json_node_get_object (reply), "id");
+  return reply;
+}
+
+static void
+serve (GPtrArray *entries, FILE *in, FILE *out)
+{
+  char *line = NULL;
+  size_t size = 0;
+
+  send_object (out, json_from_string ("{\"QMP\": {\"version\": {\"qemu\": "
+                                      "{\"micro\": 0, \"minor\": 0, \"major\": 0},"
+                                      " \"package\": \"fake-qemu\"},"
+                                      " \"capabilities\": []}}", NULL));
+  while (getline (&line, &size, in) > 0)
+    {
+      g_autoptr(JsonNode) request = json_from_string (line, NULL);
+      g_autoptr(JsonNode) reply = NULL;
+      const char *execute;
+
+      if (request == NULL || !JSON_NODE_HOLDS_OBJECT (request))
+        continue;
+      reply = answer (entries, json_node_get_object (request));
+      send_object (out, reply);
+      execute = json_object_get_string_member_with_default (
+          json_node_get_object (request), "execute", "");
+      if (g_str_equal (execute, "quit"))
+        break;
+    }
+  free (line);
+}
+
+/* The value of "-OPTION" in QEMU's arguments, or NULL. */
+static const char *
+option (int argc, char **argv, const char *name)
+{
+  for (int i = 0; i + 1 < argc; i++)
+    if (g_str_equal (argv[i], name))
+      return argv[i + 1];
+  return NULL;
+}
+
+static char *
+accelerator (int argc, char **argv)
+{
+  const char *accel = option (argc, argv, "-accel");
+  const char *machine = option (argc, argv, "-machine");
+  const char *in_machine = machine ? strstr (machine, "accel=") : NULL;
+
+  if (accel != NULL)
+    return g_strndup (accel, strcspn (accel, ","));
+  if (in_machine != NULL)
+    return g_strndup (in_machine + 6, strcspn (in_machine + 6, ","));
+  return g_strdup ("tcg");
+}
+
+static int
+qmp_fd (int argc, char **argv)
+{
+  const char *chardev = option (argc, argv, "-chardev");
+  const char *fd = chardev ? strstr (chardev, "fd=") : NULL;
+
+  return fd ? atoi (fd + 3) : -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *accel = NULL;
+  g_autofree char *path = NULL;
+  int fd;
+  FILE *in, *out;
+
+  if (argc < 3 || !g_str_equal (argv[1], "--replies"))
+    {
+      fprintf (stderr, "usage: fake-qemu --replies PREFIX QEMU-ARGUMENTS...\n");
+      return 2;
+    }
+  accel = accelerator (argc, argv);
+  path = g_strdup_printf ("%s.%s.replies", argv[2], accel);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      fprintf (stderr, "fake-qemu: -accel %s: invalid accelerator %s\n", accel, accel);
+      return 1;
+    }
+  entries = load_entries (path, &error);
+  if (entries == NULL)
+    {
+      fprintf (stderr, "fake-qemu: %s\n", error->message);
+      return 1;
+    }
+  fd = qmp_fd (argc, argv);
+  in = fd >= 0 ? fdopen (fd, "r") : stdin;
+  out = fd >= 0 ? fdopen (dup (fd), "w") : stdout;
+  serve (entries, in, out);
+  return 0;
+}

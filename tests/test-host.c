@@ -58,6 +58,37 @@ test_redirected_root (void)
   g_assert_cmpint (g_rmdir (group), ==, 0);
 }
 
+static void
+put_file (const char *root, const char *path, const char *text)
+{
+  g_autofree char *full = g_build_filename (root, path, NULL);
+  g_autofree char *dir = g_path_get_dirname (full);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (full, text, -1, NULL));
+}
+
+static void
+test_platform_switches (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("dc-host-XXXXXX", NULL);
+  g_autoptr(DcHostFacts) off = dc_host_facts_read (root);
+  g_autoptr(DcHostFacts) on = NULL;
+
+  g_assert_false (off->s390_pv);
+  g_assert_false (off->sev);
+  put_file (root, "proc/sys/kernel/arch", "s390x\n");
+  put_file (root, "sys/firmware/uv/prot_virt_host", "1\n");
+  put_file (root, "sys/module/kvm/parameters/prot_virt", "Y\n");
+  put_file (root, "sys/module/kvm_amd/parameters/sev", "1\n");
+  on = dc_host_facts_read (root);
+  g_assert_cmpstr (on->arch, ==, "s390x");
+  g_assert_true (on->s390_pv);
+  g_assert_true (on->sev);
+  /* no CPUID source below a test root: no guest limits */
+  g_assert_cmpuint (on->sev_max_guests, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -65,5 +96,6 @@ main (int argc, char **argv)
   g_test_add_func ("/host/swtpm-capabilities", test_swtpm_capabilities);
   g_test_add_func ("/host/swtpm-bad-output", test_swtpm_bad_output);
   g_test_add_func ("/host/redirected-root", test_redirected_root);
+  g_test_add_func ("/host/platform-switches", test_platform_switches);
   return g_test_run ();
 }

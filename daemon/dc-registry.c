@@ -372,7 +372,11 @@ store_in_cache (DcRegistry *self, DcEmulatorFacts *facts,
     g_warning ("Cannot cache the facts of %s: %s", facts->path, error->message);
 }
 
-/* A probe finished, from QEMU or from the cache: record it and move on. */
+static void enqueue_changed (DcRegistry *self, DcEmulator *emulator);
+static gboolean binary_changed (DcEmulator *emulator);
+
+/* A probe finished, from QEMU or from the cache: record it and move on.
+ * If the binary changed while it ran, it is probed again. */
 static void
 probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
 {
@@ -398,6 +402,8 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
       complete_waiters (emulator);
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
       g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
+      if (emulator->state != DC_EMULATOR_PENDING && binary_changed (emulator))
+        enqueue_changed (self, emulator);
     }
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);
@@ -589,6 +595,17 @@ binary_changed (DcEmulator *emulator)
     return FALSE;
   return !dc_file_stamp_read (emulator->path, &now, NULL) ||
          !dc_file_stamp_equal (&now, &emulator->stamp);
+}
+
+/* Queues a probe of @emulator outside any caller's batch. */
+static void
+enqueue_changed (DcRegistry *self, DcEmulator *emulator)
+{
+  g_autoptr(GTask) task = batch_new (self, FALSE, NULL, NULL);
+
+  g_info ("%s changed on disk", emulator->path);
+  enqueue (self, emulator, task, TRUE);
+  run_batch (self, task);
 }
 
 void

@@ -19,7 +19,8 @@ from testlib import IFACE, PATH, Daemon, GLib, Gio, PrivateBus
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
-WRAPPER = '#!/bin/sh\n# {tag}\necho "$*" >> {log}\nexec /usr/bin/qemu-system-{arch} "$@"\n'
+WRAPPER = ('#!/bin/sh\n# {tag}\necho "{tag} $*" >> {log}\n{delay}'
+           'exec /usr/bin/qemu-system-{arch} "$@"\n')
 DESCRIPTOR = ('{{"interface-types": ["uefi"], "mapping": {{"device": "flash",'
               ' "executable": {{"filename": "{code}", "format": "raw"}}}},'
               ' "targets": [{{"architecture": "x86_64", "machines": ["pc-q35-*"]}}],'
@@ -42,11 +43,21 @@ class Fixture:
     def emulator(self, arch):
         return os.path.join(self.emulators, f"qemu-system-{arch}")
 
-    def write_emulator(self, arch, tag, path=None):
+    def write_emulator(self, arch, tag, path=None, delay=0):
         path = path or self.emulator(arch)
         with open(path, "w") as f:
-            f.write(WRAPPER.format(tag=tag, log=self.log, arch=arch))
+            f.write(WRAPPER.format(tag=tag, log=self.log, arch=arch,
+                                   delay=f"sleep {delay}\n" if delay else ""))
         os.chmod(path, 0o755)
+
+    def replace_emulator(self, arch, tag, delay=0):
+        tmp = self.emulator(arch) + ".dpkg-new"
+        self.write_emulator(arch, tag, path=tmp, delay=delay)
+        os.rename(tmp, self.emulator(arch))
+
+    def versions_started(self):
+        with open(self.log) as f:
+            return [line.split()[0] for line in f if line.strip()]
 
     def starts(self):
         """How many QEMU processes the wrappers started so far."""
@@ -140,6 +151,16 @@ class WatchTest(unittest.TestCase):
         self.pump(1.5)  # nothing more may follow
         self.assertEqual(self.changed, [real])
         self.assertEqual(self.fx.starts() - before, self.probes_per_emulator())
+
+    def test_binary_replaced_during_its_probe_is_probed_again(self):
+        self.start()
+        self.fx.replace_emulator("x86_64", "v2", delay=1)
+        time.sleep(0.6)  # the rescan has started v2's slow probe by now
+        self.fx.replace_emulator("x86_64", "v3")
+        real = os.path.realpath(self.fx.emulator("x86_64"))
+        self.assertTrue(self.pump(15, lambda: "v3" in self.fx.versions_started()
+                                  and self.changed.count(real) >= 2),
+                        f"v3 never probed: {self.fx.versions_started()}")
 
     def test_firmware_change_rerenders_without_qemu(self):
         self.fx.write_descriptor("50-a.json", self.fx.code("A.fd"))

@@ -307,8 +307,32 @@ complete_waiters (DcEmulator *emulator)
   g_ptr_array_set_size (emulator->waiters, 0);
 }
 
-/* Logs with journal fields DOMCAPSD_EMULATOR, DOMCAPSD_PROBE_MS and,
- * on failure, DOMCAPSD_ERROR. @elapsed_ms < 0: loaded from the cache. */
+/* Journal fields: DOMCAPSD_EMULATOR; DOMCAPSD_PROBE_MS when QEMU ran. */
+static void
+log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
+           gint64 elapsed_ms)
+{
+  g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
+  g_autofree char *summary =
+    g_strdup_printf ("QEMU %s, %s, %u machines%s%s", facts->version,
+                     facts->arch, facts->machines->len,
+                     facts->tcg ? ", tcg" : "", facts->kvm ? ", kvm" : "");
+
+  if (elapsed_ms < 0)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                      "DOMCAPSD_EMULATOR", emulator->path,
+                      "MESSAGE", "Loaded %s from the cache: %s",
+                      emulator->path, summary);
+  else
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                      "DOMCAPSD_EMULATOR", emulator->path,
+                      "DOMCAPSD_PROBE_MS", ms,
+                      "MESSAGE", "Probed %s in %s ms: %s",
+                      emulator->path, ms, summary);
+}
+
+/* Records a probe's outcome; @elapsed_ms < 0: loaded from the cache.
+ * A failure is logged with DOMCAPSD_ERROR beside the fields above. */
 static void
 record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
               gint64 elapsed_ms)
@@ -322,16 +346,7 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
       emulator->facts = facts;
       g_hash_table_remove_all (emulator->rendered);
       emulator->state = DC_EMULATOR_READY;
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                        "DOMCAPSD_EMULATOR", emulator->path,
-                        "DOMCAPSD_PROBE_MS", ms,
-                        "MESSAGE", "%s %s%s%s%s: QEMU %s, %s, %u machines%s%s",
-                        elapsed_ms < 0 ? "Loaded" : "Probed", emulator->path,
-                        elapsed_ms < 0 ? " from the cache" : " in ",
-                        elapsed_ms < 0 ? "" : ms, elapsed_ms < 0 ? "" : " ms",
-                        facts->version, facts->arch,
-                        facts->machines->len, facts->tcg ? ", tcg" : "",
-                        facts->kvm ? ", kvm" : "");
+      log_facts (emulator, facts, elapsed_ms);
       return;
     }
   emulator->state = DC_EMULATOR_FAILED;

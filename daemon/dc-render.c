@@ -50,10 +50,10 @@ machine_has_builtin_ide (const Ctx *ctx)
   static const char *const boards[] = { "pc", "pc-i440fx-*", "pc-0.*",
                                         "pc-1.*", "malta", "sun4u",
                                         "g3beige", NULL };
-  return has_type (ctx, "piix3-ide") || has_type (ctx, "piix4-ide") ||
-                 has_type (ctx, "cmd646-ide") || has_type (ctx, "macio-ide")
-             ? machine_is (ctx, boards)
-             : FALSE;
+  gboolean ide = has_type (ctx, "piix3-ide") || has_type (ctx, "piix4-ide") ||
+                 has_type (ctx, "cmd646-ide") || has_type (ctx, "macio-ide");
+
+  return ide && machine_is (ctx, boards);
 }
 
 /* Boards with no ISA bus, where isa-fdc cannot be plugged. */

@@ -320,13 +320,14 @@ read_sgx (JsonObject *o, DcSgxFacts *sgx, GError **error)
 {
   JsonArray *sections = dc_json_get_array (o, "sections");
 
-  if (o == NULL || sections == NULL ||
-      !read_bool (o, "present", &sgx->present, error) ||
+  if (o == NULL || sections == NULL)
+    return bad (error, "sgx");
+  if (!read_bool (o, "present", &sgx->present, error) ||
       !read_bool (o, "flc", &sgx->flc, error) ||
       !read_bool (o, "sgx1", &sgx->sgx1, error) ||
       !read_bool (o, "sgx2", &sgx->sgx2, error) ||
       !read_uint (o, "section-size-kib", G_MAXINT64, &sgx->section_size_kib, error))
-    return (error && *error) ? FALSE : bad (error, "sgx");
+    return FALSE;
   for (guint i = 0; i < json_array_get_length (sections); i++)
     {
       JsonObject *section = dc_json_array_get_object (sections, i);

@@ -123,7 +123,7 @@ class WatchTest(unittest.TestCase):
         return until() if until else True
 
     def caps(self, *args):
-        return self.bus.call("GetDomainCapabilities", (*args, 0), "(ssss" + "u)")[0]
+        return self.bus.call("GetDomainCapabilities", (*args, 0), "(ssssu)")[0]
 
     def probes_per_emulator(self):
         return 2 if KVM else 1

@@ -40,12 +40,13 @@ static int
 report (GError *error)
 {
   g_autofree char *name = g_dbus_error_get_remote_error (error);
+  /* The bus's own errors (no owner, no reply, ...) mean the daemon cannot
+   * be reached; AccessDenied is a refusal like the daemon's own errors. */
   gboolean unreachable = name == NULL ||
-                         g_str_has_prefix (name, "org.freedesktop.DBus.Error.");
+                         (g_str_has_prefix (name, "org.freedesktop.DBus.Error.") &&
+                          !g_str_equal (name, "org.freedesktop.DBus.Error.AccessDenied"));
 
   g_dbus_error_strip_remote_error (error);
-  if (name != NULL && g_str_has_prefix (name, "org.freedesktop.DBus.Error.AccessDenied"))
-    unreachable = FALSE;
   g_printerr ("domcapsctl: %s%s%s%s\n", error->message, name ? " (" : "",
               name ? name : "", name ? ")" : "");
   return unreachable ? EXIT_UNREACHABLE : EXIT_REFUSED;

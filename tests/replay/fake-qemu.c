@@ -44,10 +44,11 @@ read_objects (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) chunks = NULL;
-  GPtrArray *objects = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(GPtrArray) objects =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
 
   if (!g_file_get_contents (path, &text, NULL, error))
-    return g_ptr_array_unref (objects), NULL;
+    return NULL;
   chunks = g_regex_split_simple ("\\n\\s*\\n", text, 0, 0);
   for (guint i = 0; chunks[i] != NULL; i++)
     {
@@ -60,11 +61,11 @@ read_objects (const char *path, GError **error)
         {
           g_prefix_error (error, "%s, object %u: ", path, i + 1);
           g_clear_pointer (&node, json_node_unref);
-          return g_ptr_array_unref (objects), NULL;
+          return NULL;
         }
       g_ptr_array_add (objects, node);
     }
-  return objects;
+  return g_steal_pointer (&objects);
 }
 
 static GPtrArray *

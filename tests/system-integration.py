@@ -192,7 +192,7 @@ class SystemBusPolicyTest(unittest.TestCase):
         cls.bus.wait()
 
     def test_anyone_may_ask(self):
-        r = gdbus(self.env, f"{IFACE}.GetDomainCapabilities", "", "", "", "qemu", "0",
+        r = gdbus(self.env, f"{IFACE}.GetDomainCapabilities", "", "", "", "qemu", "uint32 0",
                   user="nobody")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("domainCapabilities", r.stdout)
@@ -225,8 +225,9 @@ class ActivationTest(unittest.TestCase):
         env = {"DBUS_SESSION_BUS_ADDRESS": address}
         try:
             self.assertFalse(has_owner(env, False), "nothing should own the name yet")
+            # typed: gdbus cannot introspect a service that is not running yet
             r = gdbus(env, f"{IFACE}.GetDomainCapabilities", "", "x86_64", "q35", "qemu",
-                      "0", system=False)
+                      "uint32 0", system=False)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("pc-q35-", r.stdout)
             self.assertTrue(has_owner(env, False))

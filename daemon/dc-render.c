@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "dc-cpu-model.h"
+
 typedef struct {
   const DcEmulatorFacts *facts;
   const DcHostFacts *host;
@@ -171,6 +173,145 @@ render_os (DcCapsNode *root, const Ctx *ctx)
   dc_caps_enum_add_if (kinds, bios, "bios");
   dc_caps_enum_add_if (kinds, efi, "efi");
   render_loader (os, ctx, secure);
+}
+
+/* ---- <cpu> ---- */
+
+static DcCapsNode *
+add_mode (DcCapsNode *cpu, const char *name, gboolean supported)
+{
+  DcCapsNode *mode = dc_caps_node_add (cpu, "mode");
+
+  dc_caps_node_set_attr (mode, "name", name);
+  dc_caps_node_set_attr (mode, "supported", supported ? "yes" : "no");
+  return mode;
+}
+
+/* A mode naming a QEMU CPU type ("host", "max"): its migratable enum
+ * offers "on" only where the type takes the "migratable" property. */
+static void
+render_type_mode (DcCapsNode *cpu, const char *mode, const char *enum_name,
+                  gboolean supported, gboolean migratable)
+{
+  DcCapsNode *node = add_mode (cpu, mode, supported);
+  DcCapsNode *e;
+
+  if (!supported)
+    return;
+  e = dc_caps_node_add_enum (node, enum_name);
+  dc_caps_enum_add_if (e, migratable, "on");
+  dc_caps_enum_add (e, "off");
+}
+
+static void
+render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
+{
+  g_autoptr(DcHostModel) host_model =
+    dc_host_model_compute (facts, ctx->facts->cpu_tcg, ctx->facts->cpu_kvm);
+  DcCapsNode *mode = add_mode (cpu, "host-model", host_model != NULL);
+  DcCapsNode *model;
+
+  if (host_model == NULL)
+    return;
+  model = dc_caps_node_add_text (mode, "model", host_model->model);
+  dc_caps_node_set_attr (model, "fallback", "forbid");
+  if (host_model->vendor != NULL)
+    dc_caps_node_add_text (mode, "vendor", host_model->vendor);
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      GPtrArray *names = pass == 0 ? host_model->required : host_model->disabled;
+
+      for (guint i = 0; i < names->len; i++)
+        {
+          DcCapsNode *feature = dc_caps_node_add (mode, "feature");
+          dc_caps_node_set_attr (feature, "policy",
+                                 pass == 0 ? "require" : "disable");
+          dc_caps_node_set_attr (feature, "name", g_ptr_array_index (names, i));
+        }
+    }
+}
+
+/* The expansion that tells a model's vendor: its own, or for a
+ * versioned model ("EPYC-v2") the unversioned one's. */
+static const DcCpuExpansion *
+vendor_source (const Ctx *ctx, const char *name)
+{
+  const DcCpuFacts *any = ctx->facts->cpu_tcg ? ctx->facts->cpu_tcg
+                                              : ctx->facts->cpu_kvm;
+  const DcCpuExpansion *expansion = g_hash_table_lookup (any->models, name);
+  const char *dash = strrchr (name, '-');
+  g_autofree char *base = NULL;
+
+  if (expansion != NULL || dash == NULL || dash[1] != 'v' ||
+      strspn (dash + 2, "0123456789") != strlen (dash + 2) || dash[2] == '\0')
+    return expansion;
+  base = g_strndup (name, dash - name);
+  return g_hash_table_lookup (any->models, base);
+}
+
+static const char *
+usable_value (const DcCpuDefinition *def)
+{
+  if (!def->usable_known)
+    return "unknown";
+  return def->blockers[0] == NULL ? "yes" : "no";
+}
+
+static void
+render_blockers (DcCapsNode *mode, const DcCpuDefinition *def)
+{
+  DcCapsNode *blockers;
+
+  if (def->blockers[0] == NULL)
+    return;
+  blockers = dc_caps_node_add (mode, "blockers");
+  dc_caps_node_set_attr (blockers, "model", def->name);
+  for (guint i = 0; def->blockers[i] != NULL; i++)
+    dc_caps_node_set_attr (dc_caps_node_add (blockers, "feature"), "name",
+                           dc_cpu_feature_name (def->blockers[i]));
+}
+
+/* Every model QEMU defines for the accelerator, then per unusable model
+ * the features that block it. */
+static void
+render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
+{
+  DcCapsNode *mode = add_mode (cpu, "custom", facts->definitions->len > 0);
+
+  for (guint i = 0; i < facts->definitions->len; i++)
+    {
+      const DcCpuDefinition *def = g_ptr_array_index (facts->definitions, i);
+      const DcCpuExpansion *source = vendor_source (ctx, def->name);
+      DcCapsNode *model = dc_caps_node_add_text (mode, "model", def->name);
+
+      dc_caps_node_set_attr (model, "usable", usable_value (def));
+      if (def->deprecated)
+        dc_caps_node_set_attr (model, "deprecated", "yes");
+      dc_caps_node_set_attr (model, "vendor",
+                             source ? dc_cpu_model_vendor (source) : "unknown");
+    }
+  for (guint i = 0; i < facts->definitions->len; i++)
+    render_blockers (mode, g_ptr_array_index (facts->definitions, i));
+}
+
+static void
+render_cpu (DcCapsNode *root, const Ctx *ctx)
+{
+  gboolean kvm = g_str_equal (ctx->query->virttype, "kvm");
+  const DcCpuFacts *facts = kvm ? ctx->facts->cpu_kvm : ctx->facts->cpu_tcg;
+  g_autoptr(DcCpuFacts) none = dc_cpu_facts_new ();
+  DcCapsNode *cpu = dc_caps_node_add (root, "cpu");
+
+  if (facts == NULL)
+    facts = none;
+  render_type_mode (cpu, "host-passthrough", "hostPassthroughMigratable",
+                    kvm && dc_cpu_facts_find (facts, "host") != NULL,
+                    facts->host_migratable);
+  render_type_mode (cpu, "maximum", "maximumMigratable",
+                    dc_cpu_facts_find (facts, "max") != NULL,
+                    facts->max_migratable);
+  render_host_model (cpu, ctx, facts);
+  render_custom (cpu, ctx, facts);
 }
 
 static void
@@ -533,6 +674,7 @@ dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
 
   render_header (root, &ctx);
   render_os (root, &ctx);
+  render_cpu (root, &ctx);
   render_memory_backing (root, &ctx);
   devices = dc_caps_node_add (root, "devices");
   render_disk (devices, &ctx);

@@ -140,6 +140,81 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
   add_set (b, "hyperv", facts->hyperv);
 }
 
+static void
+add_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+add_expansion (JsonBuilder *b, const DcCpuExpansion *e)
+{
+  json_builder_begin_object (b);
+  add_string (b, "vendor", e->vendor);
+  add_string (b, "model-id", e->model_id);
+  add_int (b, "family", e->family);
+  add_int (b, "model", e->model);
+  add_int (b, "stepping", e->stepping);
+  add_set (b, "features", e->features);
+  json_builder_end_object (b);
+}
+
+static void
+add_definition (JsonBuilder *b, const DcCpuDefinition *def)
+{
+  g_autofree char *blockers = g_strjoinv ("\n", def->blockers);
+
+  json_builder_begin_object (b);
+  add_string (b, "name", def->name);
+  add_string (b, "alias-of", def->alias_of);
+  add_string (b, "typename", def->type_name);
+  add_bool (b, "deprecated", def->deprecated);
+  add_bool (b, "usable-known", def->usable_known);
+  add_string (b, "blockers", blockers);
+  json_builder_end_object (b);
+}
+
+static void
+add_cpu (JsonBuilder *b, const char *name, const DcCpuFacts *cpu)
+{
+  GHashTableIter iter;
+  const char *model;
+  const DcCpuExpansion *expansion;
+
+  json_builder_set_member_name (b, name);
+  if (cpu == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  add_bool (b, "answered", cpu->answered);
+  add_bool (b, "host-migratable", cpu->host_migratable);
+  add_bool (b, "max-migratable", cpu->max_migratable);
+  json_builder_set_member_name (b, "definitions");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < cpu->definitions->len; i++)
+    add_definition (b, g_ptr_array_index (cpu->definitions, i));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "host");
+  if (cpu->host != NULL)
+    add_expansion (b, cpu->host);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, cpu->models);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &model,
+                                 (gpointer *) &expansion))
+    {
+      json_builder_set_member_name (b, model);
+      add_expansion (b, expansion);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
 JsonNode *
 dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
 {
@@ -162,6 +237,8 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
   add_bool (b, "kvm", facts->kvm);
   add_string (b, "kvm-error", facts->kvm_error);
   add_platform (b, facts);
+  add_cpu (b, "cpu-tcg", facts->cpu_tcg);
+  add_cpu (b, "cpu-kvm", facts->cpu_kvm);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -382,6 +459,123 @@ read_gic (JsonObject *o, GArray *gic, GError **error)
   return TRUE;
 }
 
+static gboolean
+read_int (JsonObject *o, const char *name, gint *out, GError **error)
+{
+  gint64 value;
+
+  if (!dc_json_get_int (o, name, &value) || value < -1 || value > G_MAXINT)
+    return bad (error, name);
+  *out = (gint) value;
+  return TRUE;
+}
+
+static DcCpuExpansion *
+read_expansion (JsonObject *o, GError **error)
+{
+  g_autoptr(DcCpuExpansion) e = dc_cpu_expansion_new ();
+
+  g_clear_pointer (&e->vendor, g_free);
+  g_clear_pointer (&e->model_id, g_free);
+  if (o == NULL)
+    {
+      bad (error, "expansion");
+      return NULL;
+    }
+  if (!read_string (o, "vendor", &e->vendor, FALSE, error) ||
+      !read_string (o, "model-id", &e->model_id, FALSE, error) ||
+      !read_int (o, "family", &e->family, error) ||
+      !read_int (o, "model", &e->model, error) ||
+      !read_int (o, "stepping", &e->stepping, error) ||
+      !read_set (o, "features", e->features, error))
+    return NULL;
+  return g_steal_pointer (&e);
+}
+
+static gboolean
+read_definition (JsonObject *o, GPtrArray *definitions, GError **error)
+{
+  DcCpuDefinition *def = g_new0 (DcCpuDefinition, 1);
+  g_autofree char *blockers = NULL;
+
+  g_ptr_array_add (definitions, def);
+  if (o == NULL)
+    return bad (error, "definitions");
+  if (!read_string (o, "name", &def->name, FALSE, error) ||
+      !read_string (o, "alias-of", &def->alias_of, TRUE, error) ||
+      !read_string (o, "typename", &def->type_name, TRUE, error) ||
+      !read_bool (o, "deprecated", &def->deprecated, error) ||
+      !read_bool (o, "usable-known", &def->usable_known, error) ||
+      !read_string (o, "blockers", &blockers, FALSE, error))
+    return FALSE;
+  def->blockers = blockers[0] ? g_strsplit (blockers, "\n", -1)
+                              : g_new0 (char *, 1);
+  return TRUE;
+}
+
+static gboolean
+read_models (JsonObject *o, GHashTable *models, GError **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (o == NULL)
+    return bad (error, "models");
+  json_object_iter_init (&iter, o);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      DcCpuExpansion *e = read_expansion (dc_json_node_object (node), error);
+      if (e == NULL)
+        return FALSE;
+      g_hash_table_replace (models, g_strdup (name), e);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_cpu_parts (JsonObject *o, DcCpuFacts *cpu, GError **error)
+{
+  JsonArray *defs;
+  JsonNode *host;
+
+  if (o == NULL)
+    return bad (error, "cpu");
+  defs = dc_json_get_array (o, "definitions");
+  host = json_object_get_member (o, "host");
+  if (!read_bool (o, "answered", &cpu->answered, error) ||
+      !read_bool (o, "host-migratable", &cpu->host_migratable, error) ||
+      !read_bool (o, "max-migratable", &cpu->max_migratable, error))
+    return FALSE;
+  if (defs == NULL || host == NULL)
+    return bad (error, defs ? "host" : "definitions");
+  for (guint i = 0; i < json_array_get_length (defs); i++)
+    if (!read_definition (dc_json_array_get_object (defs, i),
+                          cpu->definitions, error))
+      return FALSE;
+  if (!JSON_NODE_HOLDS_NULL (host) &&
+      (cpu->host = read_expansion (dc_json_node_object (host), error)) == NULL)
+    return FALSE;
+  return read_models (dc_json_get_object (o, "models"), cpu->models, error);
+}
+
+static gboolean
+read_cpu (JsonObject *o, const char *name, DcCpuFacts **out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+  g_autoptr(DcCpuFacts) cpu = NULL;
+
+  if (node == NULL)
+    return bad (error, name);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  cpu = dc_cpu_facts_new ();
+  if (!read_cpu_parts (dc_json_node_object (node), cpu, error))
+    return FALSE;
+  *out = g_steal_pointer (&cpu);
+  return TRUE;
+}
+
 DcEmulatorFacts *
 dc_emulator_facts_from_json (JsonObject *o, GError **error)
 {
@@ -410,7 +604,9 @@ dc_emulator_facts_from_json (JsonObject *o, GError **error)
       !read_sgx (dc_json_get_object (o, "sgx"), &f->sgx, error) ||
       !read_sev (dc_json_get_object (o, "sev"), &f->sev, error) ||
       !read_gic (o, f->gic, error) ||
-      !read_set (o, "hyperv", f->hyperv, error))
+      !read_set (o, "hyperv", f->hyperv, error) ||
+      !read_cpu (o, "cpu-tcg", &f->cpu_tcg, error) ||
+      !read_cpu (o, "cpu-kvm", &f->cpu_kvm, error))
     return NULL;
   return g_steal_pointer (&f);
 }

@@ -89,6 +89,8 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_array_unref (facts->sgx.sections);
   g_array_unref (facts->gic);
   g_hash_table_unref (facts->hyperv);
+  dc_cpu_facts_free (facts->cpu_tcg);
+  dc_cpu_facts_free (facts->cpu_kvm);
   g_free (box);
 }
 
@@ -393,6 +395,7 @@ parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
   parse_sgx (&facts->sgx, kvm);
   parse_sev (&facts->sev, kvm);
   parse_hyperv (facts->hyperv, kvm);
+  facts->cpu_kvm = dc_cpu_facts_from_replies (kvm, "kvm");
 }
 
 DcEmulatorFacts *
@@ -423,6 +426,8 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
   parse_gic (facts->gic, kvm ? kvm : base);
   facts->tcg = tcg != NULL;
   facts->tcg_error = tcg ? NULL : g_strdup (tcg_error ? tcg_error : "not probed");
+  if (tcg != NULL)
+    facts->cpu_tcg = dc_cpu_facts_from_replies (tcg, "tcg");
   parse_kvm (facts, facts->arch, kvm, kvm_error);
   return g_steal_pointer (&facts);
 }

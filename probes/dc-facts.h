@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "dc-cpu.h"
+
 typedef struct {
   char *name;
   char *alias;       /* NULL when the machine has none */
@@ -67,6 +69,9 @@ typedef struct {
   DcSevFacts sev;
   GArray *gic;             /* of DcGicVersion */
   GHashTable *hyperv;      /* hv-* properties true for "host" with hv-passthrough */
+  /* CPU models as each accelerator sees them; NULL where it did not run. */
+  DcCpuFacts *cpu_tcg;
+  DcCpuFacts *cpu_kvm;
 } DcEmulatorFacts;
 
 DcEmulatorFacts *dc_emulator_facts_new (void);

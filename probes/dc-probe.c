@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dc-cpu.h"
 #include "dc-qmp.h"
 
 G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
@@ -36,6 +37,7 @@ static const struct {
   { "query-gic-capabilities", NULL },
   { "query-sgx-capabilities", NULL },
   { "query-sev-capabilities", NULL },
+  { "query-cpu-definitions", NULL },
   /* Which Hyper-V enlightenments KVM can pass through. */
   { "query-cpu-model-expansion",
     "{\"type\": \"full\", \"model\": {\"name\": \"host\","
@@ -74,6 +76,7 @@ typedef struct {
   gulong caller_handler;
   GSource *deadline;
   gboolean timed_out;
+  gboolean followed_up;
   GError *error;
 } ProcessProbe;
 
@@ -228,6 +231,18 @@ on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
 }
 
+/* The second round asks about the CPU models the first one listed. */
+static void
+follow_up (GPtrArray *exchanges, gpointer user_data)
+{
+  ProcessProbe *probe = user_data;
+
+  if (probe->followed_up)
+    return;
+  probe->followed_up = TRUE;
+  dc_cpu_follow_up (exchanges, probe->accel);
+}
+
 static gboolean
 start_process (ProcessProbe *probe, GError **error)
 {
@@ -291,9 +306,10 @@ dc_probe_process_async (const char *path, const char *accel,
   probe->deadline = g_timeout_source_new_seconds (timeout_seconds);
   g_source_set_callback (probe->deadline, on_deadline, probe, NULL);
   g_source_attach (probe->deadline, g_main_context_get_thread_default ());
-  dc_qmp_converse_async (G_IO_STREAM (probe->connection), probe->exchanges,
-                         &dc_qmp_default_limits, probe->cancellable,
-                         on_conversed, task);
+  dc_qmp_converse_rounds_async (G_IO_STREAM (probe->connection),
+                                probe->exchanges, &dc_qmp_default_limits,
+                                follow_up, probe, probe->cancellable,
+                                on_conversed, task);
 }
 
 GPtrArray *

@@ -26,6 +26,8 @@ typedef struct {
   gsize total;
   guint8 *chunk;
   char *request;
+  DcQmpFollowUp follow_up;
+  gpointer follow_up_data;
   gboolean greeted;
   gboolean negotiated;
   guint answered;
@@ -258,6 +260,26 @@ consume_lines (Conversation *conv, GError **error)
 }
 
 static void read_more (GTask *task);
+static void write_request (GTask *task);
+static char *build_request (GPtrArray *exchanges, guint first);
+
+/* Every exchange is answered: asks for a next round, if any. */
+static gboolean
+start_next_round (GTask *task)
+{
+  Conversation *conv = g_task_get_task_data (task);
+  guint before = conv->exchanges->len;
+
+  if (conv->follow_up == NULL)
+    return FALSE;
+  conv->follow_up (conv->exchanges, conv->follow_up_data);
+  if (conv->exchanges->len == before)
+    return FALSE;
+  g_free (conv->request);
+  conv->request = build_request (conv->exchanges, before);
+  write_request (task);
+  return TRUE;
+}
 
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -285,7 +307,15 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!consume_lines (conv, &error))
     return g_task_return_error (task, error);
   if (conversation_done (conv))
-    return g_task_return_boolean (task, TRUE);
+    {
+      /* The next round's write owns the task's reference now. */
+      if (start_next_round (task))
+        {
+          task = NULL;
+          return;
+        }
+      return g_task_return_boolean (task, TRUE);
+    }
   read_more (g_steal_pointer (&task));
 }
 
@@ -311,15 +341,20 @@ on_written (GObject *source, GAsyncResult *result, gpointer user_data)
   read_more (g_steal_pointer (&task));
 }
 
+/* The lines for exchanges from @first on; the first round also
+ * negotiates capabilities. */
 static char *
-build_request (GPtrArray *exchanges)
+build_request (GPtrArray *exchanges, guint first)
 {
   GString *request = g_string_new (NULL);
-  g_autofree char *caps = dc_qmp_format_command ("qmp_capabilities", NULL,
-                                                 CAPABILITIES_ID);
 
-  g_string_append_printf (request, "%s\n", caps);
-  for (guint i = 0; i < exchanges->len; i++)
+  if (first == 0)
+    {
+      g_autofree char *caps = dc_qmp_format_command ("qmp_capabilities", NULL,
+                                                     CAPABILITIES_ID);
+      g_string_append_printf (request, "%s\n", caps);
+    }
+  for (guint i = first; i < exchanges->len; i++)
     {
       DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
       g_autofree char *line = dc_qmp_format_command (exchange->command,
@@ -330,10 +365,25 @@ build_request (GPtrArray *exchanges)
   return g_string_free (request, FALSE);
 }
 
+static void
+write_request (GTask *task)
+{
+  Conversation *conv = g_task_get_task_data (task);
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (conv->stream),
+                                   conv->request, strlen (conv->request),
+                                   G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task),
+                                   on_written, task);
+}
+
 void
-dc_qmp_converse_async (GIOStream *stream, GPtrArray *exchanges,
-                       const DcQmpLimits *limits, GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data)
+dc_qmp_converse_rounds_async (GIOStream *stream, GPtrArray *exchanges,
+                              const DcQmpLimits *limits,
+                              DcQmpFollowUp follow_up,
+                              gpointer follow_up_data,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
   Conversation *conv = g_new0 (Conversation, 1);
@@ -344,12 +394,20 @@ dc_qmp_converse_async (GIOStream *stream, GPtrArray *exchanges,
   conv->limits = limits ? *limits : dc_qmp_default_limits;
   conv->buf = g_byte_array_new ();
   conv->chunk = g_malloc (READ_CHUNK);
-  conv->request = build_request (exchanges);
+  conv->request = build_request (exchanges, 0);
+  conv->follow_up = follow_up;
+  conv->follow_up_data = follow_up_data;
   g_task_set_task_data (task, conv, (GDestroyNotify) conversation_free);
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
-                                   conv->request, strlen (conv->request),
-                                   G_PRIORITY_DEFAULT, cancellable,
-                                   on_written, task);
+  write_request (task);
+}
+
+void
+dc_qmp_converse_async (GIOStream *stream, GPtrArray *exchanges,
+                       const DcQmpLimits *limits, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  dc_qmp_converse_rounds_async (stream, exchanges, limits, NULL, NULL,
+                                cancellable, callback, user_data);
 }
 
 gboolean

@@ -56,6 +56,21 @@ void dc_qmp_converse_async (GIOStream *stream,
                             gpointer user_data);
 gboolean dc_qmp_converse_finish (GAsyncResult *result, GError **error);
 
+/* Called once every exchange so far is answered; may append exchanges
+ * built from those answers, which are then sent as a next round on the
+ * same connection (ids go on counting). Appending nothing ends it. */
+typedef void (*DcQmpFollowUp) (GPtrArray *exchanges, gpointer user_data);
+
+/* Like dc_qmp_converse_async(), in as many rounds as @follow_up asks. */
+void dc_qmp_converse_rounds_async (GIOStream *stream,
+                                   GPtrArray *exchanges,
+                                   const DcQmpLimits *limits,
+                                   DcQmpFollowUp follow_up,
+                                   gpointer follow_up_data,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+
 /* Parses one QMP line within @limits; exposed for tests and fuzzing. */
 JsonNode *dc_qmp_parse_line (const char *line, gsize len,
                              const DcQmpLimits *limits, GError **error);

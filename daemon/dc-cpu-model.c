@@ -1,0 +1,323 @@
+/* dc-cpu-model.c: host-model from QEMU's view of the host CPU. */
+#include "config.h"
+
+#include "dc-cpu-model.h"
+
+#include <string.h>
+
+/* QEMU's canonical feature names that domain XML spells differently.
+ * QEMU accepts both spellings (the second is an alias property that its
+ * full expansions list); libvirt writes the second. Found by comparing
+ * QEMU's expansions with libvirt's answers, not taken from either's code;
+ * tests/test-cpu-model.c checks that QEMU reports each pair. */
+static const struct {
+  const char *qemu;
+  const char *xml;
+} feature_spellings[] = {
+  { "cmp-legacy", "cmp_legacy" },
+  { "ds-cpl", "ds_cpl" },
+  { "fxsr-opt", "fxsr_opt" },
+  { "lahf-lm", "lahf_lm" },
+  { "nodeid-msr", "nodeid_msr" },
+  { "pclmulqdq", "pclmuldq" },
+  { "perfctr-core", "perfctr_core" },
+  { "perfctr-nb", "perfctr_nb" },
+  { "tsc-adjust", "tsc_adjust" },
+};
+
+/* Set by QEMU on models, yet no part of one: "hypervisor" marks every
+ * virtual CPU; MONITOR/MWAIT is never given to KVM guests, and libvirt's
+ * models left it out. host-model requires them from the host instead. */
+static const char *const not_model_features[] = { "hypervisor", "monitor" };
+
+static const struct {
+  const char *cpuid;
+  const char *name;
+} vendors[] = {
+  { "GenuineIntel", "Intel" },
+  { "AuthenticAMD", "AMD" },
+  { "HygonGenuine", "Hygon" },
+};
+
+const char *
+dc_cpu_feature_name (const char *qemu_name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (feature_spellings); i++)
+    if (g_str_equal (feature_spellings[i].qemu, qemu_name))
+      return feature_spellings[i].xml;
+  return qemu_name;
+}
+
+gboolean
+dc_cpu_feature_is_cpu (const char *qemu_name)
+{
+  return !g_str_has_prefix (qemu_name, "kvm");
+}
+
+/* QEMU's generic models imitate no product: no model-id, or one that
+ * names QEMU or KVM itself. */
+static gboolean
+is_generic (const DcCpuExpansion *model)
+{
+  const char *id = model->model_id;
+
+  return id[0] == '\0' || g_str_has_prefix (id, "QEMU Virtual CPU") ||
+         strstr (id, "KVM processor") != NULL;
+}
+
+static const char *
+vendor_name (const char *cpuid)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (vendors); i++)
+    if (g_str_equal (vendors[i].cpuid, cpuid))
+      return vendors[i].name;
+  return NULL;
+}
+
+const char *
+dc_cpu_model_vendor (const DcCpuExpansion *model)
+{
+  const char *name = vendor_name (model->vendor);
+
+  return name != NULL && !is_generic (model) ? name : "unknown";
+}
+
+void
+dc_host_model_free (DcHostModel *host_model)
+{
+  if (host_model == NULL)
+    return;
+  g_free (host_model->model);
+  g_free (host_model->vendor);
+  g_ptr_array_unref (host_model->required);
+  g_ptr_array_unref (host_model->disabled);
+  g_free (host_model);
+}
+
+/* ---- feature sets, in domain XML's spelling ---- */
+
+static GHashTable *
+name_set_new (void)
+{
+  return g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+static void
+add_features (GHashTable *set, GHashTable *qemu_names)
+{
+  GHashTableIter iter;
+  const char *name;
+
+  g_hash_table_iter_init (&iter, qemu_names);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (dc_cpu_feature_is_cpu (name))
+      g_hash_table_add (set, (gpointer) dc_cpu_feature_name (name));
+}
+
+/* Features TCG switches off in every model while some KVM model keeps
+ * them: a model definition has them where KVM's expansion does. */
+static GHashTable *
+tcg_switched_off (const DcCpuFacts *tcg, const DcCpuFacts *kvm)
+{
+  g_autoptr(GHashTable) in_tcg = name_set_new ();
+  GHashTable *result = name_set_new ();
+  GHashTableIter iter;
+  DcCpuExpansion *model;
+
+  if (tcg == NULL || kvm == NULL)
+    return result;
+  g_hash_table_iter_init (&iter, tcg->models);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &model))
+    add_features (in_tcg, model->features);
+  g_hash_table_iter_init (&iter, kvm->models);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &model))
+    {
+      g_autoptr(GHashTable) features = name_set_new ();
+      GHashTableIter f;
+      const char *name;
+
+      add_features (features, model->features);
+      g_hash_table_iter_init (&f, features);
+      while (g_hash_table_iter_next (&f, (gpointer *) &name, NULL))
+        if (!g_hash_table_contains (in_tcg, name))
+          g_hash_table_add (result, (gpointer) name);
+    }
+  return result;
+}
+
+typedef struct {
+  const DcCpuFacts *accel, *tcg, *kvm;
+  GHashTable *host;          /* the host's features */
+  GHashTable *tcg_off;       /* see tcg_switched_off() */
+  const DcCpuExpansion *host_cpu;
+} Context;
+
+/* A model's own features: TCG's expansion (KVM's when TCG is missing),
+ * with what TCG switched off put back. */
+static GHashTable *
+model_features (const Context *ctx, const char *name)
+{
+  const DcCpuExpansion *t = ctx->tcg ? g_hash_table_lookup (ctx->tcg->models, name) : NULL;
+  const DcCpuExpansion *k = ctx->kvm ? g_hash_table_lookup (ctx->kvm->models, name) : NULL;
+  GHashTable *features = name_set_new ();
+
+  add_features (features, t ? t->features : k->features);
+  if (t != NULL && k != NULL)
+    {
+      g_autoptr(GHashTable) from_kvm = name_set_new ();
+      GHashTableIter iter;
+      const char *feature;
+
+      add_features (from_kvm, k->features);
+      g_hash_table_iter_init (&iter, from_kvm);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &feature, NULL))
+        if (g_hash_table_contains (ctx->tcg_off, feature))
+          g_hash_table_add (features, (gpointer) feature);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (not_model_features); i++)
+    g_hash_table_remove (features, not_model_features[i]);
+  return features;
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Names in @a and not in @b, sorted. */
+static GPtrArray *
+difference (GHashTable *a, GHashTable *b)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *name;
+
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (!g_hash_table_contains (b, name))
+      g_ptr_array_add (result, g_strdup (name));
+  g_ptr_array_sort (result, compare_names);
+  return result;
+}
+
+typedef struct {
+  const char *name;
+  gboolean signature;    /* family and model match the host's */
+  GPtrArray *required, *disabled;
+} Candidate;
+
+static void
+candidate_clear (Candidate *c)
+{
+  g_clear_pointer (&c->required, g_ptr_array_unref);
+  g_clear_pointer (&c->disabled, g_ptr_array_unref);
+}
+
+/* The features that block a model under this accelerator and that the
+ * host lacks are disabled even where the model (as QEMU expands it)
+ * does not list them. */
+static void
+add_blockers (const Context *ctx, const char *name, GHashTable *disable)
+{
+  const DcCpuDefinition *def = dc_cpu_facts_find (ctx->accel, name);
+
+  for (guint i = 0; def != NULL && def->blockers[i] != NULL; i++)
+    if (dc_cpu_feature_is_cpu (def->blockers[i]) &&
+        !g_hash_table_contains (ctx->host,
+                                dc_cpu_feature_name (def->blockers[i])))
+      g_hash_table_add (disable,
+                        (gpointer) dc_cpu_feature_name (def->blockers[i]));
+}
+
+static void
+add_key (gpointer key, gpointer value, gpointer set)
+{
+  g_hash_table_add (set, key);
+}
+
+static gboolean
+evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
+{
+  const DcCpuFacts *source = ctx->tcg ? ctx->tcg : ctx->kvm;
+  const DcCpuExpansion *model = g_hash_table_lookup (source->models, def->name);
+  const DcCpuExpansion *host = ctx->host_cpu;
+  g_autoptr(GHashTable) features = NULL;
+  g_autoptr(GHashTable) disable = name_set_new ();
+  gboolean generic;
+
+  if (model == NULL)
+    return FALSE;
+  generic = is_generic (model);
+  if (!generic && vendor_name (host->vendor) != NULL &&
+      !g_str_equal (model->vendor, host->vendor))
+    return FALSE;
+  features = model_features (ctx, def->name);
+  out->name = def->name;
+  out->signature = !generic && model->family == host->family &&
+                   model->model == host->model && host->family >= 0;
+  out->required = difference (ctx->host, features);
+  add_blockers (ctx, def->name, disable);
+  g_hash_table_foreach (features, add_key, disable);
+  out->disabled = difference (disable, ctx->host);
+  return TRUE;
+}
+
+/* libvirt's preference: a model of the host's own family and model wins;
+ * among equals, the one needing the fewest feature changes. */
+static gboolean
+better (const Candidate *candidate, const Candidate *best)
+{
+  if (best->name == NULL || candidate->signature != best->signature)
+    return best->name == NULL || candidate->signature;
+  return candidate->required->len + candidate->disabled->len <
+         best->required->len + best->disabled->len;
+}
+
+static DcHostModel *
+host_model_from (const Context *ctx, Candidate *best)
+{
+  DcHostModel *result = g_new0 (DcHostModel, 1);
+
+  result->model = g_strdup (best->name);
+  result->vendor = g_strdup (vendor_name (ctx->host_cpu->vendor));
+  result->required = g_steal_pointer (&best->required);
+  result->disabled = g_steal_pointer (&best->disabled);
+  return result;
+}
+
+DcHostModel *
+dc_host_model_compute (const DcCpuFacts *accel, const DcCpuFacts *tcg,
+                       const DcCpuFacts *kvm)
+{
+  g_autoptr(GHashTable) host = name_set_new ();
+  g_autoptr(GHashTable) tcg_off = NULL;
+  Context ctx = { accel, tcg, kvm, host, NULL, NULL };
+  Candidate best = { 0 };
+  DcHostModel *result = NULL;
+
+  if (accel == NULL || accel->host == NULL || (tcg == NULL && kvm == NULL))
+    return NULL;
+  ctx.host_cpu = accel->host;
+  add_features (host, accel->host->features);
+  ctx.tcg_off = tcg_off = tcg_switched_off (tcg, kvm);
+  for (guint i = 0; i < accel->definitions->len; i++)
+    {
+      const DcCpuDefinition *def = g_ptr_array_index (accel->definitions, i);
+      Candidate candidate = { 0 };
+
+      if (def->alias_of == NULL || !evaluate (&ctx, def, &candidate))
+        continue;
+      if (better (&candidate, &best))
+        {
+          candidate_clear (&best);
+          best = candidate;
+        }
+      else
+        candidate_clear (&candidate);
+    }
+  if (best.name != NULL)
+    result = host_model_from (&ctx, &best);
+  candidate_clear (&best);
+  return result;
+}

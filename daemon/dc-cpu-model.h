@@ -1,0 +1,39 @@
+/* dc-cpu-model.h: naming CPU models and features, and host-model.
+ *
+ * Pure functions of probed CPU facts (dc-cpu.h). host-model is the named
+ * model, with features to require and to disable, that reproduces the
+ * CPU an accelerator offers: the same choice libvirt makes, computed
+ * from QEMU's own model definitions (docs/cpu-host-model.md). */
+#pragma once
+
+#include "dc-cpu.h"
+
+typedef struct {
+  char *model;
+  char *vendor;          /* "Intel", "AMD", "Hygon", or NULL */
+  GPtrArray *required;   /* feature names (libvirt's spelling), sorted */
+  GPtrArray *disabled;
+} DcHostModel;
+
+void dc_host_model_free (DcHostModel *host_model);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcHostModel, dc_host_model_free)
+
+/* A feature's name as domain XML spells it, from QEMU's canonical name
+ * (QEMU accepts both: the other spelling is an alias property). */
+const char *dc_cpu_feature_name (const char *qemu_name);
+
+/* Whether a QEMU feature property is a CPU feature a domain configures:
+ * not KVM's paravirtual leaf, which the accelerator sets on every model. */
+gboolean dc_cpu_feature_is_cpu (const char *qemu_name);
+
+/* The vendor a model imitates ("Intel", "AMD", "Hygon"), or "unknown"
+ * for QEMU's generic models (qemu64, kvm64, 486, ...) and vendors that
+ * domain XML does not name. */
+const char *dc_cpu_model_vendor (const DcCpuExpansion *model);
+
+/* host-model for the accelerator whose facts are @accel, with the model
+ * definitions taken from the @tcg and @kvm facts (either may be NULL).
+ * NULL when it cannot be computed (no host expansion, no candidate). */
+DcHostModel *dc_host_model_compute (const DcCpuFacts *accel,
+                                    const DcCpuFacts *tcg,
+                                    const DcCpuFacts *kvm);

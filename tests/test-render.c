@@ -212,6 +212,75 @@ test_missing_devices_unsupported (void)
 }
 
 static void
+add_definition (DcCpuFacts *cpu, const char *name, const char *blockers,
+                gboolean deprecated)
+{
+  DcCpuDefinition *def = g_new0 (DcCpuDefinition, 1);
+
+  def->name = g_strdup (name);
+  def->type_name = g_strdup_printf ("%s-x86_64-cpu", name);
+  def->deprecated = deprecated;
+  def->usable_known = blockers != NULL;
+  def->blockers = blockers && *blockers ? g_strsplit (blockers, ",", -1)
+                                        : g_new0 (char *, 1);
+  g_ptr_array_add (cpu->definitions, def);
+}
+
+static const DcCapsNode *
+cpu_mode (const DcCapsNode *root, const char *name)
+{
+  const DcCapsNode *cpu = dc_caps_node_find (root, "cpu");
+
+  for (guint i = 0; i < cpu->children->len; i++)
+    {
+      const DcCapsNode *mode = g_ptr_array_index (cpu->children, i);
+      if (g_str_equal (dc_caps_node_get_attr (mode, "name"), name))
+        return mode;
+    }
+  g_assert_not_reached ();
+}
+
+/* Modes from CPU definitions alone: no host expansion means no
+ * host-model; usable, deprecated and blockers come from QEMU's list. */
+static void
+test_cpu_modes (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) kvm = NULL;
+  g_autoptr(DcCapsNode) qemu = NULL;
+  const DcCapsNode *custom, *model;
+
+  facts->cpu_tcg = dc_cpu_facts_new ();
+  facts->cpu_kvm = dc_cpu_facts_new ();
+  add_definition (facts->cpu_tcg, "max", "", FALSE);
+  add_definition (facts->cpu_tcg, "Old", NULL, TRUE);
+  add_definition (facts->cpu_kvm, "host", "", FALSE);
+  add_definition (facts->cpu_kvm, "Broadwell", "hle,tsc-adjust", FALSE);
+  facts->cpu_kvm->host_migratable = TRUE;
+  facts->cpu_tcg->max_migratable = FALSE;
+  kvm = render (facts, &host, "pc", "kvm");
+  qemu = render (facts, &host, "pc", "qemu");
+  g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "host-passthrough"), "supported"), ==, "yes");
+  g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (qemu, "host-passthrough"), "supported"), ==, "no");
+  g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "maximum"), "supported"), ==, "no");
+  g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (qemu, "host-model"), "supported"), ==, "no");
+  custom = cpu_mode (kvm, "custom");
+  model = g_ptr_array_index (custom->children, 0);
+  g_assert_cmpstr (model->text, ==, "host");
+  model = g_ptr_array_index (custom->children, 1);
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "no");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "vendor"), ==, "unknown");
+  model = g_ptr_array_index (custom->children, 2);
+  g_assert_cmpstr (model->name, ==, "blockers");
+  g_assert_cmpstr (dc_caps_node_get_attr (g_ptr_array_index (model->children, 1), "name"),
+                   ==, "tsc_adjust");
+  model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 1);
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "unknown");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "deprecated"), ==, "yes");
+}
+
+static void
 test_graphics_and_channel (void)
 {
   g_autoptr(DcEmulatorFacts) facts = x86_facts ();
@@ -381,6 +450,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/host-dependent", test_host_dependent);
   g_test_add_func ("/render/missing-devices-unsupported", test_missing_devices_unsupported);
   g_test_add_func ("/render/graphics-and-channel", test_graphics_and_channel);
+  g_test_add_func ("/render/cpu-modes", test_cpu_modes);
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);

@@ -114,46 +114,14 @@ add_features (GHashTable *set, GHashTable *qemu_names)
       g_hash_table_add (set, (gpointer) dc_cpu_feature_name (name));
 }
 
-/* Features TCG switches off in every model while some KVM model keeps
- * them: a model definition has them where KVM's expansion does. */
-static GHashTable *
-tcg_switched_off (const DcCpuFacts *tcg, const DcCpuFacts *kvm)
-{
-  g_autoptr(GHashTable) in_tcg = name_set_new ();
-  GHashTable *result = name_set_new ();
-  GHashTableIter iter;
-  DcCpuExpansion *model;
-
-  if (tcg == NULL || kvm == NULL)
-    return result;
-  g_hash_table_iter_init (&iter, tcg->models);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &model))
-    add_features (in_tcg, model->features);
-  g_hash_table_iter_init (&iter, kvm->models);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &model))
-    {
-      g_autoptr(GHashTable) features = name_set_new ();
-      GHashTableIter f;
-      const char *name;
-
-      add_features (features, model->features);
-      g_hash_table_iter_init (&f, features);
-      while (g_hash_table_iter_next (&f, (gpointer *) &name, NULL))
-        if (!g_hash_table_contains (in_tcg, name))
-          g_hash_table_add (result, (gpointer) name);
-    }
-  return result;
-}
-
 typedef struct {
   const DcCpuFacts *accel, *tcg, *kvm;
   GHashTable *host;          /* the host's features */
-  GHashTable *tcg_off;       /* see tcg_switched_off() */
   const DcCpuExpansion *host_cpu;
 } Context;
 
-/* A model's own features: TCG's expansion (KVM's when TCG is missing),
- * with what TCG switched off put back. */
+/* A model's own features: TCG's expansion with what TCG switched off
+ * put back (dc_cpu_facts_settle), or KVM's where TCG is missing. */
 static GHashTable *
 model_features (const Context *ctx, const char *name)
 {
@@ -162,18 +130,8 @@ model_features (const Context *ctx, const char *name)
   GHashTable *features = name_set_new ();
 
   add_features (features, t ? t->features : k->features);
-  if (t != NULL && k != NULL)
-    {
-      g_autoptr(GHashTable) from_kvm = name_set_new ();
-      GHashTableIter iter;
-      const char *feature;
-
-      add_features (from_kvm, k->features);
-      g_hash_table_iter_init (&iter, from_kvm);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &feature, NULL))
-        if (g_hash_table_contains (ctx->tcg_off, feature))
-          g_hash_table_add (features, (gpointer) feature);
-    }
+  if (t != NULL)
+    add_features (features, t->switched_off);
   for (gsize i = 0; i < G_N_ELEMENTS (not_model_features); i++)
     g_hash_table_remove (features, not_model_features[i]);
   return features;
@@ -291,8 +249,7 @@ dc_host_model_compute (const DcCpuFacts *accel, const DcCpuFacts *tcg,
                        const DcCpuFacts *kvm)
 {
   g_autoptr(GHashTable) host = name_set_new ();
-  g_autoptr(GHashTable) tcg_off = NULL;
-  Context ctx = { accel, tcg, kvm, host, NULL, NULL };
+  Context ctx = { accel, tcg, kvm, host, NULL };
   Candidate best = { 0 };
   DcHostModel *result = NULL;
 
@@ -300,7 +257,6 @@ dc_host_model_compute (const DcCpuFacts *accel, const DcCpuFacts *tcg,
     return NULL;
   ctx.host_cpu = accel->host;
   add_features (host, accel->host->features);
-  ctx.tcg_off = tcg_off = tcg_switched_off (tcg, kvm);
   for (guint i = 0; i < accel->definitions->len; i++)
     {
       const DcCpuDefinition *def = g_ptr_array_index (accel->definitions, i);

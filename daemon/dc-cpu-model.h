@@ -32,7 +32,8 @@ gboolean dc_cpu_feature_is_cpu (const char *qemu_name);
 const char *dc_cpu_model_vendor (const DcCpuExpansion *model);
 
 /* host-model for the accelerator whose facts are @accel, with the model
- * definitions taken from the @tcg and @kvm facts (either may be NULL).
+ * definitions taken from the @tcg facts, settled (dc_cpu_facts_settle),
+ * or where TCG did not run from the @kvm facts (either may be NULL).
  * NULL when it cannot be computed (no host expansion, no candidate). */
 DcHostModel *dc_host_model_compute (const DcCpuFacts *accel,
                                     const DcCpuFacts *tcg,

@@ -23,6 +23,7 @@ dc_cpu_expansion_new (void)
   expansion->model_id = g_strdup ("");
   expansion->family = expansion->model = expansion->stepping = -1;
   expansion->features = feature_set_new ();
+  expansion->switched_off = feature_set_new ();
   return expansion;
 }
 
@@ -34,6 +35,7 @@ dc_cpu_expansion_free (DcCpuExpansion *expansion)
   g_free (expansion->vendor);
   g_free (expansion->model_id);
   g_hash_table_unref (expansion->features);
+  g_hash_table_unref (expansion->switched_off);
   g_free (expansion);
 }
 
@@ -334,4 +336,52 @@ dc_cpu_facts_from_replies (GPtrArray *exchanges, const char *accel)
         read_expansion (cpu, exchange, host);
     }
   return cpu;
+}
+
+/* ---- what TCG switched off ---- */
+
+static void
+add_all (GHashTable *set, GHashTable *models)
+{
+  GHashTableIter iter;
+  DcCpuExpansion *model;
+
+  g_hash_table_iter_init (&iter, models);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &model))
+    {
+      GHashTableIter f;
+      const char *name;
+
+      g_hash_table_iter_init (&f, model->features);
+      while (g_hash_table_iter_next (&f, (gpointer *) &name, NULL))
+        g_hash_table_add (set, (gpointer) name);
+    }
+}
+
+void
+dc_cpu_facts_settle (DcCpuFacts *tcg, DcCpuFacts *kvm)
+{
+  g_autoptr(GHashTable) in_tcg = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  const char *name;
+  DcCpuExpansion *model;
+
+  if (tcg == NULL || kvm == NULL || g_hash_table_size (kvm->models) == 0)
+    return;
+  add_all (in_tcg, tcg->models);
+  g_hash_table_iter_init (&iter, tcg->models);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &model))
+    {
+      DcCpuExpansion *other = g_hash_table_lookup (kvm->models, name);
+      GHashTableIter f;
+      const char *feature;
+
+      if (other == NULL)
+        continue;
+      g_hash_table_iter_init (&f, other->features);
+      while (g_hash_table_iter_next (&f, (gpointer *) &feature, NULL))
+        if (!g_hash_table_contains (in_tcg, feature))
+          g_hash_table_add (model->switched_off, g_strdup (feature));
+    }
+  g_hash_table_remove_all (kvm->models);
 }

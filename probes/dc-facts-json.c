@@ -157,6 +157,7 @@ add_expansion (JsonBuilder *b, const DcCpuExpansion *e)
   add_int (b, "model", e->model);
   add_int (b, "stepping", e->stepping);
   add_set (b, "features", e->features);
+  add_set (b, "switched-off", e->switched_off);
   json_builder_end_object (b);
 }
 
@@ -487,7 +488,8 @@ read_expansion (JsonObject *o, GError **error)
       !read_int (o, "family", &e->family, error) ||
       !read_int (o, "model", &e->model, error) ||
       !read_int (o, "stepping", &e->stepping, error) ||
-      !read_set (o, "features", e->features, error))
+      !read_set (o, "features", e->features, error) ||
+      !read_set (o, "switched-off", e->switched_off, error))
     return NULL;
   return g_steal_pointer (&e);
 }

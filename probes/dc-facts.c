@@ -429,6 +429,7 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
   if (tcg != NULL)
     facts->cpu_tcg = dc_cpu_facts_from_replies (tcg, "tcg");
   parse_kvm (facts, facts->arch, kvm, kvm_error);
+  dc_cpu_facts_settle (facts->cpu_tcg, facts->cpu_kvm);
   return g_steal_pointer (&facts);
 }
 

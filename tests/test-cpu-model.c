@@ -65,6 +65,14 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   g_ptr_array_unref (fx->kvm_exchanges);
 }
 
+/* What the daemon computes from these facts (dc-facts.c settles them). */
+static DcHostModel *
+compute (Fixture *fx, DcCpuFacts *accel)
+{
+  dc_cpu_facts_settle (fx->tcg, fx->kvm);
+  return dc_host_model_compute (accel, fx->tcg, fx->kvm);
+}
+
 static void
 assert_names (GPtrArray *actual, const char *expected)
 {
@@ -93,7 +101,7 @@ assert_host_model (const DcHostModel *hm, const char *model,
 static void
 test_amd_kvm (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(DcHostModel) hm = dc_host_model_compute (fx->kvm, fx->tcg, fx->kvm);
+  g_autoptr(DcHostModel) hm = compute (fx, fx->kvm);
 
   assert_host_model (hm, "EPYC-Milan", "AMD",
     "arch-capabilities cmp_legacy hypervisor invtsc mds-no pschange-mc-no "
@@ -110,7 +118,7 @@ test_amd_kvm (Fixture *fx, gconstpointer data)
 static void
 test_amd_tcg (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(DcHostModel) hm = dc_host_model_compute (fx->tcg, fx->tcg, fx->kvm);
+  g_autoptr(DcHostModel) hm = compute (fx, fx->tcg);
 
   assert_host_model (hm, "EPYC", "AMD",
     "3dnow 3dnowext acpi clwb erms hypervisor la57 monitor mpx pcommit pks "
@@ -167,7 +175,7 @@ test_intel_signature (Fixture *fx, gconstpointer data)
   g_autoptr(DcHostModel) hm = NULL;
 
   make_host (fx, "Cascadelake-Server", add, drop, 85);
-  hm = dc_host_model_compute (fx->kvm, fx->tcg, fx->kvm);
+  hm = compute (fx, fx->kvm);
   assert_host_model (hm, "Cascadelake-Server", "Intel",
                      "hypervisor invtsc", "hle rtm");
 }
@@ -182,7 +190,7 @@ test_intel_no_signature (Fixture *fx, gconstpointer data)
   g_autoptr(DcHostModel) hm = NULL;
 
   make_host (fx, "Haswell-noTSX", add, drop, 63);
-  hm = dc_host_model_compute (fx->kvm, fx->tcg, fx->kvm);
+  hm = compute (fx, fx->kvm);
   assert_host_model (hm, "Haswell-noTSX", "Intel", "hypervisor", "fma");
 }
 
@@ -203,7 +211,7 @@ test_blocker_is_disabled (Fixture *fx, gconstpointer data)
       g_strfreev (def->blockers);
       def->blockers = g_strsplit ("la57", ",", -1);
     }
-  hm = dc_host_model_compute (fx->kvm, fx->tcg, fx->kvm);
+  hm = compute (fx, fx->kvm);
   assert_host_model (hm, "Cascadelake-Server", "Intel",
                      "hypervisor invtsc", "hle la57 rtm");
 }
@@ -212,7 +220,7 @@ static void
 test_no_host_expansion (Fixture *fx, gconstpointer data)
 {
   g_clear_pointer (&fx->kvm->host, dc_cpu_expansion_free);
-  g_assert_null (dc_host_model_compute (fx->kvm, fx->tcg, fx->kvm));
+  g_assert_null (compute (fx, fx->kvm));
 }
 
 /* Every spelling the table changes is one QEMU itself accepts: its full

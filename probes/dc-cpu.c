@@ -86,35 +86,11 @@ dc_cpu_facts_find (const DcCpuFacts *cpu, const char *name)
 
 /* ---- the second round ---- */
 
-static JsonObject *
-answer_of (GPtrArray *exchanges, const char *command)
-{
-  for (guint i = 0; i < exchanges->len; i++)
-    {
-      DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
-      if (g_str_equal (exchange->command, command))
-        return dc_json_node_object (exchange->ret);
-    }
-  return NULL;
-}
-
-static JsonArray *
-definitions_of (GPtrArray *exchanges)
-{
-  for (guint i = 0; i < exchanges->len; i++)
-    {
-      DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
-      if (g_str_equal (exchange->command, "query-cpu-definitions"))
-        return dc_json_node_array (exchange->ret);
-    }
-  return NULL;
-}
-
 static gboolean
 is_x86 (GPtrArray *exchanges)
 {
-  const char *arch = dc_json_get_string (answer_of (exchanges, "query-target"),
-                                         "arch");
+  JsonNode *target = dc_qmp_find_return (exchanges, "query-target");
+  const char *arch = dc_json_get_string (dc_json_node_object (target), "arch");
 
   return g_strcmp0 (arch, "x86_64") == 0 || g_strcmp0 (arch, "i386") == 0;
 }
@@ -152,7 +128,7 @@ ask_properties (GPtrArray *exchanges, const char *type_name)
 void
 dc_cpu_follow_up (GPtrArray *exchanges, const char *accel)
 {
-  JsonArray *defs = definitions_of (exchanges);
+  JsonArray *defs = dc_json_node_array (dc_qmp_find_return (exchanges, "query-cpu-definitions"));
   const char *host = g_str_equal (accel, "kvm") ? "host" : "max";
   gboolean x86 = is_x86 (exchanges);
 
@@ -293,15 +269,16 @@ read_expansion (DcCpuFacts *cpu, DcQmpExchange *exchange, const char *host)
       (expansion = expansion_from_json (dc_json_node_object (exchange->ret)))
         == NULL)
     return;
-  if (dc_json_get_object (model, "props") != NULL)
+  /* Only the host's CPU is expanded with properties (migratable=false). */
+  if (dc_json_get_object (model, "props") == NULL)
+    g_hash_table_replace (cpu->models, g_strdup (name), expansion);
+  else if (g_str_equal (name, host))
     {
-      if (g_str_equal (name, host))
-        dc_cpu_expansion_free (cpu->host), cpu->host = expansion;
-      else
-        dc_cpu_expansion_free (expansion);
-      return;
+      dc_cpu_expansion_free (cpu->host);
+      cpu->host = expansion;
     }
-  g_hash_table_replace (cpu->models, g_strdup (name), expansion);
+  else
+    dc_cpu_expansion_free (expansion);
 }
 
 static void
@@ -323,7 +300,7 @@ dc_cpu_facts_from_replies (GPtrArray *exchanges, const char *accel)
   DcCpuFacts *cpu = dc_cpu_facts_new ();
   const char *host = g_str_equal (accel, "kvm") ? "host" : "max";
 
-  read_definitions (cpu, definitions_of (exchanges));
+  read_definitions (cpu, dc_json_node_array (dc_qmp_find_return (exchanges, "query-cpu-definitions")));
   for (guint i = 0; i < exchanges->len; i++)
     {
       DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);

@@ -91,10 +91,10 @@ add_schema_enums (JsonBuilder *b, GHashTable *enums)
 }
 
 static void
-add_uint (JsonBuilder *b, const char *name, guint64 value)
+add_int (JsonBuilder *b, const char *name, gint64 value)
 {
   json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, (gint64) value);
+  json_builder_add_int_value (b, value);
 }
 
 static void
@@ -106,15 +106,15 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
   add_bool (b, "flc", facts->sgx.flc);
   add_bool (b, "sgx1", facts->sgx.sgx1);
   add_bool (b, "sgx2", facts->sgx.sgx2);
-  add_uint (b, "section-size-kib", facts->sgx.section_size_kib);
+  add_int (b, "section-size-kib", facts->sgx.section_size_kib);
   json_builder_set_member_name (b, "sections");
   json_builder_begin_array (b);
   for (guint i = 0; i < facts->sgx.sections->len; i++)
     {
       const DcSgxSection *section = &g_array_index (facts->sgx.sections, DcSgxSection, i);
       json_builder_begin_object (b);
-      add_uint (b, "node", section->node);
-      add_uint (b, "size-kib", section->size_kib);
+      add_int (b, "node", section->node);
+      add_int (b, "size-kib", section->size_kib);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -122,8 +122,8 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
   json_builder_set_member_name (b, "sev");
   json_builder_begin_object (b);
   add_bool (b, "present", facts->sev.present);
-  add_uint (b, "cbitpos", facts->sev.cbitpos);
-  add_uint (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
+  add_int (b, "cbitpos", facts->sev.cbitpos);
+  add_int (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "gic");
   json_builder_begin_array (b);
@@ -131,20 +131,13 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
     {
       const DcGicVersion *gic = &g_array_index (facts->gic, DcGicVersion, i);
       json_builder_begin_object (b);
-      add_uint (b, "version", gic->version);
+      add_int (b, "version", gic->version);
       add_bool (b, "emulated", gic->emulated);
       add_bool (b, "kernel", gic->kernel);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   add_set (b, "hyperv", facts->hyperv);
-}
-
-static void
-add_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
 }
 
 static void

@@ -104,28 +104,16 @@ int_or (JsonObject *object, const char *name, gint64 fallback)
 
 /* ---- finding replies ---- */
 
-static JsonNode *
-find_return (GPtrArray *exchanges, const char *command)
-{
-  for (guint i = 0; exchanges && i < exchanges->len; i++)
-    {
-      DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
-      if (g_str_equal (exchange->command, command))
-        return exchange->ret;
-    }
-  return NULL;
-}
-
 static JsonObject *
 find_return_object (GPtrArray *exchanges, const char *command)
 {
-  return dc_json_node_object (find_return (exchanges, command));
+  return dc_json_node_object (dc_qmp_find_return (exchanges, command));
 }
 
 static JsonArray *
 find_return_array (GPtrArray *exchanges, const char *command)
 {
-  return dc_json_node_array (find_return (exchanges, command));
+  return dc_json_node_array (dc_qmp_find_return (exchanges, command));
 }
 
 static gboolean

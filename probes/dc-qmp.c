@@ -54,6 +54,18 @@ dc_qmp_exchange_new (const char *command, JsonNode *arguments)
   return exchange;
 }
 
+JsonNode *
+dc_qmp_find_return (GPtrArray *exchanges, const char *command)
+{
+  for (guint i = 0; exchanges && i < exchanges->len; i++)
+    {
+      DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
+      if (g_str_equal (exchange->command, command))
+        return exchange->ret;
+    }
+  return NULL;
+}
+
 DcQmpExchange *
 dc_qmp_exchange_new_answered (const char *command, JsonNode *arguments,
                               JsonNode *ret, const char *error_class,

@@ -44,6 +44,9 @@ DcQmpExchange *dc_qmp_exchange_new_answered (const char *command,
                                              const char *error_class,
                                              const char *error_desc);
 void dc_qmp_exchange_free (DcQmpExchange *exchange);
+/* The answer ("return") of the first exchange of @command in @exchanges
+ * (may be NULL), or NULL if there is none or it failed. */
+JsonNode *dc_qmp_find_return (GPtrArray *exchanges, const char *command);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQmpExchange, dc_qmp_exchange_free)
 
 /* Runs every exchange of @exchanges (an array of DcQmpExchange) on @stream

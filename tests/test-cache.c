@@ -16,6 +16,29 @@ typedef struct {
   DcFileStamp stamp;
 } Fixture;
 
+static DcCpuFacts *
+sample_cpu (void)
+{
+  DcCpuFacts *cpu = dc_cpu_facts_new ();
+  DcCpuDefinition *def = g_new0 (DcCpuDefinition, 1);
+  DcCpuExpansion *model = dc_cpu_expansion_new ();
+
+  def->name = g_strdup ("EPYC");
+  def->alias_of = g_strdup ("EPYC-v1");
+  def->usable_known = TRUE;
+  def->blockers = g_strsplit ("svm,npt", ",", -1);
+  g_ptr_array_add (cpu->definitions, def);
+  cpu->answered = TRUE;
+  cpu->max_migratable = TRUE;
+  cpu->host = dc_cpu_expansion_new ();
+  cpu->host->family = 23;
+  g_hash_table_add (cpu->host->features, g_strdup ("sse2"));
+  g_hash_table_add (model->features, g_strdup ("sse2"));
+  g_hash_table_add (model->switched_off, g_strdup ("vme"));
+  g_hash_table_insert (cpu->models, g_strdup ("EPYC"), model);
+  return cpu;
+}
+
 static DcEmulatorFacts *
 sample_facts (const char *path)
 {
@@ -41,6 +64,7 @@ sample_facts (const char *path)
   g_hash_table_add (f->tpm_types, g_strdup ("emulator"));
   f->tcg = TRUE;
   f->kvm_error = g_strdup ("no KVM here");
+  f->cpu_tcg = sample_cpu ();
   return f;
 }
 
@@ -178,6 +202,9 @@ test_foreign_and_old (Fixture *fx, gconstpointer data)
   g_autofree char *other_host = replace (text, HOST_KEY, "domcapsd test; kernel 2.0");
   g_autofree char *bad_type = replace (text, "\"cpu-max\":288", "\"cpu-max\":\"288\"");
   g_autofree char *bad_set = replace (text, "\"VGA\\niothread\"", "42");
+  g_autofree char *bad_family = replace (text, "\"family\":23", "\"family\":\"23\"");
+  g_autofree char *bad_blockers = replace (text, "\"svm\\nnpt\"", "[\"svm\"]");
+  g_autofree char *bad_cpu = replace (text, "\"cpu-tcg\":{", "\"cpu-tcg\":42,\"unused\":{");
 
   expect_refused (fx, foreign, "not a domcapsd cache file");
   expect_refused (fx, old, "another version");
@@ -185,6 +212,9 @@ test_foreign_and_old (Fixture *fx, gconstpointer data)
   expect_refused (fx, other_host, "host changed");
   expect_refused (fx, bad_type, "cpu-max");
   expect_refused (fx, bad_set, "qom-types");
+  expect_refused (fx, bad_family, "family");
+  expect_refused (fx, bad_blockers, "blockers");
+  expect_refused (fx, bad_cpu, "cpu");
 }
 
 static void

@@ -255,6 +255,60 @@ test_spellings_are_qemu_aliases (Fixture *fx, gconstpointer data)
 }
 
 static void
+add_answered (GPtrArray *exchanges, const char *command, const char *arguments,
+              const char *ret)
+{
+  g_autoptr(JsonNode) args = arguments ? json_from_string (arguments, NULL) : NULL;
+  g_autoptr(JsonNode) answer = json_from_string (ret, NULL);
+
+  g_ptr_array_add (exchanges, dc_qmp_exchange_new_answered (command, args, answer,
+                                                            NULL, NULL));
+}
+
+/* A lying emulator: members of the wrong type are skipped or read as
+ * absent, never trusted. */
+static void
+test_malformed_replies (void)
+{
+  g_autoptr(GPtrArray) exchanges =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+  g_autoptr(DcCpuFacts) cpu = NULL;
+  const DcCpuDefinition *def;
+  const DcCpuExpansion *epyc;
+
+  add_answered (exchanges, "query-cpu-definitions", NULL,
+                "[42, {\"name\": 7}, {\"name\": \"a\\nb\"},"
+                " {\"name\": \"host\", \"unavailable-features\": \"x\"},"
+                " {\"name\": \"EPYC\", \"unavailable-features\": [1, \"svm\"],"
+                "  \"deprecated\": \"yes\"}]");
+  add_answered (exchanges, "query-cpu-model-expansion",
+                "{\"type\": \"static\", \"model\": {\"name\": \"host\","
+                " \"props\": {\"migratable\": false}}}",
+                "{\"model\": {\"name\": \"base\", \"props\": \"all\"}}");
+  add_answered (exchanges, "query-cpu-model-expansion",
+                "{\"type\": \"static\", \"model\": {\"name\": \"EPYC\"}}",
+                "{\"model\": {\"props\": {\"family\": -5, \"vendor\": 3,"
+                " \"sse\": true, \"x\\ny\": true, \"avx\": \"on\"}}}");
+  add_answered (exchanges, "qom-list-properties", "{\"typename\": 5}", "{}");
+  cpu = dc_cpu_facts_from_replies (exchanges, "kvm");
+  g_assert_cmpuint (cpu->definitions->len, ==, 2);
+  def = dc_cpu_facts_find (cpu, "host");
+  g_assert_false (def->usable_known);
+  def = dc_cpu_facts_find (cpu, "EPYC");
+  g_assert_true (def->usable_known);
+  g_assert_cmpstr (def->blockers[0], ==, "svm");
+  g_assert_null (def->blockers[1]);
+  g_assert_false (def->deprecated);
+  g_assert_null (cpu->host);
+  g_assert_false (cpu->host_migratable);
+  epyc = g_hash_table_lookup (cpu->models, "EPYC");
+  g_assert_cmpint (epyc->family, ==, -1);
+  g_assert_cmpstr (epyc->vendor, ==, "");
+  g_assert_cmpuint (g_hash_table_size (epyc->features), ==, 1);
+  g_assert_null (dc_host_model_compute (cpu, NULL, cpu));
+}
+
+static void
 test_vendors (Fixture *fx, gconstpointer data)
 {
   const struct { const char *model, *vendor; } cases[] = {
@@ -284,5 +338,6 @@ main (int argc, char **argv)
   ADD ("/cpu-model/spellings-are-qemu-aliases", test_spellings_are_qemu_aliases);
   ADD ("/cpu-model/vendors", test_vendors);
 #undef ADD
+  g_test_add_func ("/cpu-model/malformed-replies", test_malformed_replies);
   return g_test_run ();
 }

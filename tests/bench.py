@@ -12,7 +12,7 @@
   (f) replacing a binary to CapabilitiesChanged
 
 Figures, not assertions: medians over --runs. libvirt's side needs root
-and ../shared/tools/libvirt-reference (skipped with --no-libvirt).
+and tests/tools/libvirt-reference (skipped with --no-libvirt).
 
 usage: bench.py BUILDDIR [--runs N] [--no-libvirt]
 """
@@ -30,7 +30,7 @@ import time
 from testlib import IFACE, NAME, PATH, Daemon, GLib, PrivateBus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REFERENCE = os.path.join(HERE, "..", "..", "shared", "tools", "libvirt-reference")
+REFERENCE = os.path.join(HERE, "tools", "libvirt-reference")
 LIBVIRT_CACHE = "/var/cache/libvirt/qemu/capabilities"
 VIRSH = ["virsh", "-c", "qemu:///system"]
 PERMISSIVE_BUS = """<busconfig><type>system</type><listen>unix:path={socket}</listen>

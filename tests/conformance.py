@@ -1,11 +1,17 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Conformance: this daemon's answers against libvirt 9.0's on this host.
 
-For each case, asks libvirt (shared/tools/libvirt-reference) and the daemon
-(on a private bus) the same question and compares them fact by fact with
-shared/tools/domcaps-diff, within the sections the daemon serves. A
-difference fails the test unless tests/conformance-allowed.txt lists it;
-each listed one is explained in docs/differences-from-libvirt.md.
+For each case, asks libvirt (tests/tools/libvirt-reference) and the daemon
+(on a private bus) the same question and compares them fact by fact
+(domcaps_diff), within the sections the daemon serves. host-model is
+compared by meaning (cpu_meaning): both descriptions expanded by the
+real QEMU, equal when they give the same guest CPU. A difference fails
+the test unless tests/conformance-allowed.txt allows it under a reason
+that docs/differences-from-libvirt.md explains.
+
+KVM cases run where QEMU itself starts with -accel kvm here; elsewhere they
+are skipped with QEMU's reason.
 
 usage: conformance.py BUILDDIR SOURCEDIR      (exit 77: skipped)
 """
@@ -15,16 +21,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import xml.etree.ElementTree as ET
 
-from testlib import Daemon, PrivateBus
+import cpu_meaning
+import domcaps_diff
+from testlib import Daemon, PrivateBus, accel_works
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
-TOOLS = os.path.join(os.path.dirname(SOURCE), "shared", "tools")
-SECTIONS = ("path,domain,machine,arch,vcpu,iothreads,os,cpu,memoryBacking,devices,features,"
-            "features/vmcoreinfo,features/genid,features/backingStoreInput,"
-            "features/backup")
-KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
+REFERENCE = os.path.join(SOURCE, "tests", "tools", "libvirt-reference")
+HOST_MODEL = "cpu/mode[host-model]/"
+SHOWN = 40   # unexpected differences printed per case
 
 # label, arch, machine, virttype
 CASES = [
@@ -54,28 +60,34 @@ def pattern(text):
     return re.compile("^" + ".*".join(re.escape(p) for p in text.split("*")) + "$")
 
 
-def allowed():
-    out = {}
-    with open(os.path.join(SOURCE, "tests", "conformance-allowed.txt")) as f:
-        for line in f:
+def allowed(path):
+    """{(label, fact): reason} from the allow-list, '*' patterns compiled."""
+    out, reason = {}, None
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
             line = line.split("#", 1)[0].strip()
-            if line:
-                label, fact = line.split(None, 1)
-                out[(label, fact)] = (pattern(label), pattern(fact))
+            if not line:
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                reason = line[1:-1]
+                continue
+            if reason is None:
+                raise ValueError(f"{path}:{number}: a row before any [reason]")
+            label, fact = line.split(None, 1)
+            out[(label, fact)] = (pattern(label), pattern(fact), reason)
     return out
 
 
-def allowing(expected, label, fact):
-    """The allowed entry that covers this difference, or None."""
-    for entry, (lp, fp) in expected.items():
-        if lp.match(label) and fp.match(fact):
-            return entry
+def allowing(allow, label, fact):
+    """The allow-list row that covers this difference, or None."""
+    for row, (label_re, fact_re, _) in allow.items():
+        if label_re.match(label) and fact_re.match(fact):
+            return row
     return None
 
 
 def reference(arch, machine, virttype):
-    args = [os.path.join(TOOLS, "libvirt-reference"), "domcaps", "--arch", arch,
-            "--virttype", virttype]
+    args = [REFERENCE, "domcaps", "--arch", arch, "--virttype", virttype]
     if machine:
         args += ["--machine", machine]
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -84,66 +96,76 @@ def reference(arch, machine, virttype):
     return r.stdout
 
 
-def differences(ref_xml, our_xml, workdir, label):
-    ref = os.path.join(workdir, f"{label}.libvirt.xml")
-    ours = os.path.join(workdir, f"{label}.domcapsd.xml")
-    for path, text in ((ref, ref_xml), (ours, our_xml)):
-        with open(path, "w") as f:
-            f.write(text)
-    r = subprocess.run([os.path.join(TOOLS, "domcaps-diff"), ref, ours,
-                        f"--only={SECTIONS}"], capture_output=True, text=True)
-    facts, side = [], None
-    for line in r.stdout.splitlines():
-        if line.startswith("## only in reference"):
-            side = "-"
-        elif line.startswith("## only in candidate"):
-            side = "+"
-        elif line.startswith("  ") and side:
-            facts.append(f"{side}{line.strip()}")
-    figure = r.stdout.strip().splitlines()[-1]
-    return facts, figure
+def textual(fact):
+    """Facts compared as text: the served sections but host-model's content."""
+    return domcaps_diff.served(fact) and not fact.startswith(HOST_MODEL)
+
+
+def host_model_difference(ours, theirs, virttype):
+    """[] when both host-models give the same guest CPU, else ["~host-model"]."""
+    emulator = ET.fromstring(ours).findtext("path")
+    accel = "kvm" if virttype == "kvm" else "tcg"
+    equal, report = cpu_meaning.same_guest_cpu(emulator, accel, theirs, ours)
+    return ([] if equal else ["~host-model"]), report
+
+
+class Run:
+    def __init__(self, bus, allow, workdir):
+        self.bus, self.allow, self.workdir = bus, allow, workdir
+        self.seen, self.ok = set(), True
+
+    def case(self, label, arch, machine, virttype):
+        ours = self.bus.call("GetDomainCapabilities",
+                             ("", arch, machine, virttype, 0), "(ssssu)")[0]
+        theirs = reference(arch, machine, virttype)
+        for side, text in (("libvirt", theirs), ("domcapsd", ours)):
+            with open(os.path.join(self.workdir, f"{label}.{side}.xml"), "w") as f:
+                f.write(text)
+        result = domcaps_diff.compare_texts(theirs, ours, textual)
+        cpu, report = host_model_difference(ours, theirs, virttype)
+        differences = result.differences() + cpu
+        rows = {d: allowing(self.allow, label, d) for d in differences}
+        unexpected = [d for d, row in rows.items() if row is None]
+        self.seen.update(row for row in rows.values() if row is not None)
+        print(f"{'ok' if not unexpected else 'FAIL'} {label}: {result.figure()}; "
+              f"{len(differences) - len(unexpected)} allowed differences; "
+              f"{result.agree} of libvirt's {len(result.reference)} facts given; "
+              f"host-model: {report}")
+        for d in unexpected[:SHOWN]:
+            print(f"    unexpected {d}")
+        if len(unexpected) > SHOWN:
+            print(f"    ... and {len(unexpected) - SHOWN} more unexpected differences")
+        for d, row in sorted(rows.items()):
+            if row is not None and d.startswith("~"):
+                print(f"    allowed {d} [{self.allow[row][2]}]")
+        self.ok &= not unexpected
 
 
 def main():
-    if not os.path.isdir(TOOLS):
-        skip(f"no {TOOLS}")
     if os.geteuid() != 0:
-        skip("libvirt-reference needs root")
+        skip("libvirt-reference installs and runs libvirtd, which needs root")
+    allow = allowed(os.path.join(SOURCE, "tests", "conformance-allowed.txt"))
+    kvm, kvm_reason = accel_works("/usr/bin/qemu-system-x86_64", "kvm")
     bus = PrivateBus()
     cache = tempfile.mkdtemp(prefix="domcapsd-conf-cache-")
     daemon = Daemon(BUILD, bus.address, "--cache-dir", cache)
-    ok, seen = True, set()
-    expected = allowed()
     try:
         if not bus.wait_for_name():
             raise RuntimeError("the daemon did not take its name")
         with tempfile.TemporaryDirectory(prefix="domcapsd-conf-") as workdir:
+            run = Run(bus, allow, workdir)
             for label, arch, machine, virttype in CASES:
-                if virttype == "kvm" and not KVM:
-                    print(f"# {label}: skipped, no usable /dev/kvm")
+                if virttype == "kvm" and not kvm:
+                    print(f"# {label}: skipped, QEMU cannot use KVM here: {kvm_reason}")
                     continue
-                ours = bus.call("GetDomainCapabilities",
-                                ("", arch, machine, virttype, 0), "(ssssu)")[0]
-                facts, figure = differences(reference(arch, machine, virttype), ours,
-                                            workdir, label)
-                covered = {f: allowing(expected, label, f) for f in facts}
-                unexpected = [f for f, entry in covered.items() if entry is None]
-                seen.update(e for e in covered.values() if e is not None)
-                missed = sum(1 for f in facts if f.startswith("-"))
-                agree = int(figure.split("(")[1].split()[0])
-                print(f"{'ok' if not unexpected else 'FAIL'} {label}: {figure}"
-                      f" ({len(facts) - len(unexpected)} documented differences;"
-                      f" {agree} of libvirt's {agree + missed} facts given)")
-                for fact in unexpected:
-                    print(f"    unexpected {fact}")
-                ok &= not unexpected
+                run.case(label, arch, machine, virttype)
     finally:
         daemon.stop()
         bus.down()
         shutil.rmtree(cache, ignore_errors=True)
-    for label, fact in sorted(set(expected) - seen):
-        print(f"# note: documented difference not seen any more: {label} {fact}")
-    return 0 if ok else 1
+    for row in sorted(set(allow) - run.seen):
+        print(f"# note: allowed difference not seen on this host: {' '.join(row)}")
+    return 0 if run.ok else 1
 
 
 if __name__ == "__main__":

@@ -16,18 +16,17 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
 
+import domcaps_diff
 from testlib import Daemon, PrivateBus
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
 REGENERATE = "--regenerate" in sys.argv
 del sys.argv[1:]
 HERE = os.path.join(SOURCE, "tests", "replay")
-DIFF = os.path.join(os.path.dirname(SOURCE), "shared", "tools", "domcaps-diff")
 GIB = 1024 ** 3
 
 KVM_ENABLED = {"enabled": True, "present": True}
@@ -153,16 +152,11 @@ def make_emulator(workdir, scenario):
     return emulators
 
 
-def agree(expected, actual, workdir):
-    """Fact by fact with shared/tools/domcaps-diff where it is, else text."""
-    if not os.path.exists(DIFF):
-        return expected == actual, ""
-    paths = []
-    for name, text in (("expected.xml", expected), ("actual.xml", actual)):
-        paths.append(os.path.join(workdir, name))
-        write(paths[-1], text)
-    r = subprocess.run([DIFF, *paths], capture_output=True, text=True)
-    return r.returncode == 0, r.stdout
+def agree(expected, actual):
+    """Fact by fact, every element counted (domcaps_diff)."""
+    result = domcaps_diff.compare_texts(expected, actual,
+                                        domcaps_diff.prefix_filter(everything=True))
+    return result.agree == result.total, result.report()
 
 
 class ReplayTest(unittest.TestCase):
@@ -191,7 +185,7 @@ class ReplayTest(unittest.TestCase):
             if REGENERATE:
                 write(expected_path, xml)
             with open(expected_path) as f:
-                ok, report = agree(f.read(), xml, workdir)
+                ok, report = agree(f.read(), xml)
             self.assertTrue(ok, f"{name}: answer differs from {expected_path}\n{report}")
         finally:
             bus.down()

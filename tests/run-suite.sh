@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite: install what it needs (real QEMU for x86_64,
 # aarch64, s390x, riscv64, ppc64; dbus; python3-gi; libvirt is installed by
-# ../shared/tools/libvirt-reference for the conformance test), build, and
+# tests/tools/libvirt-reference for the conformance test), build, and
 # run `meson test`. Run as root from the repository: bash tests/run-suite.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Helpers shared by the Python tests: a private bus and the daemon on it."""
 import os
 import signal
@@ -58,3 +59,18 @@ class Daemon:
             self.proc.send_signal(signal.SIGTERM)
         out = self.proc.communicate(timeout=30)[0].decode(errors="replace")
         return self.proc.returncode, out
+
+
+def accel_works(emulator, accel):
+    """(True, "") when @emulator starts under @accel here, else (False, what
+    QEMU said): the tests' own view of KVM, not the daemon's."""
+    try:
+        r = subprocess.run([emulator, "-machine", "none", "-accel", accel, "-nodefaults",
+                            "-display", "none", "-qmp", "stdio"],
+                           input='{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n',
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, str(e)
+    if r.returncode == 0:
+        return True, ""
+    return False, (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]

@@ -16,7 +16,6 @@ are skipped with QEMU's reason.
 usage: conformance.py BUILDDIR SOURCEDIR      (exit 77: skipped)
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -55,11 +54,6 @@ def skip(why):
     sys.exit(77)
 
 
-def pattern(text):
-    """A label or fact where '*' stands for any text (nothing else is special)."""
-    return re.compile("^" + ".*".join(re.escape(p) for p in text.split("*")) + "$")
-
-
 def allowed(path):
     """{(label, fact): reason} from the allow-list, '*' patterns compiled."""
     out, reason = {}, None
@@ -74,8 +68,15 @@ def allowed(path):
             if reason is None:
                 raise ValueError(f"{path}:{number}: a row before any [reason]")
             label, fact = line.split(None, 1)
-            out[(label, fact)] = (pattern(label), pattern(fact), reason)
+            out[(label, fact)] = (domcaps_diff.glob(label), domcaps_diff.glob(fact), reason)
     return out
+
+
+def undocumented(allow, docs):
+    """The allow-list's reasons that are no heading of @docs."""
+    with open(docs) as f:
+        headings = {line.lstrip("#").strip() for line in f if line.startswith("#")}
+    return sorted({reason for _, _, reason in allow.values()} - headings)
 
 
 def allowing(allow, label, fact):
@@ -145,6 +146,10 @@ def main():
     if os.geteuid() != 0:
         skip("libvirt-reference installs and runs libvirtd, which needs root")
     allow = allowed(os.path.join(SOURCE, "tests", "conformance-allowed.txt"))
+    missing = undocumented(allow, os.path.join(SOURCE, "docs", "differences-from-libvirt.md"))
+    if missing:
+        print(f"FAIL: reasons without a section in docs/differences-from-libvirt.md: {missing}")
+        return 1
     kvm, kvm_reason = accel_works("/usr/bin/qemu-system-x86_64", "kvm")
     bus = PrivateBus()
     cache = tempfile.mkdtemp(prefix="domcapsd-conf-cache-")

@@ -19,6 +19,7 @@ Exit status 0 when both agree, 1 when not, 2 on unreadable input.
 
 Used as a module by the conformance, corpus and replay tests.
 """
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -33,6 +34,12 @@ SERVED_FEATURES = {"gic", "vmcoreinfo", "genid", "backingStoreInput", "backup",
 
 # Elements named by an attribute rather than by position.
 KEYED = {"mode": "name", "feature": "name", "section": "node", "blockers": "model"}
+
+
+def glob(text):
+    """A compiled pattern where '*' stands for any text and nothing else is
+    special (facts are full of brackets), matching the whole string."""
+    return re.compile("^" + ".*".join(re.escape(p) for p in text.split("*")) + "$")
 
 
 def _element_key(el):

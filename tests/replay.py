@@ -12,7 +12,6 @@ tests/replay/expected/SCENARIO.xml.
 
 usage: replay.py BUILDDIR SOURCEDIR [--regenerate]
 """
-import json
 import os
 import shutil
 import struct
@@ -21,6 +20,7 @@ import tempfile
 import unittest
 
 import domcaps_diff
+import replies
 from testlib import Daemon, PrivateBus
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
@@ -84,35 +84,6 @@ SCENARIOS = {
 }
 
 
-def read_replies(path):
-    with open(path) as f:
-        chunks = [c for c in f.read().split("\n\n") if c.strip()]
-    return [json.loads(c) for c in chunks]
-
-
-def write_replies(path, objects):
-    with open(path, "w") as f:
-        for obj in objects:
-            f.write(json.dumps(obj) + "\n\n")
-
-
-def edited(objects, edits):
-    """The conversation with the reply to each command in @edits replaced
-    (a function edits the recorded "return"; a command never recorded is
-    added)."""
-    out, seen = [], set()
-    for command, reply in zip(objects[0::2], objects[1::2]):
-        name = command.get("execute")
-        if name in edits:
-            edit = edits[name]
-            reply = {"return": edit(reply.get("return")) if callable(edit) else edit}
-            seen.add(name)
-        out += [command, reply]
-    for name in edits.keys() - seen:
-        out += [{"execute": name}, {"return": edits[name]}]
-    return out
-
-
 def write(path, text, mode="w"):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, mode) as f:
@@ -143,9 +114,9 @@ def make_emulator(workdir, scenario):
     os.makedirs(emulators)
     prefix = os.path.join(workdir, f"qemu-system-{scenario['target']}")
     for accel, recording in scenario["accels"].items():
-        objects = read_replies(os.path.join(HERE, f"qemu-7.2-{recording}.replies"))
-        write_replies(f"{prefix}.{accel}.replies",
-                      edited(objects, scenario["edits"].get(accel, {})))
+        objects = replies.read(os.path.join(HERE, f"qemu-7.2-{recording}.replies"))
+        replies.write(f"{prefix}.{accel}.replies",
+                      replies.edited(objects, scenario["edits"].get(accel, {})))
     wrapper = os.path.join(emulators, f"qemu-system-{scenario['target']}")
     write(wrapper, f'#!/bin/sh\nexec {BUILD}/tests/fake-qemu --replies {prefix} "$@"\n')
     os.chmod(wrapper, 0o755)

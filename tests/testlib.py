@@ -48,8 +48,8 @@ class PrivateBus:
 class Daemon:
     """domcapsd --session on @address with extra @args."""
 
-    def __init__(self, build, address, *args):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+    def __init__(self, build, address, *args, env=None):
+        env = dict(os.environ, **(env or {}), DBUS_SESSION_BUS_ADDRESS=address)
         self.proc = subprocess.Popen(
             [os.path.join(build, "daemon", "domcapsd"), "--session", *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -1,7 +1,7 @@
 /* fake-qemu: answers QMP from a recorded conversation, for hardware this
  * machine lacks.
  *
- *   fake-qemu --replies PREFIX QEMU-ARGUMENTS...
+ *   fake-qemu --replies PREFIX [--unanswered LOG] QEMU-ARGUMENTS...
  *
  * Spawned exactly as a real qemu-system-* would be (normally through a
  * two-line wrapper script named qemu-system-TARGET), it reads
@@ -11,7 +11,9 @@
  * "-chardev socket,...,fd=N" (or "-qmp stdio"), sends a greeting, and
  * answers each command with the recorded reply for the same command and
  * arguments (in recorded order when a command repeats). Anything else gets
- * QMP's CommandNotFound. A missing replies file is what a build without
+ * QMP's CommandNotFound, and with --unanswered a line "ACCEL COMMAND
+ * ARGUMENTS-JSON" appended to LOG, so that a harness can tell which facts a
+ * recording cannot give. A missing replies file is what a build without
  * that accelerator says: "invalid accelerator", exit 1. */
 #include "config.h"
 
@@ -130,8 +132,27 @@ send_object (FILE *out, JsonNode *node)
   fflush (out);
 }
 
+/* Appends "ACCEL COMMAND ARGUMENTS" to @log (one write, so concurrent
+ * fake emulators do not interleave). */
+static void
+note_unanswered (const char *log, const char *accel, const char *execute,
+                 JsonNode *arguments)
+{
+  g_autofree char *args = arguments ? json_to_string (arguments, FALSE) : g_strdup ("null");
+  g_autofree char *line = g_strdup_printf ("%s %s %s\n", accel, execute, args);
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  if (log == NULL)
+    return;
+  file = g_file_new_for_path (log);
+  out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+  if (out != NULL)
+    g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+}
+
 static JsonNode *
-answer (GPtrArray *entries, JsonObject *request)
+answer (GPtrArray *entries, JsonObject *request, const char *log, const char *accel)
 {
   const char *execute = json_object_get_string_member_with_default (request, "execute", "");
   JsonNode *arguments = json_object_get_member (request, "arguments");
@@ -148,6 +169,7 @@ answer (GPtrArray *entries, JsonObject *request)
           "{\"error\": {\"class\": \"CommandNotFound\","
           " \"desc\": \"The command %s has not been found\"}}", execute);
       reply = json_from_string (text, NULL);
+      note_unanswered (log, accel, execute, arguments);
     }
   if (json_object_has_member (request, "id"))
     json_object_set_member (json_node_get_object (reply), "id",
@@ -158,7 +180,7 @@ answer (GPtrArray *entries, JsonObject *request)
 }
 
 static void
-serve (GPtrArray *entries, FILE *in, FILE *out)
+serve (GPtrArray *entries, FILE *in, FILE *out, const char *log, const char *accel)
 {
   char *line = NULL;
   size_t size = 0;
@@ -175,7 +197,7 @@ serve (GPtrArray *entries, FILE *in, FILE *out)
 
       if (request == NULL || !JSON_NODE_HOLDS_OBJECT (request))
         continue;
-      reply = answer (entries, json_node_get_object (request));
+      reply = answer (entries, json_node_get_object (request), log, accel);
       send_object (out, reply);
       execute = json_object_get_string_member_with_default (
           json_node_get_object (request), "execute", "");
@@ -225,14 +247,17 @@ main (int argc, char **argv)
   g_autoptr(GPtrArray) entries = NULL;
   g_autofree char *accel = NULL;
   g_autofree char *path = NULL;
+  const char *log = NULL;
   int fd;
   FILE *in, *out;
 
   if (argc < 3 || !g_str_equal (argv[1], "--replies"))
     {
-      fprintf (stderr, "usage: fake-qemu --replies PREFIX QEMU-ARGUMENTS...\n");
+      fprintf (stderr, "usage: fake-qemu --replies PREFIX [--unanswered LOG] QEMU-ARGUMENTS...\n");
       return 2;
     }
+  if (argc > 4 && g_str_equal (argv[3], "--unanswered"))
+    log = argv[4];
   accel = accelerator (argc, argv);
   path = g_strdup_printf ("%s.%s.replies", argv[2], accel);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -249,6 +274,6 @@ main (int argc, char **argv)
   fd = qmp_fd (argc, argv);
   in = fd >= 0 ? fdopen (fd, "r") : stdin;
   out = fd >= 0 ? fdopen (dup (fd), "w") : stdout;
-  serve (entries, in, out);
+  serve (entries, in, out, log, accel);
   return 0;
 }

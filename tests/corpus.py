@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Corpus: libvirt 11.3's own test corpus as the oracle.
+
+libvirt's source holds real QMP recordings of QEMU 6.2 to 10.0 on nine
+architectures (tests/qemucapabilitiesdata/caps_VERSION_ARCH[+VARIANT].replies)
+and its expected domain capabilities for each
+(tests/domaincapsdata/qemu_VERSION[-tcg][-MACHINE].ARCH[+VARIANT].xml).
+This test fetches them from Debian's source package
+(tests/tools/fetch-libvirt-corpus, cached), replays each recording to the
+daemon through the fake emulator, on a host root faked as libvirt's test
+fakes its host (tests/domaincapstest.c and its mocks), asks the question of
+each expected file and compares the answers fact by fact.
+
+Left out of the comparison, each by name in the output:
+- path (the fake emulator's), os/ (libvirt's test replaces the firmware
+  with made-up paths), cpu host-model and models' vendors (libvirt's come
+  from a host CPU its test makes up, ours from expansions libvirt did not
+  record);
+- the facts our probe decides from a command the recording lacks (the fake
+  emulator logs every command it could not answer; see UNRECORDED);
+- domain, where libvirt's test labels a recording without KVM "kvm".
+
+Each file's agreement must stay at or above its floor in
+tests/corpus-floors.txt; --update-floors rewrites that file from this run.
+
+usage: corpus.py BUILDDIR SOURCEDIR [--only SUBSTRING] [--show] [--update-floors]
+"""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+import domcaps_diff
+import replies
+from testlib import Daemon, PrivateBus, GLib
+
+BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
+OPTIONS = sys.argv[3:]
+FETCH = os.path.join(SOURCE, "tests", "tools", "fetch-libvirt-corpus")
+FLOORS = os.path.join(SOURCE, "tests", "corpus-floors.txt")
+
+EXPECTED_NAME = re.compile(
+    r"^qemu_(?P<version>\d+\.\d+\.\d+)(?P<accel>-tcg|-hvf)?(?:-(?P<machine>[^.]+))?"
+    r"\.(?P<arch>[^.+]+)(?P<variant>\+[^.]+)?\.xml$")
+
+# Always left out: where libvirt's answer comes from its test's inventions.
+LEFT_OUT = [
+    ("path", "the emulator's path"),
+    ("os/", "firmware: libvirt's test lists made-up paths"),
+    ("cpu/mode[host-model]", "host-model: libvirt's comes from a host CPU its test makes up"),
+    ("cpu/mode[custom]/model[*]@vendor=", "vendors: ours come from expansions not recorded"),
+]
+
+# A command our probe asks that a recording may lack, and the facts decided
+# from its answer on the arches where they depend on it:
+# (command, argument pattern, arches, fact prefix).
+X86, ARM = ("x86_64", "i686"), ("aarch64", "armv7l")
+UNRECORDED = [
+    ("qom-list-properties", '{"typename": "host-*-cpu"}', None,
+     "cpu/mode[host-passthrough]/enum[hostPassthroughMigratable]"),
+    ("qom-list-properties", '{"typename": "max-*-cpu"}', None,
+     "cpu/mode[maximum]/enum[maximumMigratable]"),
+    ("query-cpu-model-expansion", '{"model": {"name": "host", "props": {"hv-passthrough": true}}*',
+     X86, "features/hyperv"),
+    ("query-gic-capabilities", "null", ARM, "features/gic"),
+    ("query-sev-capabilities", "null", X86, "features/sev"),
+    ("query-sgx-capabilities", "null", X86, "features/sgx"),
+]
+
+# What libvirt's test mocks report of the host (tests/testutilsqemu.c):
+# CPUID 0x8000001F (SEV ASIDs) and swtpm's TPM versions by QEMU version.
+SEV_CPUID = (0, 0, 509, 451)
+
+
+def tpm_versions(version):
+    major = int(version.split(".")[0])
+    return ["tpm-1.2"] if major < 6 else ["tpm-1.2", "tpm-2.0"] if major == 6 else ["tpm-2.0"]
+
+
+def fetch():
+    r = subprocess.run([FETCH], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"fetch-libvirt-corpus failed: {r.stderr.strip()}")
+    return os.path.join(r.stdout.strip(), "tests")
+
+
+class Case:
+    """One expected file and the question it answers."""
+
+    def __init__(self, corpus, name):
+        self.name = name[:-len(".xml")]
+        m = EXPECTED_NAME.match(name)
+        self.version, self.arch = m["version"], m["arch"]
+        self.variant = m["variant"] or ""
+        self.machine = m["machine"] or ""
+        self.accel = {"-tcg": "qemu", "-hvf": "hvf", None: "kvm"}[m["accel"]]
+        self.expected = os.path.join(corpus, "domaincapsdata", name)
+        self.recording = os.path.join(
+            corpus, "qemucapabilitiesdata",
+            f"caps_{self.version}_{self.arch}{self.variant}.replies")
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def make_host_root(root, arch, variant, kvm):
+    """A host as libvirt's test fakes it: the guest's arch, /dev/kvm where
+    the recording has KVM, SEV switched on for the +amdsev variant."""
+    write(os.path.join(root, "proc", "sys", "kernel", "arch"), arch + "\n")
+    if kvm:
+        write(os.path.join(root, "dev", "kvm"), "")
+    if variant == "+amdsev":
+        for switch in ("sev", "sev_es"):
+            write(os.path.join(root, "sys/module/kvm_amd/parameters", switch), "Y\n")
+    cpuid = os.path.join(root, "dev", "cpu", "0", "cpuid")
+    write(cpuid, "")
+    with open(cpuid, "r+b") as f:   # the cpuid driver's layout: offset = leaf
+        f.seek(0x8000001F)
+        f.write(struct.pack("<4I", *SEV_CPUID))
+
+
+def make_swtpm(bindir, version):
+    features = json.dumps({"type": "swtpm_setup", "features": tpm_versions(version)})
+    path = os.path.join(bindir, "swtpm_setup")
+    write(path, f"#!/bin/sh\necho '{features}'\n")
+    os.chmod(path, 0o755)
+
+
+class Recording:
+    """One recording replayed to a daemon of its own."""
+
+    def __init__(self, path, workdir):
+        self.objects = replies.read(path)
+        self.workdir = workdir
+        self.conversations = replies.per_accelerator(self.objects)
+        self.target = next(r["return"]["arch"] for c, r in replies.exchanges(self.objects)
+                           if c.get("execute") == "query-target")
+        self.unanswered = os.path.join(workdir, "unanswered.log")
+
+    @property
+    def kvm(self):
+        return "kvm" in self.conversations
+
+    def emulator(self):
+        prefix = os.path.join(self.workdir, f"qemu-system-{self.target}")
+        for accel, objects in self.conversations.items():
+            replies.write(f"{prefix}.{accel}.replies", objects)
+        wrapper = os.path.join(self.workdir, "emulators", f"qemu-system-{self.target}")
+        write(wrapper, f'#!/bin/sh\nexec {BUILD}/tests/fake-qemu --replies {prefix}'
+                       f' --unanswered {self.unanswered} "$@"\n')
+        os.chmod(wrapper, 0o755)
+        return wrapper
+
+    def unrecorded_facts(self, arch):
+        """{fact prefix: command} decided from commands the recording lacks."""
+        out = {}
+        if not os.path.exists(self.unanswered):
+            return out
+        with open(self.unanswered) as f:
+            asked = {tuple(line.rstrip("\n").split(" ", 2)[1:]) for line in f}
+        for command, args, arches, facts in UNRECORDED:
+            if arches is not None and arch not in arches:
+                continue
+            for asked_command, asked_args in asked:
+                canonical = json.dumps(json.loads(asked_args), sort_keys=True)
+                if asked_command == command and domcaps_diff.glob(args).match(canonical):
+                    out[facts] = f"{command} {asked_args}"
+        return out
+
+
+def left_out_filter(prefixes):
+    """Keeps the facts that start with none of @prefixes ('*': any text)."""
+    patterns = [domcaps_diff.glob(p + "*") for p in prefixes]
+
+    def keep(fact):
+        return not any(p.match(fact) for p in patterns)
+    return keep
+
+
+class Result:
+    def __init__(self, case, comparison=None, error=None, notes=()):
+        self.case, self.comparison, self.error, self.notes = case, comparison, error, notes
+
+    @property
+    def percent(self):
+        return 0.0 if self.comparison is None else self.comparison.percent
+
+
+def ask(bus, emulator, case, virttype):
+    return bus.call("GetDomainCapabilities",
+                    (emulator, case.arch, case.machine, virttype, 0), "(ssssu)")[0]
+
+
+def replay(corpus, cases, bus):
+    """Results for the cases of one recording."""
+    workdir = tempfile.mkdtemp(prefix="domcapsd-corpus-")
+    try:
+        recording = Recording(cases[0].recording, workdir)
+        emulator = recording.emulator()
+        make_host_root(os.path.join(workdir, "host"), cases[0].arch, cases[0].variant,
+                       recording.kvm)
+        make_swtpm(os.path.join(workdir, "bin"), cases[0].version)
+        os.makedirs(os.path.join(workdir, "firmware"))
+        env_path = os.path.join(workdir, "bin") + ":" + os.environ["PATH"]
+        daemon = Daemon(BUILD, bus.address, "--emulator-dir", os.path.dirname(emulator),
+                        "--firmware-dir", os.path.join(workdir, "firmware"),
+                        "--host-root", os.path.join(workdir, "host"),
+                        "--cache-dir", os.path.join(workdir, "cache"), env={"PATH": env_path})
+        try:
+            if not bus.wait_for_name(60):
+                raise RuntimeError("the daemon did not take its name")
+            return [compare(bus, emulator, recording, case) for case in cases]
+        finally:
+            daemon.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def compare(bus, emulator, recording, case):
+    virttype, notes = case.accel, []
+    left_out = [p for p, _ in LEFT_OUT]
+    if virttype == "kvm" and not recording.kvm:
+        virttype = "qemu"
+        left_out.append("domain")
+        notes.append("domain: libvirt's test calls this TCG-only recording kvm")
+    try:
+        ours = ask(bus, emulator, case, virttype)
+    except GLib.Error as e:
+        return Result(case, error=e.message)
+    for facts, command in recording.unrecorded_facts(case.arch).items():
+        left_out.append(facts)
+        notes.append(f"{facts}: not recorded: {command}")
+    with open(case.expected) as f:
+        comparison = domcaps_diff.compare_texts(f.read(), ours, left_out_filter(left_out))
+    return Result(case, comparison, notes=notes)
+
+
+def floors():
+    out = {}
+    if os.path.exists(FLOORS):
+        with open(FLOORS) as f:
+            for line in f:
+                line = line.split("#", 1)[0].split()
+                if line:
+                    out[line[0]] = float(line[1])
+    return out
+
+
+def write_floors(results):
+    with open(FLOORS, "w") as f:
+        f.write("# SPDX-License-Identifier: LGPL-2.1-or-later\n"
+                "# Per expected file of libvirt's corpus, the lowest share of\n"
+                "# comparable facts (in %) corpus.py accepts. Raise, never lower,\n"
+                "# except with a reason in the commit: corpus.py --update-floors.\n")
+        for r in sorted(results, key=lambda r: r.case.name):
+            if r.comparison is not None:
+                f.write(f"{r.case.name} {int(r.percent * 10) / 10:.1f}\n")
+
+
+def report(result, floor, show):
+    c = result.comparison
+    if c is None:
+        print(f"FAIL {result.case.name}: {result.error}")
+        return False
+    ok = floor is None or c.percent + 1e-9 >= floor
+    below = "" if ok else f" BELOW FLOOR {floor:.1f}%"
+    print(f"{'ok' if ok else 'FAIL'} {result.case.name}: {c.figure()}; "
+          f"only libvirt's {len(c.only_reference)}, only ours {len(c.only_candidate)}{below}")
+    for note in result.notes:
+        print(f"    left out {note}")
+    if show:
+        for d in c.differences():
+            print(f"    {d}")
+    return ok
+
+
+def main():
+    only = OPTIONS[OPTIONS.index("--only") + 1] if "--only" in OPTIONS else ""
+    corpus = fetch()
+    names = sorted(n for n in os.listdir(os.path.join(corpus, "domaincapsdata"))
+                   if EXPECTED_NAME.match(n) and only in n)
+    by_recording, skipped = {}, []
+    for name in names:
+        case = Case(corpus, name)
+        if case.accel == "hvf":
+            skipped.append((case, "hvf is macOS's accelerator; domcapsd serves kvm and qemu"))
+        elif not os.path.exists(case.recording):
+            skipped.append((case, f"libvirt 11.3 keeps no QMP recording of QEMU {case.version}"))
+        else:
+            by_recording.setdefault(case.recording, []).append(case)
+    print(f"# libvirt corpus: {corpus}")
+    for case, why in skipped:
+        print(f"skip {case.name}: {why}")
+    bus = PrivateBus()
+    results = []
+    try:
+        for recording in sorted(by_recording):
+            results += replay(corpus, by_recording[recording], bus)
+    finally:
+        bus.down()
+    if "--update-floors" in OPTIONS:
+        write_floors(results)
+    limits, ok = floors(), True
+    for result in sorted(results, key=lambda r: r.case.name):
+        ok &= report(result, limits.get(result.case.name), "--show" in OPTIONS)
+    agree = sum(r.comparison.agree for r in results if r.comparison)
+    total = sum(r.comparison.total for r in results if r.comparison)
+    print(f"corpus: {100.0 * agree / max(total, 1):.1f}% of comparable facts agree "
+          f"({agree} of {total}) over {len(results)} files; {len(skipped)} files not comparable")
+    return 0 if ok and results else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,8 @@
 #include "dc-json.h"
 
 #define FORMAT_NAME "domcapsd-cache"
-#define MAX_DEPTH 16
+/* A cache file holds ~3,000 values (x86_64, 120 KB). */
+static const DcJsonLimits cache_json_limits = { 16, 64 * 1024 };
 
 struct _DcCache {
   char *dir;
@@ -178,7 +179,7 @@ dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
 
   if (!g_file_get_contents (file, &text, &len, error))
     return NULL;
-  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, MAX_DEPTH, error);
+  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, &cache_json_limits, error);
   if (node == NULL)
     return NULL;
   root = json_node_get_object (node);

@@ -95,11 +95,12 @@ is_x86 (GPtrArray *exchanges)
   return g_strcmp0 (arch, "x86_64") == 0 || g_strcmp0 (arch, "i386") == 0;
 }
 
+/* Names come from QEMU's answers: built as JSON values, never pasted
+ * into JSON text. */
 static void
-add_exchange (GPtrArray *exchanges, const char *command, char *arguments)
+add_exchange (GPtrArray *exchanges, const char *command, JsonBuilder *arguments)
 {
-  g_autofree char *owned = arguments;
-  g_autoptr(JsonNode) node = json_from_string (owned, NULL);
+  g_autoptr(JsonNode) node = json_builder_get_root (arguments);
 
   g_ptr_array_add (exchanges, dc_qmp_exchange_new (command, node));
 }
@@ -107,22 +108,38 @@ add_exchange (GPtrArray *exchanges, const char *command, char *arguments)
 static void
 ask_expansion (GPtrArray *exchanges, const char *model, gboolean host)
 {
-  g_autofree char *quoted = g_strescape (model, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new_immutable ();
 
-  add_exchange (exchanges, "query-cpu-model-expansion",
-                g_strdup_printf ("{\"type\": \"static\", \"model\": "
-                                 "{\"name\": \"%s\"%s}}", quoted,
-                                 host ? ", \"props\": {\"migratable\": false}"
-                                      : ""));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "static");
+  json_builder_set_member_name (b, "model");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, model);
+  if (host)
+    {
+      json_builder_set_member_name (b, "props");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "migratable");
+      json_builder_add_boolean_value (b, FALSE);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  add_exchange (exchanges, "query-cpu-model-expansion", b);
 }
 
 static void
 ask_properties (GPtrArray *exchanges, const char *type_name)
 {
-  g_autofree char *quoted = g_strescape (type_name, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new_immutable ();
 
-  add_exchange (exchanges, "qom-list-properties",
-                g_strdup_printf ("{\"typename\": \"%s\"}", quoted));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "typename");
+  json_builder_add_string_value (b, type_name);
+  json_builder_end_object (b);
+  add_exchange (exchanges, "qom-list-properties", b);
 }
 
 void

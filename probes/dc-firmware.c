@@ -9,7 +9,8 @@
 #include "dc-arch.h"
 #include "dc-json.h"
 
-#define MAX_DEPTH 16
+/* A descriptor holds a few dozen values. */
+static const DcJsonLimits firmware_json_limits = { 16, 4096 };
 
 static void
 target_free (DcFirmwareTarget *target)
@@ -143,7 +144,7 @@ dc_firmware_parse (const char *text, gsize len, const char *path,
 
   firmware->path = g_strdup (path);
   firmware->name = g_path_get_basename (path);
-  node = dc_json_parse_object (text, len, DC_FIRMWARE_MAX_SIZE, MAX_DEPTH,
+  node = dc_json_parse_object (text, len, DC_FIRMWARE_MAX_SIZE, &firmware_json_limits,
                                error);
   if (node == NULL)
     return NULL;

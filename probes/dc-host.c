@@ -212,13 +212,14 @@ gboolean
 dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
                            GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  static const DcJsonLimits limits = { 8, 1024 };
+  g_autoptr(JsonNode) root = dc_json_parse_bounded (text, strlen (text), &limits,
+                                                    NULL, error);
   JsonArray *array;
 
-  if (!json_parser_load_from_data (parser, text, -1, error))
+  if (root == NULL)
     return FALSE;
-  array = dc_json_get_array (dc_json_node_object (json_parser_get_root (parser)),
-                             "features");
+  array = dc_json_get_array (dc_json_node_object (root), "features");
   if (array == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

@@ -9,19 +9,34 @@
 GQuark dc_json_error_quark (void);
 
 typedef enum {
-  DC_JSON_ERROR_INVALID,   /* not JSON, or empty */
+  DC_JSON_ERROR_INVALID,   /* not plain JSON, or empty */
   DC_JSON_ERROR_TOO_DEEP,  /* nested deeper than allowed */
+  DC_JSON_ERROR_TOO_LARGE, /* more values (or bytes) than allowed */
 } DcJsonError;
 
-/* Parses @len bytes of @text, refusing nesting deeper than @max_depth
- * before the parser sees it. Returns a new reference to the root. */
-JsonNode *dc_json_parse_bounded (const char *text, gsize len, guint max_depth,
+/* What one document may hold. Values (nodes) bound the parser's memory;
+ * depth bounds its recursion. */
+typedef struct {
+  guint max_depth;   /* nesting of objects and arrays */
+  gsize max_nodes;   /* values of any kind, containers included */
+} DcJsonLimits;
+
+/* Checks that @len bytes of @text are one value of plain JSON (RFC 8259:
+ * no comments, no single quotes, nothing after it) within @limits,
+ * without recursion; sets *@nodes (may be NULL) to its number of values. */
+gboolean dc_json_check (const char *text, gsize len, const DcJsonLimits *limits,
+                        gsize *nodes, GError **error);
+
+/* Parses @text after dc_json_check(): json-glib never sees what the check
+ * refused. Returns a new reference to the root. */
+JsonNode *dc_json_parse_bounded (const char *text, gsize len,
+                                 const DcJsonLimits *limits, gsize *nodes,
                                  GError **error);
 
 /* The same for a whole document that must be one object of at most
  * @max_size bytes (a file from disk). */
 JsonNode *dc_json_parse_object (const char *text, gsize len, gsize max_size,
-                                guint max_depth, GError **error);
+                                const DcJsonLimits *limits, GError **error);
 
 /* The member's value, or NULL if absent or not of that type. */
 const char *dc_json_get_string (JsonObject *object, const char *name);

@@ -13,6 +13,8 @@ const DcQmpLimits dc_qmp_default_limits = {
   .max_line = 4 * 1024 * 1024,
   .max_total = 32 * 1024 * 1024,
   .max_depth = 64,
+  .max_nodes = 128 * 1024,
+  .max_total_nodes = 256 * 1024,
 };
 
 #define READ_CHUNK 65536
@@ -24,6 +26,7 @@ typedef struct {
   DcQmpLimits limits;
   GByteArray *buf;
   gsize total;
+  gsize total_nodes;
   guint8 *chunk;
   char *request;
   DcQmpFollowUp follow_up;
@@ -113,11 +116,22 @@ dc_qmp_format_command (const char *command, JsonNode *arguments, guint id)
   return json_to_string (root, FALSE);
 }
 
+static int
+qmp_error_code (const GError *json_error)
+{
+  if (g_error_matches (json_error, DC_JSON_ERROR, DC_JSON_ERROR_TOO_DEEP))
+    return DC_QMP_ERROR_TOO_DEEP;
+  if (g_error_matches (json_error, DC_JSON_ERROR, DC_JSON_ERROR_TOO_LARGE))
+    return DC_QMP_ERROR_TOO_LARGE;
+  return DC_QMP_ERROR_PROTOCOL;
+}
+
 JsonNode *
 dc_qmp_parse_line (const char *line, gsize len, const DcQmpLimits *limits,
-                   GError **error)
+                   gsize *nodes, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
+  DcJsonLimits json_limits = { limits->max_depth, limits->max_nodes };
   JsonNode *root;
 
   if (len > limits->max_line)
@@ -127,13 +141,14 @@ dc_qmp_parse_line (const char *line, gsize len, const DcQmpLimits *limits,
                    "limit of %" G_GSIZE_FORMAT, len, limits->max_line);
       return NULL;
     }
-  root = dc_json_parse_bounded (line, len, limits->max_depth, &local_error);
+  root = dc_json_parse_bounded (line, len, &json_limits, nodes, &local_error);
   if (root == NULL)
     {
-      g_set_error (error, DC_QMP_ERROR,
-                   g_error_matches (local_error, DC_JSON_ERROR, DC_JSON_ERROR_TOO_DEEP)
-                     ? DC_QMP_ERROR_TOO_DEEP : DC_QMP_ERROR_PROTOCOL,
-                   "QMP message is not JSON: %s", local_error->message);
+      int code = qmp_error_code (local_error);
+
+      g_set_error (error, DC_QMP_ERROR, code, "QMP message %s: %s",
+                   code == DC_QMP_ERROR_PROTOCOL ? "is not JSON" : "refused",
+                   local_error->message);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
@@ -214,14 +229,23 @@ handle_line (Conversation *conv, const char *line, gsize len, GError **error)
 {
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
+  gsize nodes = 0;
 
   while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
     len--;
   if (len == 0)
     return TRUE;
-  root = dc_qmp_parse_line (line, len, &conv->limits, error);
+  root = dc_qmp_parse_line (line, len, &conv->limits, &nodes, error);
   if (root == NULL)
     return FALSE;
+  conv->total_nodes += nodes;
+  if (conv->total_nodes > conv->limits.max_total_nodes)
+    {
+      g_set_error (error, DC_QMP_ERROR, DC_QMP_ERROR_TOO_LARGE,
+                   "QMP conversation exceeds %" G_GSIZE_FORMAT " JSON values",
+                   conv->limits.max_total_nodes);
+      return FALSE;
+    }
   object = json_node_get_object (root);
   if (json_object_has_member (object, "QMP"))
     {

@@ -20,12 +20,16 @@ typedef enum {
 } DcQmpError;
 
 typedef struct {
-  gsize max_line;    /* bytes in one line (one message) */
-  gsize max_total;   /* bytes in the whole conversation */
-  guint max_depth;   /* nesting of objects and arrays */
+  gsize max_line;         /* bytes in one line (one message) */
+  gsize max_total;        /* bytes in the whole conversation */
+  guint max_depth;        /* nesting of objects and arrays */
+  gsize max_nodes;        /* JSON values in one message */
+  gsize max_total_nodes;  /* JSON values in the whole conversation */
 } DcQmpLimits;
 
-/* Sensible limits for a QEMU probe (query-qmp-schema is ~200 KiB). */
+/* Sensible limits for a QEMU probe: QEMU 10.0's largest message
+ * (query-qmp-schema) is ~240 KB and 18,000 values, its whole probe
+ * conversation 45,000 values (docs/architecture.md, "Limits"). */
 extern const DcQmpLimits dc_qmp_default_limits;
 
 /* One command and, once the conversation finished, its answer. */
@@ -74,9 +78,11 @@ void dc_qmp_converse_rounds_async (GIOStream *stream,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data);
 
-/* Parses one QMP line within @limits; exposed for tests and fuzzing. */
+/* Parses one QMP line within @limits (its own size, depth and values);
+ * sets *@nodes (may be NULL) to its values. Exposed for tests and fuzzing. */
 JsonNode *dc_qmp_parse_line (const char *line, gsize len,
-                             const DcQmpLimits *limits, GError **error);
+                             const DcQmpLimits *limits, gsize *nodes,
+                             GError **error);
 
 /* The JSON text of a command as sent on the wire, with "id": @id. */
 char *dc_qmp_format_command (const char *command, JsonNode *arguments,

@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr(GError) error = NULL;
   JsonNode *node = dc_qmp_parse_line ((const char *) data, size,
-                                      &dc_qmp_default_limits, &error);
+                                      &dc_qmp_default_limits, NULL, &error);
 
   g_assert ((node == NULL) == (error != NULL));
   if (node != NULL)

@@ -4,11 +4,13 @@
 #include "dc-cache.h"
 
 #include <errno.h>
+#include <string.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
 #include "dc-facts-json.h"
+#include "dc-file.h"
 #include "dc-json.h"
 
 #define FORMAT_NAME "domcapsd-cache"
@@ -49,6 +51,28 @@ dc_file_stamp_equal (const DcFileStamp *a, const DcFileStamp *b)
          a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
+/* A write killed between g_file_set_contents()'s temporary file and its
+ * rename leaves "NAME.json.XXXXXX" behind: only this daemon writes here. */
+static void
+remove_leftovers (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      const char *dot = strrchr (name, '.');
+      g_autofree char *path = NULL;
+
+      if (dot == NULL || dot - name < 5 || strlen (dot) != 7 ||
+          strncmp (dot - 5, ".json", 5) != 0)
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      if (g_unlink (path) == 0)
+        g_info ("Removed %s, left by an interrupted write", path);
+    }
+}
+
 DcCache *
 dc_cache_new (const char *dir, const char *host_key, GError **error)
 {
@@ -62,6 +86,7 @@ dc_cache_new (const char *dir, const char *host_key, GError **error)
                    g_strerror (saved));
       return NULL;
     }
+  remove_leftovers (dir);
   cache = g_new0 (DcCache, 1);
   cache->dir = g_strdup (dir);
   cache->host_key = g_strdup (host_key);
@@ -177,7 +202,8 @@ dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
   JsonObject *root;
   DcEmulatorFacts *facts;
 
-  if (!g_file_get_contents (file, &text, &len, error))
+  /* The cache directory is ours: a link or a FIFO there is not. */
+  if (!dc_file_read_bounded (file, DC_CACHE_MAX_SIZE, 0, &text, &len, error))
     return NULL;
   node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, &cache_json_limits, error);
   if (node == NULL)

@@ -4,6 +4,7 @@
 #include "dc-registry.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dc-arch.h"
@@ -22,6 +23,7 @@ struct _DcRegistry {
   GStrv dirs;
   guint probe_timeout;
   guint max_parallel;
+  guint retry_delay;
   const DcHostFacts *host;
   DcCache *cache;          /* borrowed, may be NULL */
   GPtrArray *firmware;     /* DcFirmware */
@@ -60,6 +62,7 @@ batch_free (Batch *batch)
 static void
 emulator_free (DcEmulator *emulator)
 {
+  g_clear_handle_id (&emulator->retry_source, g_source_remove);
   g_free (emulator->path);
   g_ptr_array_unref (emulator->names);
   g_free (emulator->error);
@@ -131,6 +134,8 @@ dc_registry_new (const DcRegistryOptions *options, const DcHostFacts *host)
   self->dirs = g_strdupv ((char **) options->emulator_dirs);
   self->probe_timeout = MAX (options->probe_timeout, 1);
   self->max_parallel = MAX (options->max_parallel, 1);
+  self->retry_delay = options->retry_delay ? options->retry_delay
+                                           : DC_REGISTRY_RETRY_DELAY;
   self->host = host;
   self->cache = options->cache;
   return self;
@@ -293,8 +298,7 @@ complete_waiters (DcEmulator *emulator)
       GTask *task = g_ptr_array_index (emulator->waiters, i);
       Batch *batch = g_task_get_task_data (task);
 
-      if (batch->single && emulator->state == DC_EMULATOR_FAILED &&
-          batch->error == NULL)
+      if (batch->single && emulator->error != NULL && batch->error == NULL)
         batch->error = g_strdup (emulator->error);
       if (--batch->pending > 0)
         continue;
@@ -364,7 +368,8 @@ typedef struct {
   DcRegistry *registry;
   char *path;
   gint64 started;       /* monotonic, µs */
-  DcFileStamp stamp;    /* of the binary when the probe began */
+  DcFileStamp stamp;    /* of the binary when the probe began ... */
+  gboolean has_stamp;   /* ... if it could be read */
   gboolean from_cache;
 } ProbeCtx;
 
@@ -387,8 +392,94 @@ store_in_cache (DcRegistry *self, DcEmulatorFacts *facts,
     g_warning ("Cannot cache the facts of %s: %s", facts->path, error->message);
 }
 
-static void enqueue_changed (DcRegistry *self, DcEmulator *emulator);
+static void enqueue_detached (DcRegistry *self, DcEmulator *emulator,
+                              const char *why);
 static gboolean binary_changed (DcEmulator *emulator);
+
+typedef struct {
+  DcRegistry *registry;   /* borrowed: an emulator's source dies with it */
+  char *path;
+} Retry;
+
+static void
+retry_free (Retry *retry)
+{
+  g_free (retry->path);
+  g_free (retry);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  Retry *retry = user_data;
+  DcEmulator *emulator = g_hash_table_lookup (retry->registry->emulators,
+                                              retry->path);
+
+  emulator->retry_source = 0;
+  enqueue_detached (retry->registry, emulator, "trying again");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reset_retries (DcEmulator *emulator)
+{
+  g_clear_handle_id (&emulator->retry_source, g_source_remove);
+  emulator->retries = 0;
+  emulator->retry_at = 0;
+}
+
+/* Schedules the next try after a transient failure, each one
+ * DC_REGISTRY_RETRY_FACTOR times later than the one before; returns the
+ * delay in seconds, or 0 once the tries are used up. */
+static guint
+schedule_retry (DcRegistry *self, DcEmulator *emulator)
+{
+  Retry *retry;
+  guint delay = self->retry_delay;
+
+  g_clear_handle_id (&emulator->retry_source, g_source_remove);
+  emulator->retry_at = 0;
+  if (emulator->retries >= DC_REGISTRY_MAX_RETRIES)
+    return 0;
+  for (guint i = 0; i < emulator->retries; i++)
+    delay *= DC_REGISTRY_RETRY_FACTOR;
+  emulator->retries++;
+  emulator->retry_at = g_get_real_time () + (gint64) delay * G_USEC_PER_SEC;
+  retry = g_new0 (Retry, 1);
+  retry->registry = self;
+  retry->path = g_strdup (emulator->path);
+  emulator->retry_source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, delay,
+                                                       on_retry, retry,
+                                                       (GDestroyNotify) retry_free);
+  return delay;
+}
+
+/* A probe that may succeed later failed. Facts taken from this very
+ * binary before stay served; returns whether they did. */
+static gboolean
+failed_for_now (DcRegistry *self, DcEmulator *emulator, const ProbeCtx *ctx,
+                const GError *error)
+{
+  gboolean keep = emulator->facts != NULL && emulator->has_stamp &&
+                  ctx->has_stamp && dc_file_stamp_equal (&emulator->stamp, &ctx->stamp);
+  guint delay = schedule_retry (self, emulator);
+  g_autofree char *next = delay ? g_strdup_printf ("next try in %u s", delay)
+                                : g_strdup ("no more tries until it changes or is refreshed");
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_ERROR", error->message,
+                    "MESSAGE", "Probe failed, perhaps for a while: %s; %s%s",
+                    error->message, keep ? "still serving the facts probed before; " : "",
+                    next);
+  if (keep)
+    {
+      emulator->state = DC_EMULATOR_READY;
+      g_free (emulator->error);
+      emulator->error = g_strdup (error->message);
+    }
+  return keep;
+}
 
 /* A probe finished, from QEMU or from the cache: record it and move on.
  * If the binary changed while it ran, it is probed again. */
@@ -407,10 +498,18 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
     {
       if (facts != NULL && !ctx->from_cache)
         store_in_cache (self, facts, &ctx->stamp);
-      emulator->stamp = ctx->stamp;
-      emulator->has_stamp = TRUE;
-      record_probe (emulator, facts, error, ctx->from_cache ? -1 :
-                    (g_get_monotonic_time () - ctx->started) / 1000);
+      if (!dc_probe_error_is_transient (error))
+        reset_retries (emulator);
+      if (!dc_probe_error_is_transient (error) ||
+          !failed_for_now (self, emulator, ctx, error))
+        {
+          /* A binary that could not be read has no stamp to compare: it is
+           * not "changed" again at once (that looped), a rescan drops it. */
+          emulator->stamp = ctx->stamp;
+          emulator->has_stamp = ctx->has_stamp;
+          record_probe (emulator, facts, error, ctx->from_cache ? -1 :
+                        (g_get_monotonic_time () - ctx->started) / 1000);
+        }
     }
   if (emulator != NULL)
     {
@@ -418,7 +517,7 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
       g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
       if (emulator->state != DC_EMULATOR_PENDING && binary_changed (emulator))
-        enqueue_changed (self, emulator);
+        enqueue_detached (self, emulator, "changed on disk");
     }
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);
@@ -501,6 +600,7 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
   self->running++;
   if (!dc_file_stamp_read (emulator->path, &ctx->stamp, &error))
     return finish_later (ctx, NULL, error);
+  ctx->has_stamp = TRUE;
   facts = load_from_cache (self, emulator, &ctx->stamp);
   if (facts != NULL)
     {
@@ -575,6 +675,10 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
   g_autoptr(GTask) task = batch_new (self, path != NULL, callback, user_data);
   g_autoptr(GPtrArray) targets = NULL;
 
+  if (path != NULL && strlen (path) > MAX_PATH_ARG)
+    return g_task_return_new_error (task, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                                    "emulatorbin is longer than %d bytes",
+                                    MAX_PATH_ARG);
   if (path != NULL)
     {
       DcEmulator *emulator = dc_registry_lookup (self, path);
@@ -614,11 +718,11 @@ binary_changed (DcEmulator *emulator)
 
 /* Queues a probe of @emulator outside any caller's batch. */
 static void
-enqueue_changed (DcRegistry *self, DcEmulator *emulator)
+enqueue_detached (DcRegistry *self, DcEmulator *emulator, const char *why)
 {
   g_autoptr(GTask) task = batch_new (self, FALSE, NULL, NULL);
 
-  g_info ("%s changed on disk", emulator->path);
+  g_info ("%s: %s", emulator->path, why);
   enqueue (self, emulator, task, TRUE);
   run_batch (self, task);
 }
@@ -647,6 +751,10 @@ dc_registry_rescan (DcRegistry *self)
 void
 dc_registry_shutdown (DcRegistry *self, GSourceFunc done, gpointer user_data)
 {
+  g_autoptr(GPtrArray) list = dc_registry_list (self);
+
+  for (guint i = 0; i < list->len; i++)
+    reset_retries (g_ptr_array_index (list, i));
   self->shutdown_done = done;
   self->shutdown_data = user_data;
   g_cancellable_cancel (self->cancellable);

@@ -33,6 +33,9 @@ typedef struct {
   gboolean use_cache;      /* that probe may take facts from the disk cache */
   DcFileStamp stamp;       /* the binary as it was when facts were taken */
   gboolean has_stamp;
+  guint retries;           /* transient failures in a row */
+  gint64 retry_at;         /* wall clock (µs) of the next try, or 0 */
+  guint retry_source;
 } DcEmulator;
 
 typedef struct {
@@ -40,7 +43,14 @@ typedef struct {
   guint probe_timeout;     /* seconds per probe */
   guint max_parallel;      /* emulators probed at once */
   DcCache *cache;          /* borrowed; NULL: no disk cache */
+  guint retry_delay;       /* seconds before the first retry of a transient
+                            * failure (0: DC_REGISTRY_RETRY_DELAY); each next
+                            * waits DC_REGISTRY_RETRY_FACTOR times longer */
 } DcRegistryOptions;
+
+#define DC_REGISTRY_RETRY_DELAY 10
+#define DC_REGISTRY_RETRY_FACTOR 6
+#define DC_REGISTRY_MAX_RETRIES 3
 
 #define DC_TYPE_REGISTRY (dc_registry_get_type ())
 G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)

@@ -130,12 +130,16 @@ static void
 render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
 {
   DcCapsNode *loader = dc_caps_node_add_supported (os, "loader", TRUE);
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
   DcCapsNode *e;
 
+  /* Several descriptors may name one executable (secure-boot variants of
+   * one build): it is one value. */
   for (guint i = 0; i < ctx->firmware->len; i++)
     {
       const DcFirmware *firmware = g_ptr_array_index (ctx->firmware, i);
-      if (firmware->executable != NULL && firmware_usable (ctx, firmware))
+      if (firmware->executable != NULL && firmware_usable (ctx, firmware) &&
+          g_hash_table_add (listed, firmware->executable))
         dc_caps_node_add_text (loader, "value", firmware->executable);
     }
   e = dc_caps_node_add_enum (loader, "type");

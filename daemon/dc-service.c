@@ -82,6 +82,9 @@ emulator_variant (DcService *self, DcEmulator *emulator)
   g_variant_dict_insert_value (&dict, "machines", machines_variant (facts));
   g_variant_dict_insert_value (&dict, "virttypes", strv_variant (virttypes));
   g_variant_dict_insert (&dict, "version", "s", facts ? facts->version : "");
+  /* After a failure that may pass: when the next try is due (Unix time). */
+  if (emulator->retry_at != 0)
+    g_variant_dict_insert (&dict, "next-try", "x", emulator->retry_at / G_USEC_PER_SEC);
   return g_variant_dict_end (&dict);
 }
 

@@ -25,6 +25,7 @@ typedef struct {
   char *cache_dir;
   char *host_root;
   int probe_timeout;
+  int retry_delay;
   gboolean verbose;
   gboolean version;
 } Options;
@@ -74,6 +75,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "host-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
       &options->host_root,
       "Read host facts (/dev, /sys, /proc) below DIR; for tests", "DIR" },
+    { "retry-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->retry_delay,
+      "Seconds before a probe that failed for a passing reason is tried again", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
       "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
@@ -186,6 +189,10 @@ start_watching (Daemon *daemon)
   dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
   dc_watch_set_dirs (daemon->watch, WATCH_FIRMWARE,
                      (const char *const *) daemon->firmware_dirs);
+  /* What changed while the first probes ran, before any watch: a binary
+   * added, replaced or removed meanwhile (stats only, no QEMU unless one
+   * changed). */
+  dc_registry_rescan (daemon->registry);
 }
 
 /* How many emulators have a probe result (ready or failed), and failed. */
@@ -332,6 +339,7 @@ run (Daemon *daemon)
   registry_options.emulator_dirs = (const char *const *)
     (options->emulator_dirs ? options->emulator_dirs : default_dirs);
   registry_options.probe_timeout = options->probe_timeout;
+  registry_options.retry_delay = CLAMP (options->retry_delay, 0, 3600);
   registry_options.max_parallel = g_get_num_processors ();
   daemon->host = dc_host_facts_read (options->host_root ? options->host_root : "/");
   open_cache (daemon);

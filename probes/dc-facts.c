@@ -167,7 +167,8 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
       const char *name = obj ? dc_json_get_string (obj, "name") : NULL;
       DcMachine *machine;
 
-      if (name == NULL || g_str_equal (name, "none"))
+      /* "none" is the probe's own; an empty name no domain can ask for. */
+      if (name == NULL || *name == '\0' || g_str_equal (name, "none"))
         continue;
       machine = g_new0 (DcMachine, 1);
       machine->name = g_strdup (name);

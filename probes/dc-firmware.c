@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dc-arch.h"
+#include "dc-file.h"
 #include "dc-json.h"
 
 /* A descriptor holds a few dozen values. */
@@ -209,7 +210,11 @@ load_one (const char *path, GPtrArray *skipped)
   gsize len;
   DcFirmware *firmware;
 
-  if (!g_file_get_contents (path, &text, &len, &error))
+  /* Descriptors may be links (to /dev/null: masked), never FIFOs or
+   * devices, and are refused before they are read when too large. */
+  if (!dc_file_read_bounded (path, DC_FIRMWARE_MAX_SIZE,
+                             DC_FILE_FOLLOW_LINKS | DC_FILE_NULL_IS_EMPTY,
+                             &text, &len, &error))
     {
       skip (skipped, G_LOG_LEVEL_WARNING, path, error->message);
       return NULL;
@@ -248,8 +253,16 @@ dc_firmware_load (const char *const *dirs, GPtrArray *skipped)
     (const char **) g_hash_table_get_keys_as_array (winners, NULL);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_firmware_free);
 
-  g_qsort_with_data (names, g_hash_table_size (winners), sizeof (char *),
-                     compare_names, NULL);
+  guint count = g_hash_table_size (winners);
+
+  g_qsort_with_data (names, count, sizeof (char *), compare_names, NULL);
+  if (count > DC_FIRMWARE_MAX_FILES)
+    {
+      g_autofree char *why = g_strdup_printf ("only the first %d of %u descriptors are read",
+                                              DC_FIRMWARE_MAX_FILES, count);
+      skip (skipped, G_LOG_LEVEL_WARNING, names[DC_FIRMWARE_MAX_FILES], why);
+      names[DC_FIRMWARE_MAX_FILES] = NULL;
+    }
   for (guint i = 0; names[i] != NULL; i++)
     {
       DcFirmware *firmware = load_one (g_hash_table_lookup (winners, names[i]),

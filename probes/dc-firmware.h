@@ -11,6 +11,8 @@
 #include <glib.h>
 
 #define DC_FIRMWARE_MAX_SIZE (64 * 1024)
+/* Descriptors read at most, in priority order (distributions ship ~10). */
+#define DC_FIRMWARE_MAX_FILES 1024
 
 typedef struct {
   char *arch;          /* libvirt arch name of the target */

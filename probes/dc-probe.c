@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dc-cpu.h"
@@ -76,6 +77,7 @@ typedef struct {
   gulong caller_handler;
   GSource *deadline;
   gboolean timed_out;
+  int killed_by;        /* signal that ended it before we did, or 0 */
   gboolean followed_up;
   GError *error;
 } ProcessProbe;
@@ -108,6 +110,40 @@ child_setup (gpointer user_data)
 {
   /* Dies with the daemon, even when the daemon is killed with SIGKILL. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* Leads a process group of its own, so that whatever it forks (and
+   * which may hold the QMP socket and ignore SIGTERM) ends with it. */
+  setpgid (0, 0);
+}
+
+/* Ends the probe's process and everything in its group. Called before
+ * the process is reaped, so the group's id cannot belong to another. */
+static void
+kill_process_group (ProcessProbe *probe)
+{
+  const char *id = g_subprocess_get_identifier (probe->process);
+
+  if (id != NULL)
+    kill (-(pid_t) g_ascii_strtoll (id, NULL, 10), SIGKILL);
+  g_subprocess_force_exit (probe->process);
+}
+
+/* The signal that ended the process before we killed it, if one did:
+ * peeks at a dead child's status without reaping it (WNOWAIT), or reads
+ * it from GSubprocess when GLib reaped it already. */
+static int
+signal_before_us (ProcessProbe *probe)
+{
+  const char *id = g_subprocess_get_identifier (probe->process);
+  siginfo_t info = { 0 };
+
+  if (id == NULL)
+    return g_subprocess_get_if_signaled (probe->process)
+             ? g_subprocess_get_term_sig (probe->process) : 0;
+  if (waitid (P_PID, (id_t) g_ascii_strtoll (id, NULL, 10), &info,
+              WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0 &&
+      (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
+    return info.si_status;
+  return 0;
 }
 
 static char *
@@ -190,15 +226,21 @@ static GError *
 describe_failure (ProcessProbe *probe)
 {
   g_autofree char *stderr_text = read_stderr (probe->stderr_fd);
-  const char *why = stderr_text[0] ? stderr_text : probe->error->message;
 
   if (probe->timed_out)
     return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_TIMEOUT,
                         "%s (%s) gave no full answer within %u s%s%s",
                         probe->path, probe->accel, probe->timeout_seconds,
                         stderr_text[0] ? ": " : "", stderr_text);
+  if (probe->killed_by != 0)
+    return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_KILLED,
+                        "%s (%s) was killed by signal %d (%s)", probe->path,
+                        probe->accel, probe->killed_by, g_strsignal (probe->killed_by));
+  /* Our reason first; what the emulator printed may be anything. */
   return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED,
-                      "%s (%s) failed: %s", probe->path, probe->accel, why);
+                      "%s (%s) failed: %s%s%s", probe->path, probe->accel,
+                      probe->error->message,
+                      stderr_text[0] ? "; it printed: " : "", stderr_text);
 }
 
 static void
@@ -227,7 +269,9 @@ on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
   dc_qmp_converse_finish (result, &probe->error);
   g_io_stream_close (G_IO_STREAM (probe->connection), NULL, NULL);
   /* The answers are in: nothing more is wanted from this process. */
-  g_subprocess_force_exit (probe->process);
+  if (probe->error != NULL)
+    probe->killed_by = signal_before_us (probe);
+  kill_process_group (probe);
   g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
 }
 
@@ -266,7 +310,7 @@ start_process (ProcessProbe *probe, GError **error)
   probe->connection = wrap_socket (fds[0], error);
   if (probe->connection == NULL)
     {
-      g_subprocess_force_exit (probe->process);
+      kill_process_group (probe);
       return FALSE;
     }
   return TRUE;
@@ -340,6 +384,13 @@ emulator_probe_free (EmulatorProbe *probe)
   g_free (probe);
 }
 
+gboolean
+dc_probe_error_is_transient (const GError *error)
+{
+  return g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_TIMEOUT) ||
+         g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_KILLED);
+}
+
 static void
 emulator_probe_complete (GTask *task)
 {
@@ -347,8 +398,11 @@ emulator_probe_complete (GTask *task)
   GError *error = NULL;
   DcEmulatorFacts *facts;
 
-  if (probe->tcg_error != NULL && probe->kvm == NULL)
+  if (dc_probe_error_is_transient (probe->tcg_error) ||
+      (probe->tcg_error != NULL && probe->kvm == NULL))
     return g_task_return_error (task, g_steal_pointer (&probe->tcg_error));
+  if (dc_probe_error_is_transient (probe->kvm_error))
+    return g_task_return_error (task, g_steal_pointer (&probe->kvm_error));
   facts = dc_emulator_facts_from_replies (probe->path, probe->tcg, probe->kvm,
                                           probe->tcg_error
                                               ? probe->tcg_error->message

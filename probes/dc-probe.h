@@ -19,7 +19,12 @@ typedef enum {
   DC_PROBE_ERROR_SPAWN,     /* could not start the emulator */
   DC_PROBE_ERROR_TIMEOUT,   /* no full answer before the deadline */
   DC_PROBE_ERROR_FAILED,    /* it exited or broke the protocol */
+  DC_PROBE_ERROR_KILLED,    /* a signal not of ours ended it (OOM killer) */
 } DcProbeError;
+
+/* Whether trying again later may succeed: the emulator ran out of time
+ * or was killed from outside, rather than answered wrongly or exited. */
+gboolean dc_probe_error_is_transient (const GError *error);
 
 /* The commands a probe sends to a process of @accel ("tcg" or "kvm"),
  * as unanswered DcQmpExchange. */
@@ -33,8 +38,10 @@ void dc_probe_process_async (const char *path, const char *accel,
 GPtrArray *dc_probe_process_finish (GAsyncResult *result, GError **error);
 
 /* A whole emulator: a tcg process and, if @try_kvm, a kvm process in
- * parallel. Fails only if no process answered; a failed accelerator leaves
- * facts with tcg or kvm FALSE and the reason beside it. */
+ * parallel. Fails if no process answered, or with the transient error of
+ * either (facts missing one accelerator for a passing reason would stand
+ * for the binary's lifetime); otherwise a failed accelerator leaves facts
+ * with tcg or kvm FALSE and the reason beside it. */
 void dc_probe_emulator_async (const char *path, gboolean try_kvm,
                               guint timeout_seconds, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);

@@ -336,10 +336,11 @@ log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
 }
 
 /* Records a probe's outcome; @elapsed_ms < 0: loaded from the cache.
- * A failure is logged with DOMCAPSD_ERROR beside the fields above. */
+ * A failure is logged with DOMCAPSD_ERROR beside the fields above, unless
+ * @logged (a transient one, logged with its next try). */
 static void
 record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
-              gint64 elapsed_ms)
+              gint64 elapsed_ms, gboolean logged)
 {
   g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
 
@@ -355,11 +356,12 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
     }
   emulator->state = DC_EMULATOR_FAILED;
   emulator->error = g_strdup (error->message);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                    "DOMCAPSD_EMULATOR", emulator->path,
-                    "DOMCAPSD_PROBE_MS", ms,
-                    "DOMCAPSD_ERROR", error->message,
-                    "MESSAGE", "Probe failed: %s", error->message);
+  if (!logged)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                      "DOMCAPSD_EMULATOR", emulator->path,
+                      "DOMCAPSD_PROBE_MS", ms,
+                      "DOMCAPSD_ERROR", error->message,
+                      "MESSAGE", "Probe failed: %s", error->message);
 }
 
 static void schedule (DcRegistry *self);
@@ -498,26 +500,28 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
     {
       if (facts != NULL && !ctx->from_cache)
         store_in_cache (self, facts, &ctx->stamp);
-      if (!dc_probe_error_is_transient (error))
+      gboolean transient = dc_probe_error_is_transient (error);
+
+      if (!transient)
         reset_retries (emulator);
-      if (!dc_probe_error_is_transient (error) ||
-          !failed_for_now (self, emulator, ctx, error))
+      if (!transient || !failed_for_now (self, emulator, ctx, error))
         {
           /* A binary that could not be read has no stamp to compare: it is
            * not "changed" again at once (that looped), a rescan drops it. */
           emulator->stamp = ctx->stamp;
           emulator->has_stamp = ctx->has_stamp;
           record_probe (emulator, facts, error, ctx->from_cache ? -1 :
-                        (g_get_monotonic_time () - ctx->started) / 1000);
+                        (g_get_monotonic_time () - ctx->started) / 1000, transient);
         }
     }
   if (emulator != NULL)
     {
-      complete_waiters (emulator);
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
       g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
       if (emulator->state != DC_EMULATOR_PENDING && binary_changed (emulator))
         enqueue_detached (self, emulator, "changed on disk");
+      /* Last: a waiter's callback may rescan and drop @emulator. */
+      complete_waiters (emulator);
     }
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);

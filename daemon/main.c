@@ -180,6 +180,12 @@ on_watched_change (guint kinds, gpointer user_data)
 }
 
 static void
+rescan_once (gpointer registry)
+{
+  dc_registry_rescan (registry);
+}
+
+static void
 start_watching (Daemon *daemon)
 {
   g_auto(GStrv) dirs = dc_registry_watch_dirs (daemon->registry);
@@ -191,8 +197,8 @@ start_watching (Daemon *daemon)
                      (const char *const *) daemon->firmware_dirs);
   /* What changed while the first probes ran, before any watch: a binary
    * added, replaced or removed meanwhile (stats only, no QEMU unless one
-   * changed). */
-  dc_registry_rescan (daemon->registry);
+   * changed). From the main loop, not from within a probe's completion. */
+  g_idle_add_once (rescan_once, daemon->registry);
 }
 
 /* How many emulators have a probe result (ready or failed), and failed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cache.c: the disk cache. */
 #include "config.h"
 

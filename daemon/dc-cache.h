@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cache.h: emulator facts on disk, one file per emulator.
  *
  * A file is used only if it was written by this cache format for exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-caps-xml.c: the XML formatter. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-caps-xml.h: writing the DomainCaps model as XML with libxml2, in
  * libvirt's layout (two-space indentation, single-quoted attributes) so
  * that documents from both diff cleanly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-caps.c: the capability node tree. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-caps.h: the DomainCaps model, an ordered tree of capability nodes.
  *
  * The renderer builds it; the XML formatter walks it. A node has a name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cpu-model.c: host-model from QEMU's view of the host CPU. */
 #include "config.h"
 

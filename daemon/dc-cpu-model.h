@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cpu-model.h: naming CPU models and features, and host-model.
  *
  * Pure functions of probed CPU facts (dc-cpu.h). host-model is the named

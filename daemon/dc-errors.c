@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-errors.c: registering the error domain with GDBus. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-errors.h: the daemon's errors, each mapped to a D-Bus error name
  * under org.domcapsd.Error. */
 #pragma once

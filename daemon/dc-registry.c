@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-registry.c: discovery, probe scheduling and answering queries. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-registry.h: the emulators this daemon knows, their probe state and
  * facts, and the answers rendered from them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-render.c: the domain capabilities of one (emulator, arch, machine,
  * virttype), section by section, in libvirt's element order. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-render.h: facts x host facts x query -> DomainCaps model.
  *
  * A pure function: no I/O, no QEMU, no global state. Every value it writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-service.c: D-Bus method handlers, properties and signals. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-service.h: the org.domcapsd.DomainCapabilities1 object on the bus. */
 #pragma once
 

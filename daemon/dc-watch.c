@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-watch.c: directory monitors and the debounce. */
 #include "config.h"
 

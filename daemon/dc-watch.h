@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-watch.h: watching directories, with bursts coalesced.
  *
  * Each watched directory carries a kind (a bit). Any change in it marks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* main.c: options, the main loop, the bus name and the daemon's life. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-arch.c: architecture names and KVM compatibility, as data. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-arch.h: QEMU target names, libvirt architecture names, and which
  * guest arches a host can run under KVM. Pure data, no I/O. */
 #pragma once

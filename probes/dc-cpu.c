@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cpu.c: CPU definitions and expansions from QMP replies. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-cpu.h: what one QEMU process said about CPU models.
  *
  * Per accelerator: QEMU's CPU definitions (query-cpu-definitions) with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-facts-json.c: facts <-> JSON. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-facts-json.h: EmulatorFacts as JSON, for the disk cache.
  *
  * Reading checks every member's type; a wrong or missing one fails with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-facts.c: building EmulatorFacts from a probe's QMP replies. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-facts.h: what probing one emulator found out, as plain data.
  *
  * EmulatorFacts are built once from the replies of a probe conversation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-firmware.c: finding, reading and matching firmware descriptors. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-firmware.h: QEMU firmware descriptors (QEMU's docs/interop/firmware.json).
  *
  * Not emulator facts: a change here re-renders answers, it never runs QEMU.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-host.c: reading the host facts. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-host.h: facts about this host that change the answers.
  *
  * The one place that reads /dev, /sys and /proc and asks swtpm_setup.

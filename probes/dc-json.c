@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-json.c: checked JSON access. */
 #include "config.h"
 

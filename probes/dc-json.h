@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-json.h: checked access to JSON from outside (QMP replies, swtpm
  * output, firmware descriptors, cache files). A member of the wrong type
  * reads as missing; nothing here aborts on bad input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-probe.c: spawning QEMU and holding the probe conversation. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-probe.h: running QEMU and asking it what it can do.
  *
  * The only module that executes an emulator. Each probe process is spawned

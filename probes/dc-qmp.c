@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-qmp.c: a bounded, pipelined QMP conversation. */
 #include "config.h"
 

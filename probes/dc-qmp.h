@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-qmp.h: a bounded, asynchronous QMP conversation over a GIOStream.
  *
  * The whole conversation is pipelined: qmp_capabilities and every command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-client: GetDomainCapabilities latency and throughput from GDBus
  * clients in one process, for domcapsd or libvirt-dbus alike.
  *

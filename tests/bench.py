@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Benchmarks: domcapsd beside libvirt 9.0 on this host, in one run.
 
   (a) cold probe of qemu-system-x86_64 (tcg and, where usable, kvm)

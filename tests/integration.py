@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Integration tests: domcapsd on a private dbus-daemon, probing the real
 qemu-system-x86_64, -aarch64 and -s390x from Debian's packages, plus three
 broken emulators (one lies, one hangs, one crashes).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What each sandboxing directive of the system unit buys, in
 # `systemd-analyze security --offline=true` exposure: the unit as built,
 # then with one directive at a time removed.

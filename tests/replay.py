@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Replay: domcapsd against fake emulators answering from recorded QMP
 conversations, for hardware this machine lacks (SGX, SEV, GICv3 under
 KVM, s390 protected virtualisation).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite: install what it needs (real QEMU for x86_64,
 # aarch64, s390x, riscv64, ppc64; dbus; python3-gi; libvirt is installed by
 # tests/tools/libvirt-reference for the conformance test), build, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """System integration: the files `meson install` ships, used as a
 distribution would use them.
 

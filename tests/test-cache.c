@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the disk cache and of facts <-> JSON. */
 #include "config.h"
 

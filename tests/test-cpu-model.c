@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-cpu-model.c: host-model from recorded CPU expansions.
  *
  * The recordings are Debian QEMU 7.2's answers on an AMD EPYC-Milan host

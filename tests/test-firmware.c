@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of firmware descriptors: discovery across directories,
  * checked parsing, matching, and the <os> element rendered from them. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the host facts: swtpm_setup's output and a redirected root. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the QMP conversation: a fake peer on a socketpair answers
  * with canned lines, good and bad. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of facts parsing, the renderer and the XML formatter, from
  * facts built here (so they do not depend on the QEMU installed). */
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The daemon as a cache: restarts without QEMU, follows changes by itself.
 
 Emulators here are small wrappers that log every start and exec the real

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The main job, end to end: install what is needed, build, start domcapsd
 # on a private session bus, and ask it over D-Bus what this host's QEMU
 # can do. Run as root from the repository: bash tools/demo.sh

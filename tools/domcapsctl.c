@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* domcapsctl: command-line client of org.domcapsd.DomainCapabilities1. */
 #include "config.h"
 

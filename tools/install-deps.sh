@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what building (and, with "test", testing) domcapsd needs on
 # Debian 12. Run as root. Idempotent: skips apt when everything is there.
 set -euo pipefail

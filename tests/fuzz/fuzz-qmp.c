@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: one QMP message through the bounded parser. */
 #include "config.h"
 

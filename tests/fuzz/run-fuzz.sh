@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a
 # bounded time over its seed corpus. Exit 0: no finding; 77: no clang.
 #   run-fuzz.sh SOURCEDIR BUILDDIR TARGET SECONDS

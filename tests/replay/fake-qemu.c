@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fake-qemu: answers QMP from a recorded conversation, for hardware this
  * machine lacks.
  *

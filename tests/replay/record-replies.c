@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* record-replies: runs a real emulator through the daemon's own probe
  * conversation and writes it in libvirt's .replies format.
  *

@@ -312,25 +312,33 @@ complete_waiters (DcEmulator *emulator)
   g_ptr_array_set_size (emulator->waiters, 0);
 }
 
-/* Journal fields: DOMCAPSD_EMULATOR; DOMCAPSD_PROBE_MS when QEMU ran. */
+/* One journal line per emulator probed or loaded, at notice priority
+ * (what a service owner filters on): DOMCAPSD_EMULATOR, DOMCAPSD_OUTCOME
+ * (probed, cached), DOMCAPSD_ACCELERATORS, and DOMCAPSD_PROBE_MS when
+ * QEMU ran. */
 static void
 log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
            gint64 elapsed_ms)
 {
   g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
+  const char *accels = facts->tcg && facts->kvm ? "tcg kvm" : facts->kvm ? "kvm" : "tcg";
   g_autofree char *summary =
     g_strdup_printf ("QEMU %s, %s, %u machines%s%s", facts->version,
                      facts->arch, facts->machines->len,
                      facts->tcg ? ", tcg" : "", facts->kvm ? ", kvm" : "");
 
   if (elapsed_ms < 0)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                       "DOMCAPSD_EMULATOR", emulator->path,
+                      "DOMCAPSD_OUTCOME", "cached",
+                      "DOMCAPSD_ACCELERATORS", accels,
                       "MESSAGE", "Loaded %s from the cache: %s",
                       emulator->path, summary);
   else
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                       "DOMCAPSD_EMULATOR", emulator->path,
+                      "DOMCAPSD_OUTCOME", "probed",
+                      "DOMCAPSD_ACCELERATORS", accels,
                       "DOMCAPSD_PROBE_MS", ms,
                       "MESSAGE", "Probed %s in %s ms: %s",
                       emulator->path, ms, summary);
@@ -360,6 +368,7 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
   if (!logged)
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                       "DOMCAPSD_EMULATOR", emulator->path,
+                      "DOMCAPSD_OUTCOME", "failed",
                       "DOMCAPSD_PROBE_MS", ms,
                       "DOMCAPSD_ERROR", error->message,
                       "MESSAGE", "Probe failed: %s", error->message);
@@ -471,6 +480,7 @@ failed_for_now (DcRegistry *self, DcEmulator *emulator, const ProbeCtx *ctx,
 
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_OUTCOME", "failed-for-now",
                     "DOMCAPSD_ERROR", error->message,
                     "MESSAGE", "Probe failed, perhaps for a while: %s; %s%s",
                     error->message, keep ? "still serving the facts probed before; " : "",

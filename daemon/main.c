@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <string.h>
+#include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
 #include "dc-errors.h"
@@ -252,9 +253,19 @@ on_name_lost (GDBusConnection *connection, const char *name,
 {
   Daemon *daemon = user_data;
 
-  g_critical ("Could not own %s on the bus (is another instance running?)",
-              name);
-  daemon->exit_code = EXIT_FAILURE;
+  if (connection == NULL || g_dbus_connection_is_closed (connection))
+    {
+      /* The bus went away (restarted): systemd's Restart= starts us again
+       * and D-Bus activation would too. */
+      g_warning ("Lost the connection to the bus; exiting to be started again");
+      daemon->exit_code = EX_TEMPFAIL;
+    }
+  else
+    {
+      g_critical ("Could not own %s on the bus (is another instance running?)",
+                  name);
+      daemon->exit_code = EXIT_FAILURE;
+    }
   g_main_loop_quit (daemon->loop);
 }
 
@@ -335,6 +346,9 @@ run (Daemon *daemon)
   daemon->connection = g_bus_get_sync (options->session_bus ? G_BUS_TYPE_SESSION
                                                             : G_BUS_TYPE_SYSTEM,
                                        NULL, &error);
+  if (daemon->connection != NULL)
+    /* A bus that goes away is handled (on_name_lost), not a SIGTERM. */
+    g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
   if (daemon->connection == NULL)
     {
       g_printerr ("domcapsd: cannot connect to the %s bus: %s\n",

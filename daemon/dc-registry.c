@@ -982,16 +982,28 @@ resolve_emulator (DcRegistry *self, const char *emulatorbin,
 
 /* QEMU's default machine; where it names none, the one libvirt has always
  * taken for that arch; else QEMU's first. */
-static const DcMachine *
-default_machine (const DcEmulatorFacts *facts, GError **error)
+const DcMachine *
+dc_registry_default_machine (const DcEmulatorFacts *facts)
 {
-  const DcMachine *machine = dc_emulator_facts_default_machine (facts);
+  const char *preferred = dc_arch_preferred_machine (facts->arch);
   const char *fallback = dc_arch_fallback_machine (facts->arch);
+  const DcMachine *machine = preferred ? dc_emulator_facts_find_machine (facts, preferred)
+                                       : NULL;
 
+  if (machine == NULL)
+    machine = dc_emulator_facts_default_machine (facts);
   if (machine == NULL && fallback != NULL)
     machine = dc_emulator_facts_find_machine (facts, fallback);
   if (machine == NULL && facts->machines->len > 0)
     machine = g_ptr_array_index (facts->machines, 0);
+  return machine;
+}
+
+static const DcMachine *
+default_machine (const DcEmulatorFacts *facts, GError **error)
+{
+  const DcMachine *machine = dc_registry_default_machine (facts);
+
   if (machine == NULL)
     g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
                  "%s has no machine type", facts->path);

@@ -53,6 +53,11 @@ typedef struct {
 #define DC_REGISTRY_RETRY_FACTOR 6
 #define DC_REGISTRY_MAX_RETRIES 3
 
+/* The machine answered for when none is asked: libvirt 11's preferred one
+ * for the arch (virt on ARM and RISC-V), else QEMU's default, else
+ * libvirt's old fallback, else the first; NULL without machines. */
+const DcMachine *dc_registry_default_machine (const DcEmulatorFacts *facts);
+
 #define DC_TYPE_REGISTRY (dc_registry_get_type ())
 G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "dc-arch.h"
 #include "dc-cpu-model.h"
 
 typedef struct {
@@ -276,8 +277,22 @@ render_blockers (DcCapsNode *mode, const DcCpuDefinition *def)
                            dc_cpu_feature_name (def->blockers[i]));
 }
 
-/* Every model QEMU defines for the accelerator, then per unusable model
- * the features that block it. */
+/* host and base are CPU types QEMU lists among its models, but one is the
+ * host-passthrough mode and the other no CPU at all. max is the maximum
+ * mode too, and x86's libvirt drops it; libvirt 11 lists it as a model on
+ * every other arch (its corpus: aarch64, s390x, riscv64, loongarch64). */
+static gboolean
+is_model (const DcCpuDefinition *def, const char *arch)
+{
+  static const char *const not_models[] = { "host", "base", NULL };
+
+  if (g_str_equal (def->name, "max"))
+    return !dc_arch_is_x86 (arch);
+  return !g_strv_contains (not_models, def->name);
+}
+
+/* Every model QEMU defines for the accelerator, each followed by the
+ * features that block it (libvirt's order: clients read sequentially). */
 static void
 render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
 {
@@ -286,17 +301,24 @@ render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
   for (guint i = 0; i < facts->definitions->len; i++)
     {
       const DcCpuDefinition *def = g_ptr_array_index (facts->definitions, i);
-      const DcCpuExpansion *source = vendor_source (ctx, def->name);
-      DcCapsNode *model = dc_caps_node_add_text (mode, "model", def->name);
+      const DcCpuExpansion *source = NULL;
+      DcCapsNode *model;
 
+      if (!is_model (def, ctx->query->arch))
+        continue;
+      source = vendor_source (ctx, def->name);
+      model = dc_caps_node_add_text (mode, "model", def->name);
       dc_caps_node_set_attr (model, "usable", usable_value (def));
       if (def->deprecated)
         dc_caps_node_set_attr (model, "deprecated", "yes");
       dc_caps_node_set_attr (model, "vendor",
                              source ? dc_cpu_model_vendor (source) : "unknown");
+      /* the versioned model an alias stands for (query-cpu-definitions'
+       * alias-of, QEMU 4.1 and later) */
+      if (def->alias_of != NULL)
+        dc_caps_node_set_attr (model, "canonical", def->alias_of);
+      render_blockers (mode, def);
     }
-  for (guint i = 0; i < facts->definitions->len; i++)
-    render_blockers (mode, g_ptr_array_index (facts->definitions, i));
 }
 
 static void
@@ -634,10 +656,9 @@ static const struct {
 static void
 render_hyperv (DcCapsNode *features, const Ctx *ctx)
 {
-  static const char *const x86[] = { "x86_64", "i686", NULL };
   DcCapsNode *hyperv, *e;
 
-  if (!arch_is (ctx, x86))
+  if (!dc_arch_is_x86 (ctx->query->arch))
     return;
   hyperv = dc_caps_node_add_supported (features, "hyperv", TRUE);
   e = dc_caps_node_add_enum (hyperv, "features");

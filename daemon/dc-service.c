@@ -62,7 +62,7 @@ static GVariant *
 emulator_variant (DcService *self, DcEmulator *emulator)
 {
   const DcEmulatorFacts *facts = emulator->facts;
-  const DcMachine *def = facts ? dc_emulator_facts_default_machine (facts) : NULL;
+  const DcMachine *def = facts ? dc_registry_default_machine (facts) : NULL;
   g_autoptr(GPtrArray) virttypes =
     dc_registry_emulator_virttypes (self->registry, emulator);
   g_autofree const char **arches = NULL;

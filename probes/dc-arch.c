@@ -53,6 +53,14 @@ static const ArchPair kvm_runs[] = {
   { "mips64el", "mips64el" },
 };
 
+/* Machines libvirt 11 prefers to QEMU's default (riscv64's is spike, a
+ * test board), where the emulator has them. */
+static const ArchPair preferred_machines[] = {
+  { "aarch64", "virt" },
+  { "armv7l", "virt" },
+  { "riscv64", "virt" },
+};
+
 /* Machines for arches whose QEMU names no default machine. */
 static const ArchPair fallback_machines[] = {
   { "aarch64", "integratorcp" },
@@ -60,13 +68,22 @@ static const ArchPair fallback_machines[] = {
   { "armv6l", "integratorcp" },
 };
 
+/* The pair's "to" for @name, or NULL. */
 static const char *
-lookup (const ArchPair *pairs, gsize n, const char *name)
+find_pair (const ArchPair *pairs, gsize n, const char *name)
 {
   for (gsize i = 0; i < n; i++)
     if (g_str_equal (pairs[i].from, name))
       return pairs[i].to;
-  return name;
+  return NULL;
+}
+
+static const char *
+lookup (const ArchPair *pairs, gsize n, const char *name)
+{
+  const char *to = find_pair (pairs, n, name);
+
+  return to ? to : name;
 }
 
 const char *
@@ -123,11 +140,20 @@ dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch)
   return FALSE;
 }
 
+gboolean
+dc_arch_is_x86 (const char *arch)
+{
+  return g_str_equal (arch, "x86_64") || g_str_equal (arch, "i686");
+}
+
+const char *
+dc_arch_preferred_machine (const char *arch)
+{
+  return find_pair (preferred_machines, G_N_ELEMENTS (preferred_machines), arch);
+}
+
 const char *
 dc_arch_fallback_machine (const char *arch)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (fallback_machines); i++)
-    if (g_str_equal (fallback_machines[i].from, arch))
-      return fallback_machines[i].to;
-  return NULL;
+  return find_pair (fallback_machines, G_N_ELEMENTS (fallback_machines), arch);
 }

@@ -24,6 +24,13 @@ char *dc_arch_hint_from_name (const char *basename);
 /* Whether a host of @host_arch can run a guest of @guest_arch under KVM. */
 gboolean dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch);
 
+/* x86_64 or i686 (libvirt's names). */
+gboolean dc_arch_is_x86 (const char *arch);
+
+/* The machine libvirt 11 answers for when none is asked, before QEMU's
+ * own default (virt on ARM and RISC-V), or NULL. */
+const char *dc_arch_preferred_machine (const char *arch);
+
 /* The machine libvirt has always taken for @arch when QEMU names no
- * default (integratorcp for ARM), or NULL. */
+ * default and the preferred one is missing (integratorcp for ARM), or NULL. */
 const char *dc_arch_fallback_machine (const char *arch);

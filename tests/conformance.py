@@ -31,7 +31,9 @@ REFERENCE = os.path.join(SOURCE, "tests", "tools", "libvirt-reference")
 HOST_MODEL = "cpu/mode[host-model]/"
 SHOWN = 40   # unexpected differences printed per case
 
-# label, arch, machine, virttype
+# label, arch, machine, virttype. No default-machine case for aarch64 and
+# riscv64: libvirt 11 (the yardstick) answers for virt there and 9.0 for
+# integratorcp and spike; the corpus checks the default (qemu_8.2.0.aarch64).
 CASES = [
     ("x86_64-kvm-pc", "x86_64", "pc", "kvm"),
     ("x86_64-kvm-q35", "x86_64", "q35", "kvm"),
@@ -40,9 +42,7 @@ CASES = [
     ("i686-kvm", "i686", "", "kvm"),
     ("i686-qemu", "i686", "", "qemu"),
     ("aarch64-qemu-virt", "aarch64", "virt", "qemu"),
-    ("aarch64-qemu", "aarch64", "", "qemu"),
     ("armv7l-qemu-virt", "armv7l", "virt", "qemu"),
-    ("riscv64-qemu", "riscv64", "", "qemu"),
     ("riscv64-qemu-virt", "riscv64", "virt", "qemu"),
     ("s390x-qemu", "s390x", "", "qemu"),
     ("ppc64-qemu", "ppc64", "", "qemu"),

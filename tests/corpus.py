@@ -112,9 +112,13 @@ def write(path, text):
 
 
 def make_host_root(root, arch, variant, kvm):
-    """A host as libvirt's test fakes it: the guest's arch, /dev/kvm where
-    the recording has KVM, SEV switched on for the +amdsev variant."""
+    """A host as libvirt's test fakes it: the guest's arch, VFIO, /dev/kvm
+    where the recording has KVM, SEV switched on for the +amdsev variant."""
     write(os.path.join(root, "proc", "sys", "kernel", "arch"), arch + "\n")
+    # libvirt's test sets hostdev pciBackend to default and vfio by hand: a
+    # host with VFIO (the node and one IOMMU group)
+    write(os.path.join(root, "dev", "vfio", "vfio"), "")
+    os.makedirs(os.path.join(root, "sys", "kernel", "iommu_groups", "0"))
     if kvm:
         write(os.path.join(root, "dev", "kvm"), "")
     if variant == "+amdsev":

@@ -212,7 +212,7 @@ test_missing_devices_unsupported (void)
   g_assert_cmpstr (supported (root, "features", "vmcoreinfo"), ==, "yes");
 }
 
-static void
+static DcCpuDefinition *
 add_definition (DcCpuFacts *cpu, const char *name, const char *blockers,
                 gboolean deprecated)
 {
@@ -225,6 +225,7 @@ add_definition (DcCpuFacts *cpu, const char *name, const char *blockers,
   def->blockers = blockers && *blockers ? g_strsplit (blockers, ",", -1)
                                         : g_new0 (char *, 1);
   g_ptr_array_add (cpu->definitions, def);
+  return def;
 }
 
 static const DcCapsNode *
@@ -242,7 +243,9 @@ cpu_mode (const DcCapsNode *root, const char *name)
 }
 
 /* Modes from CPU definitions alone: no host expansion means no
- * host-model; usable, deprecated and blockers come from QEMU's list. */
+ * host-model; usable, deprecated, canonical and blockers come from QEMU's
+ * list; host, max and base are modes, not models; each model's blockers
+ * follow it. */
 static void
 test_cpu_modes (void)
 {
@@ -257,7 +260,10 @@ test_cpu_modes (void)
   add_definition (facts->cpu_tcg, "max", "", FALSE);
   add_definition (facts->cpu_tcg, "Old", NULL, TRUE);
   add_definition (facts->cpu_kvm, "host", "", FALSE);
-  add_definition (facts->cpu_kvm, "Broadwell", "hle,tsc-adjust", FALSE);
+  add_definition (facts->cpu_kvm, "base", "", FALSE);
+  add_definition (facts->cpu_kvm, "Broadwell", "hle,tsc-adjust", FALSE)->alias_of =
+    g_strdup ("Broadwell-v1");
+  add_definition (facts->cpu_kvm, "Broadwell-v1", "hle", FALSE);
   facts->cpu_kvm->host_migratable = TRUE;
   facts->cpu_tcg->max_migratable = FALSE;
   kvm = render (facts, &host, "pc", "kvm");
@@ -267,18 +273,33 @@ test_cpu_modes (void)
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "maximum"), "supported"), ==, "no");
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (qemu, "host-model"), "supported"), ==, "no");
   custom = cpu_mode (kvm, "custom");
+  g_assert_cmpuint (custom->children->len, ==, 4);   /* 2 models, 2 blockers */
   model = g_ptr_array_index (custom->children, 0);
-  g_assert_cmpstr (model->text, ==, "host");
-  model = g_ptr_array_index (custom->children, 1);
+  g_assert_cmpstr (model->text, ==, "Broadwell");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "no");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "vendor"), ==, "unknown");
-  model = g_ptr_array_index (custom->children, 2);
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "canonical"), ==, "Broadwell-v1");
+  model = g_ptr_array_index (custom->children, 1);
   g_assert_cmpstr (model->name, ==, "blockers");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "model"), ==, "Broadwell");
   g_assert_cmpstr (dc_caps_node_get_attr (g_ptr_array_index (model->children, 1), "name"),
                    ==, "tsc_adjust");
-  model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 1);
+  model = g_ptr_array_index (custom->children, 2);
+  g_assert_cmpstr (model->text, ==, "Broadwell-v1");
+  g_assert_null (dc_caps_node_get_attr (model, "canonical"));
+  model = g_ptr_array_index (custom->children, 3);
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "model"), ==, "Broadwell-v1");
+  model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
+  g_assert_cmpstr (model->text, ==, "Old");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "unknown");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "deprecated"), ==, "yes");
+  /* max is a model everywhere but on x86, as libvirt 11 lists it */
+  g_free (facts->arch);
+  facts->arch = g_strdup ("s390x");
+  g_clear_pointer (&qemu, dc_caps_node_free);
+  qemu = render (facts, &host, "pc", "qemu");
+  model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
+  g_assert_cmpstr (model->text, ==, "max");
 }
 
 static void

@@ -13,7 +13,7 @@
 
 #include "dc-facts.h"
 
-#define DC_CACHE_FORMAT_VERSION 4
+#define DC_CACHE_FORMAT_VERSION 5
 #define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
 
 typedef struct {

@@ -399,6 +399,9 @@ render_graphics (DcCapsNode *devices, const Ctx *ctx)
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "sdl"),
                        "sdl");
   dc_caps_enum_add_if (e, has_command (ctx, "query-vnc"), "vnc");
+  /* RDP is served by qemu-rdp through QEMU's D-Bus display (libvirt 11) */
+  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "dbus"),
+                       "rdp");
   dc_caps_enum_add_if (e, has_command (ctx, "query-spice"), "spice");
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES,
                                                         "egl-headless"),
@@ -526,6 +529,54 @@ render_channel (DcCapsNode *devices, const Ctx *ctx)
   finish_device (channel, e);
 }
 
+/* <crypto> (libvirt 10.0): virtio-crypto with QEMU's cryptodev backends. */
+static void
+render_crypto (DcCapsNode *devices, const Ctx *ctx)
+{
+  DcCapsNode *crypto = dc_caps_node_add_supported (devices, "crypto", TRUE);
+  DcCapsNode *model = dc_caps_node_add_enum (crypto, "model");
+  DcCapsNode *e;
+
+  dc_caps_enum_add_if (model, has_prefix (ctx, "virtio-crypto-"), "virtio");
+  e = dc_caps_node_add_enum (crypto, "type");
+  dc_caps_enum_add_if (e, !enum_is_empty (model), "qemu");
+  e = dc_caps_node_add_enum (crypto, "backendModel");
+  dc_caps_enum_add_if (e, has_type (ctx, "cryptodev-backend-builtin"), "builtin");
+  dc_caps_enum_add_if (e, has_type (ctx, "cryptodev-backend-lkcf"), "lkcf");
+  finish_device (crypto, model);
+}
+
+/* <interface> (libvirt 9.x): the backend of a user-mode NIC; passt
+ * connects to QEMU's "stream" netdev (QEMU 7.2). */
+static void
+render_interface (DcCapsNode *devices, const Ctx *ctx)
+{
+  DcCapsNode *interface = dc_caps_node_add_supported (devices, "interface", TRUE);
+  DcCapsNode *e = dc_caps_node_add_enum (interface, "backendType");
+
+  dc_caps_enum_add (e, "default");
+  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (ctx->facts, DC_SCHEMA_NETDEV_TYPES,
+                                                        "stream"),
+                       "passt");
+}
+
+/* <panic> (libvirt 11): the guest-panic notifiers the machine can have. */
+static void
+render_panic (DcCapsNode *devices, const Ctx *ctx)
+{
+  static const char *const pseries[] = { "pseries*", NULL };
+  gboolean x86 = dc_arch_is_x86 (ctx->query->arch);
+  DcCapsNode *panic = dc_caps_node_add_supported (devices, "panic", TRUE);
+  DcCapsNode *e = dc_caps_node_add_enum (panic, "model");
+
+  dc_caps_enum_add_if (e, x86 && has_type (ctx, "pvpanic"), "isa");
+  dc_caps_enum_add_if (e, machine_is (ctx, pseries), "pseries");
+  dc_caps_enum_add_if (e, x86, "hyperv");
+  dc_caps_enum_add_if (e, g_str_equal (ctx->query->arch, "s390x"), "s390");
+  dc_caps_enum_add_if (e, has_type (ctx, "pvpanic-pci"), "pvpanic");
+  finish_device (panic, e);
+}
+
 static gboolean
 is_kvm (const Ctx *ctx)
 {
@@ -569,21 +620,39 @@ add_number (DcCapsNode *parent, const char *name, guint64 value)
 
 /* <s390-pv>: protected virtualisation needs the host (ultravisor and
  * kvm's prot_virt), KVM and QEMU's s390-pv-guest object. */
+static gboolean
+s390_pv_supported (const Ctx *ctx)
+{
+  return g_str_equal (ctx->query->arch, "s390x") && is_kvm (ctx) &&
+         ctx->host->s390_pv && has_type (ctx, "s390-pv-guest");
+}
+
 static void
 render_s390_pv (DcCapsNode *features, const Ctx *ctx)
 {
   if (!g_str_equal (ctx->query->arch, "s390x"))
     return;
-  dc_caps_node_add_supported (features, "s390-pv",
-                              is_kvm (ctx) && ctx->host->s390_pv &&
-                              has_type (ctx, "s390-pv-guest"));
+  dc_caps_node_add_supported (features, "s390-pv", s390_pv_supported (ctx));
+}
+
+static gboolean
+sev_supported (const Ctx *ctx)
+{
+  return is_kvm (ctx) && ctx->facts->sev.present && ctx->host->sev;
+}
+
+/* SEV-SNP: QEMU's sev-snp-guest object (QEMU 9.1) and kvm_amd's sev_snp. */
+static gboolean
+sev_snp_supported (const Ctx *ctx)
+{
+  return sev_supported (ctx) && ctx->host->sev_snp && has_type (ctx, "sev-snp-guest");
 }
 
 static void
 render_sev (DcCapsNode *features, const Ctx *ctx)
 {
   const DcSevFacts *sev = &ctx->facts->sev;
-  gboolean ok = is_kvm (ctx) && sev->present && ctx->host->sev;
+  gboolean ok = sev_supported (ctx);
   DcCapsNode *node = dc_caps_node_add_supported (features, "sev", ok);
 
   if (!ok)
@@ -670,6 +739,20 @@ render_hyperv (DcCapsNode *features, const Ctx *ctx)
                          hyperv_features[i].name);
 }
 
+/* <launchSecurity> (libvirt 10): the confidential-guest kinds offered,
+ * each decided as its own element is. */
+static void
+render_launch_security (DcCapsNode *features, const Ctx *ctx)
+{
+  DcCapsNode *node = dc_caps_node_add_supported (features, "launchSecurity", TRUE);
+  DcCapsNode *e = dc_caps_node_add_enum (node, "sectype");
+
+  dc_caps_enum_add_if (e, sev_supported (ctx), "sev");
+  dc_caps_enum_add_if (e, sev_snp_supported (ctx), "sev-snp");
+  dc_caps_enum_add_if (e, s390_pv_supported (ctx), "s390-pv");
+  finish_device (node, e);
+}
+
 static void
 render_features (DcCapsNode *root, const Ctx *ctx)
 {
@@ -684,10 +767,21 @@ render_features (DcCapsNode *root, const Ctx *ctx)
   dc_caps_node_add_supported (features, "backup",
                               has_command (ctx, "blockdev-backup") &&
                               has_command (ctx, "block-dirty-bitmap-merge"));
+  /* -run-with async-teardown=on (QEMU 8.1) */
+  dc_caps_node_add_supported (features, "async-teardown",
+                              g_hash_table_contains (ctx->facts->options,
+                                                     "run-with.async-teardown"));
   render_s390_pv (features, ctx);
+  /* a PS/2 controller that can be left out (the pc machines' i8042
+   * property, QEMU 7.0) */
+  dc_caps_node_add_supported (features, "ps2",
+                              dc_arch_is_x86 (ctx->query->arch) &&
+                              g_hash_table_contains (ctx->facts->pc_machine_properties,
+                                                     "i8042"));
   render_sev (features, ctx);
   render_sgx (features, ctx);
   render_hyperv (features, ctx);
+  render_launch_security (features, ctx);
 }
 
 DcCapsNode *
@@ -712,6 +806,9 @@ dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
   render_tpm (devices, &ctx);
   render_redirdev (devices, &ctx);
   render_channel (devices, &ctx);
+  render_crypto (devices, &ctx);
+  render_interface (devices, &ctx);
+  render_panic (devices, &ctx);
   render_features (root, &ctx);
   return root;
 }

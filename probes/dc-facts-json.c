@@ -227,6 +227,8 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
   add_schema_enums (b, facts->schema_enums);
   add_set (b, "tpm-models", facts->tpm_models);
   add_set (b, "tpm-types", facts->tpm_types);
+  add_set (b, "options", facts->options);
+  add_set (b, "pc-machine-properties", facts->pc_machine_properties);
   add_bool (b, "tcg", facts->tcg);
   add_string (b, "tcg-error", facts->tcg_error);
   add_bool (b, "kvm", facts->kvm);
@@ -593,6 +595,8 @@ dc_emulator_facts_from_json (JsonObject *o, GError **error)
       !read_schema_enums (o, f->schema_enums, error) ||
       !read_set (o, "tpm-models", f->tpm_models, error) ||
       !read_set (o, "tpm-types", f->tpm_types, error) ||
+      !read_set (o, "options", f->options, error) ||
+      !read_set (o, "pc-machine-properties", f->pc_machine_properties, error) ||
       !read_bool (o, "tcg", &f->tcg, error) ||
       !read_string (o, "tcg-error", &f->tcg_error, TRUE, error) ||
       !read_bool (o, "kvm", &f->kvm, error) ||

@@ -18,6 +18,7 @@ typedef struct {
 static const char *const schema_paths[] = {
   DC_SCHEMA_DISPLAY_TYPES,
   DC_SCHEMA_CHARDEV_BACKENDS,
+  DC_SCHEMA_NETDEV_TYPES,
 };
 
 static void
@@ -49,6 +50,8 @@ dc_emulator_facts_new (void)
                                                (GDestroyNotify) g_strfreev);
   facts->tpm_models = string_set_new ();
   facts->tpm_types = string_set_new ();
+  facts->options = string_set_new ();
+  facts->pc_machine_properties = string_set_new ();
   facts->sgx.sections = g_array_new (FALSE, TRUE, sizeof (DcSgxSection));
   facts->gic = g_array_new (FALSE, TRUE, sizeof (DcGicVersion));
   facts->hyperv = string_set_new ();
@@ -85,6 +88,8 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->schema_enums);
   g_hash_table_unref (facts->tpm_models);
   g_hash_table_unref (facts->tpm_types);
+  g_hash_table_unref (facts->options);
+  g_hash_table_unref (facts->pc_machine_properties);
   g_free (facts->tcg_error);
   g_free (facts->kvm_error);
   g_array_unref (facts->sgx.sections);
@@ -180,6 +185,43 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
       g_ptr_array_add (facts->machines, machine);
     }
   return TRUE;
+}
+
+/* "OPTION.PARAMETER" for every parameter of every command-line option. */
+static void
+parse_options (GHashTable *set, GPtrArray *replies)
+{
+  JsonArray *ret = find_return_array (replies, "query-command-line-options");
+
+  for (guint i = 0; ret != NULL && i < json_array_get_length (ret); i++)
+    {
+      JsonObject *option = dc_json_array_get_object (ret, i);
+      const char *name = dc_json_get_string (option, "option");
+      JsonArray *params = dc_json_get_array (option, "parameters");
+
+      for (guint j = 0; name != NULL && params != NULL && j < json_array_get_length (params); j++)
+        {
+          const char *param = dc_json_get_string (dc_json_array_get_object (params, j), "name");
+          if (param != NULL && strchr (name, '\n') == NULL && strchr (param, '\n') == NULL)
+            g_hash_table_add (set, g_strdup_printf ("%s.%s", name, param));
+        }
+    }
+}
+
+/* The properties of generic-pc-machine (x86 only: elsewhere an error). */
+static void
+parse_pc_machine_properties (GHashTable *set, GPtrArray *replies)
+{
+  JsonArray *ret = dc_json_node_array (
+    dc_qmp_find_return_for (replies, "qom-list-properties", "typename",
+                            DC_PC_MACHINE_TYPE));
+
+  for (guint i = 0; ret != NULL && i < json_array_get_length (ret); i++)
+    {
+      const char *name = dc_json_get_string (dc_json_array_get_object (ret, i), "name");
+      if (name != NULL && strchr (name, '\n') == NULL)
+        g_hash_table_add (set, g_strdup (name));
+    }
 }
 
 /* Adds the string member @key of every object in the reply to @set. */
@@ -413,6 +455,8 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
   /* Builds without TPM support answer CommandNotFound: no TPM, not an error. */
   parse_name_list (facts->tpm_models, base, "query-tpm-models", NULL, NULL);
   parse_name_list (facts->tpm_types, base, "query-tpm-types", NULL, NULL);
+  parse_options (facts->options, base);
+  parse_pc_machine_properties (facts->pc_machine_properties, base);
   parse_gic (facts->gic, kvm ? kvm : base);
   facts->tcg = tcg != NULL;
   facts->tcg_error = tcg ? NULL : g_strdup (tcg_error ? tcg_error : "not probed");

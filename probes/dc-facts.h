@@ -24,6 +24,10 @@ typedef struct {
  * paths whose final type is an enum; the facts keep that enum's values. */
 #define DC_SCHEMA_DISPLAY_TYPES "query-display-options/ret-type/type"
 #define DC_SCHEMA_CHARDEV_BACKENDS "chardev-add/arg-type/backend/type"
+#define DC_SCHEMA_NETDEV_TYPES "netdev_add/arg-type/type"
+
+/* The QOM type whose properties tell x86 machine options (i8042: ps2). */
+#define DC_PC_MACHINE_TYPE "generic-pc-machine"
 
 typedef struct {
   guint node;
@@ -61,6 +65,10 @@ typedef struct {
   GHashTable *schema_enums;/* path (above) -> GStrv of enum values */
   GHashTable *tpm_models;  /* set, from query-tpm-models */
   GHashTable *tpm_types;   /* set, from query-tpm-types */
+  GHashTable *options;     /* set of "OPTION.PARAMETER" of the command line
+                            * (query-command-line-options) */
+  GHashTable *pc_machine_properties; /* set: properties of x86's
+                            * generic-pc-machine; empty elsewhere */
   gboolean tcg;            /* the tcg probe answered */
   char *tcg_error;         /* why tcg is not available, or NULL */
   gboolean kvm;            /* a kvm probe ran and KVM was enabled */

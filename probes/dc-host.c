@@ -157,6 +157,7 @@ read_sev (DcHostFacts *facts, const char *root)
 
   facts->sev = switch_on (root, "sys/module/kvm_amd/parameters/sev");
   facts->sev_es = switch_on (root, "sys/module/kvm_amd/parameters/sev_es");
+  facts->sev_snp = switch_on (root, "sys/module/kvm_amd/parameters/sev_snp");
   if (!facts->sev || !read_cpuid (root, 0x8000001F, regs))
     return;
   facts->sev_max_guests = regs[2] >= regs[3] ? regs[2] - regs[3] + 1 : 0;

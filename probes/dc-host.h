@@ -19,6 +19,7 @@ typedef struct {
   gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
   gboolean sev;          /* kvm_amd's sev parameter is on */
   gboolean sev_es;       /* ... and sev_es */
+  gboolean sev_snp;      /* ... and sev_snp (read at render time only) */
   guint sev_max_guests;  /* from CPUID 0x8000001F: SEV guests at once */
   guint sev_max_es_guests;
   gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */

@@ -40,6 +40,9 @@ static const struct {
   { "query-sgx-capabilities", NULL },
   { "query-sev-capabilities", NULL },
   { "query-cpu-definitions", NULL },
+  { "query-command-line-options", NULL },
+  /* x86's machine options (i8042: ps2); elsewhere an error, harmless. */
+  { "qom-list-properties", "{\"typename\": \"" DC_PC_MACHINE_TYPE "\"}" },
   /* Which Hyper-V enlightenments KVM can pass through. */
   { "query-cpu-model-expansion",
     "{\"type\": \"full\", \"model\": {\"name\": \"host\","

@@ -61,10 +61,20 @@ dc_qmp_exchange_new (const char *command, JsonNode *arguments)
 JsonNode *
 dc_qmp_find_return (GPtrArray *exchanges, const char *command)
 {
+  return dc_qmp_find_return_for (exchanges, command, NULL, NULL);
+}
+
+JsonNode *
+dc_qmp_find_return_for (GPtrArray *exchanges, const char *command,
+                        const char *member, const char *value)
+{
   for (guint i = 0; exchanges && i < exchanges->len; i++)
     {
       DcQmpExchange *exchange = g_ptr_array_index (exchanges, i);
-      if (g_str_equal (exchange->command, command))
+      if (g_str_equal (exchange->command, command) &&
+          (member == NULL ||
+           g_strcmp0 (dc_json_get_string (dc_json_node_object (exchange->arguments),
+                                          member), value) == 0))
         return exchange->ret;
     }
   return NULL;

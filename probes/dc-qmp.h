@@ -52,6 +52,9 @@ void dc_qmp_exchange_free (DcQmpExchange *exchange);
 /* The answer ("return") of the first exchange of @command in @exchanges
  * (may be NULL), or NULL if there is none or it failed. */
 JsonNode *dc_qmp_find_return (GPtrArray *exchanges, const char *command);
+/* The same for the exchange whose string argument @member is @value. */
+JsonNode *dc_qmp_find_return_for (GPtrArray *exchanges, const char *command,
+                                  const char *member, const char *value);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQmpExchange, dc_qmp_exchange_free)
 
 /* Runs every exchange of @exchanges (an array of DcQmpExchange) on @stream

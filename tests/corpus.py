@@ -68,6 +68,8 @@ UNRECORDED = [
     ("query-cpu-model-expansion", '{"model": {"name": "host", "props": {"hv-passthrough": true}}*',
      X86, "features/hyperv"),
     ("query-gic-capabilities", "null", ARM, "features/gic"),
+    ("qom-list-properties", '{"typename": "generic-pc-machine"}', X86, "features/ps2"),
+    ("query-command-line-options", "null", None, "features/async-teardown"),
     ("query-sev-capabilities", "null", X86, "features/sev"),
     ("query-sgx-capabilities", "null", X86, "features/sgx"),
 ]
@@ -113,7 +115,8 @@ def write(path, text):
 
 def make_host_root(root, arch, variant, kvm):
     """A host as libvirt's test fakes it: the guest's arch, VFIO, /dev/kvm
-    where the recording has KVM, SEV switched on for the +amdsev variant."""
+    where the recording has KVM, SEV and SEV-SNP switched on for the
+    +amdsev variant, protected virtualisation on s390x."""
     write(os.path.join(root, "proc", "sys", "kernel", "arch"), arch + "\n")
     # libvirt's test sets hostdev pciBackend to default and vfio by hand: a
     # host with VFIO (the node and one IOMMU group)
@@ -122,8 +125,12 @@ def make_host_root(root, arch, variant, kvm):
     if kvm:
         write(os.path.join(root, "dev", "kvm"), "")
     if variant == "+amdsev":
-        for switch in ("sev", "sev_es"):
+        for switch in ("sev", "sev_es", "sev_snp"):
             write(os.path.join(root, "sys/module/kvm_amd/parameters", switch), "Y\n")
+    if arch == "s390x":
+        # its mock says the host runs secure guests wherever QEMU can
+        write(os.path.join(root, "sys/firmware/uv/prot_virt_host"), "1\n")
+        write(os.path.join(root, "sys/module/kvm/parameters/prot_virt"), "1\n")
     cpuid = os.path.join(root, "dev", "cpu", "0", "cpuid")
     write(cpuid, "")
     with open(cpuid, "r+b") as f:   # the cpuid driver's layout: offset = leaf

@@ -198,7 +198,9 @@ test_foreign_and_old (Fixture *fx, gconstpointer data)
 {
   g_autofree char *text = stored_text (fx);
   g_autofree char *foreign = replace (text, "domcapsd-cache", "something-else");
-  g_autofree char *old = replace (text, "\"format-version\":4", "\"format-version\":3");
+  g_autofree char *current = g_strdup_printf ("\"format-version\":%d", DC_CACHE_FORMAT_VERSION);
+  g_autofree char *previous = g_strdup_printf ("\"format-version\":%d", DC_CACHE_FORMAT_VERSION - 1);
+  g_autofree char *old = replace (text, current, previous);
   g_autofree char *other_path = replace (text, "\"path\":\"", "\"path\":\"/other");
   g_autofree char *other_host = replace (text, HOST_KEY, "domcapsd test; kernel 2.0");
   g_autofree char *bad_type = replace (text, "\"cpu-max\":288", "\"cpu-max\":\"288\"");

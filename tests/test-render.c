@@ -311,8 +311,56 @@ test_graphics_and_channel (void)
   g_autofree char *graphics = enum_values (root, "devices/graphics", "type");
   g_autofree char *channel = enum_values (root, "devices/channel", "type");
 
-  g_assert_cmpstr (graphics, ==, "sdl,vnc,spice,egl-headless,dbus");
+  g_assert_cmpstr (graphics, ==, "sdl,vnc,rdp,spice,egl-headless,dbus");
   g_assert_cmpstr (channel, ==, "pty,unix,spicevmc");
+}
+
+/* libvirt 11's elements, each from its fact: crypto from QOM types,
+ * passt from the netdev enum, panic per arch and machine, async-teardown
+ * from the command line, ps2 from the pc machine's i8042, launchSecurity
+ * from the SEV decisions. */
+static void
+test_libvirt_11_elements (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) before = render (facts, &host, "pc", "kvm");
+  g_autoptr(DcCapsNode) after = NULL;
+  g_autofree char *panic = NULL, *crypto = NULL, *backends = NULL;
+  g_autofree char *sectypes = NULL, *netdevs = NULL;
+  const char *netdev[] = { "user", "stream", NULL };
+
+  g_assert_cmpstr (supported (before, "devices", "crypto"), ==, "no");
+  g_assert_cmpstr (supported (before, "devices", "panic"), ==, "yes");   /* hyperv */
+  g_assert_cmpstr (supported (before, "features", "async-teardown"), ==, "no");
+  g_assert_cmpstr (supported (before, "features", "ps2"), ==, "no");
+  g_assert_cmpstr (supported (before, "features", "launchSecurity"), ==, "no");
+  netdevs = enum_values (before, "devices/interface", "backendType");
+  g_assert_cmpstr (netdevs, ==, "default");
+  for (const char *const *t = (const char *const[]) { "virtio-crypto-pci", "pvpanic",
+         "pvpanic-pci", "cryptodev-backend-builtin", "sev-guest", "sev-snp-guest", NULL };
+       *t; t++)
+    g_hash_table_add (facts->qom_types, g_strdup (*t));
+  g_hash_table_add (facts->options, g_strdup ("run-with.async-teardown"));
+  g_hash_table_add (facts->pc_machine_properties, g_strdup ("i8042"));
+  g_hash_table_insert (facts->schema_enums, g_strdup (DC_SCHEMA_NETDEV_TYPES),
+                       g_strdupv ((char **) netdev));
+  facts->sev.present = TRUE;
+  host.sev = host.sev_snp = TRUE;
+  after = render (facts, &host, "pc", "kvm");
+  crypto = enum_values (after, "devices/crypto", "model");
+  backends = enum_values (after, "devices/crypto", "backendModel");
+  panic = enum_values (after, "devices/panic", "model");
+  sectypes = enum_values (after, "features/launchSecurity", "sectype");
+  g_free (netdevs);
+  netdevs = enum_values (after, "devices/interface", "backendType");
+  g_assert_cmpstr (crypto, ==, "virtio");
+  g_assert_cmpstr (backends, ==, "builtin");
+  g_assert_cmpstr (panic, ==, "isa,hyperv,pvpanic");
+  g_assert_cmpstr (netdevs, ==, "default,passt");
+  g_assert_cmpstr (sectypes, ==, "sev,sev-snp");
+  g_assert_cmpstr (supported (after, "features", "async-teardown"), ==, "yes");
+  g_assert_cmpstr (supported (after, "features", "ps2"), ==, "yes");
 }
 
 static void
@@ -473,6 +521,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/missing-devices-unsupported", test_missing_devices_unsupported);
   g_test_add_func ("/render/graphics-and-channel", test_graphics_and_channel);
   g_test_add_func ("/render/cpu-modes", test_cpu_modes);
+  g_test_add_func ("/render/libvirt-11-elements", test_libvirt_11_elements);
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);

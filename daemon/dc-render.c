@@ -661,6 +661,8 @@ render_sev (DcCapsNode *features, const Ctx *ctx)
   add_number (node, "reducedPhysBits", sev->reduced_phys_bits);
   add_number (node, "maxGuests", ctx->host->sev_max_guests);
   add_number (node, "maxESGuests", ctx->host->sev_max_es_guests);
+  if (sev->cpu0_id != NULL)
+    dc_caps_node_add_text (node, "cpu0Id", sev->cpu0_id);   /* libvirt 10.x */
 }
 
 static void

@@ -125,6 +125,7 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
   add_bool (b, "present", facts->sev.present);
   add_int (b, "cbitpos", facts->sev.cbitpos);
   add_int (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
+  add_string (b, "cpu0-id", facts->sev.cpu0_id);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "gic");
   json_builder_begin_array (b);
@@ -426,7 +427,8 @@ read_sev (JsonObject *o, DcSevFacts *sev, GError **error)
     return bad (error, "sev");
   if (!read_bool (o, "present", &sev->present, error) ||
       !read_uint (o, "cbitpos", G_MAXUINT32, &cbitpos, error) ||
-      !read_uint (o, "reduced-phys-bits", G_MAXUINT32, &reduced, error))
+      !read_uint (o, "reduced-phys-bits", G_MAXUINT32, &reduced, error) ||
+      !read_string (o, "cpu0-id", &sev->cpu0_id, TRUE, error))
     return FALSE;
   sev->cbitpos = cbitpos;
   sev->reduced_phys_bits = reduced;

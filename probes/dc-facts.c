@@ -92,6 +92,7 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->pc_machine_properties);
   g_free (facts->tcg_error);
   g_free (facts->kvm_error);
+  g_free (facts->sev.cpu0_id);
   g_array_unref (facts->sgx.sections);
   g_array_unref (facts->gic);
   g_hash_table_unref (facts->hyperv);
@@ -374,6 +375,7 @@ parse_sev (DcSevFacts *sev, GPtrArray *replies)
   sev->present = TRUE;
   sev->cbitpos = uint_or (ret, "cbitpos", 0);
   sev->reduced_phys_bits = uint_or (ret, "reduced-phys-bits", 0);
+  sev->cpu0_id = g_strdup (dc_json_get_string (ret, "cpu0-id"));
 }
 
 static void

@@ -45,6 +45,7 @@ typedef struct {
   gboolean present;        /* query-sev-capabilities answered */
   guint cbitpos;
   guint reduced_phys_bits;
+  char *cpu0_id;           /* base64 of the first CPU's unique id, or NULL */
 } DcSevFacts;
 
 typedef struct {

@@ -291,32 +291,65 @@ is_model (const DcCpuDefinition *def, const char *arch)
   return !g_strv_contains (not_models, def->name);
 }
 
-/* Every model QEMU defines for the accelerator, each followed by the
- * features that block it (libvirt's order: clients read sequentially). */
+/* POWER: QEMU defines ~400 names on ppc64, one per revision of every core
+ * (power9_v2.2, 970fx_v3.1, e5500, ...); a user picks a server family,
+ * QEMU's aliases power7 ... power10, which libvirt writes POWER7 ... */
+static gboolean
+is_power_family (const char *name)
+{
+  return g_ascii_strncasecmp (name, "power", 5) == 0 && name[5] != '\0' &&
+         strspn (name + 5, "0123456789") == strlen (name + 5);
+}
+
+static gboolean
+is_ppc64 (const char *arch)
+{
+  return g_str_equal (arch, "ppc64") || g_str_equal (arch, "ppc64le");
+}
+
+/* Whether the custom mode lists models at all: libvirt has none for
+ * 32-bit PowerPC. */
+static gboolean
+offers_custom_models (const Ctx *ctx, const DcCpuFacts *facts)
+{
+  return facts->definitions->len > 0 && !g_str_equal (ctx->query->arch, "ppc");
+}
+
+static void
+render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuDefinition *def)
+{
+  gboolean power = is_ppc64 (ctx->query->arch);
+  const DcCpuExpansion *source = power ? NULL : vendor_source (ctx, def->name);
+  g_autofree char *name = power ? g_ascii_strup (def->name, -1) : g_strdup (def->name);
+  DcCapsNode *model = dc_caps_node_add_text (mode, "model", name);
+
+  dc_caps_node_set_attr (model, "usable", usable_value (def));
+  if (def->deprecated)
+    dc_caps_node_set_attr (model, "deprecated", "yes");
+  dc_caps_node_set_attr (model, "vendor", power ? "IBM"
+                         : source ? dc_cpu_model_vendor (source) : "unknown");
+  /* the versioned model an alias stands for (query-cpu-definitions'
+   * alias-of, QEMU 4.1 and later) */
+  if (def->alias_of != NULL)
+    dc_caps_node_set_attr (model, "canonical", def->alias_of);
+}
+
+/* Every model QEMU defines for the accelerator (on ppc64 the POWER
+ * families), each followed by the features that block it (libvirt's
+ * order: clients read sequentially). */
 static void
 render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
 {
-  DcCapsNode *mode = add_mode (cpu, "custom", facts->definitions->len > 0);
+  DcCapsNode *mode = add_mode (cpu, "custom", offers_custom_models (ctx, facts));
 
-  for (guint i = 0; i < facts->definitions->len; i++)
+  for (guint i = 0; offers_custom_models (ctx, facts) && i < facts->definitions->len; i++)
     {
       const DcCpuDefinition *def = g_ptr_array_index (facts->definitions, i);
-      const DcCpuExpansion *source = NULL;
-      DcCapsNode *model;
 
-      if (!is_model (def, ctx->query->arch))
+      if (!is_model (def, ctx->query->arch) ||
+          (is_ppc64 (ctx->query->arch) && !is_power_family (def->name)))
         continue;
-      source = vendor_source (ctx, def->name);
-      model = dc_caps_node_add_text (mode, "model", def->name);
-      dc_caps_node_set_attr (model, "usable", usable_value (def));
-      if (def->deprecated)
-        dc_caps_node_set_attr (model, "deprecated", "yes");
-      dc_caps_node_set_attr (model, "vendor",
-                             source ? dc_cpu_model_vendor (source) : "unknown");
-      /* the versioned model an alias stands for (query-cpu-definitions'
-       * alias-of, QEMU 4.1 and later) */
-      if (def->alias_of != NULL)
-        dc_caps_node_set_attr (model, "canonical", def->alias_of);
+      render_model (mode, ctx, def);
       render_blockers (mode, def);
     }
 }

@@ -302,6 +302,37 @@ test_cpu_modes (void)
   g_assert_cmpstr (model->text, ==, "max");
 }
 
+/* PowerPC: the POWER families on ppc64, as libvirt writes them; no
+ * custom models on 32-bit ppc. */
+static void
+test_power_models (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) ppc64 = NULL;
+  g_autoptr(DcCapsNode) ppc = NULL;
+  const DcCapsNode *custom, *model;
+
+  facts->cpu_tcg = dc_cpu_facts_new ();
+  for (const char *const *m = (const char *const[]) { "power9_v2.2", "power9", "970fx_v3.1",
+         "power10", "power7+", NULL }; *m; m++)
+    add_definition (facts->cpu_tcg, *m, NULL, FALSE);
+  g_free (facts->arch);
+  facts->arch = g_strdup ("ppc64");
+  ppc64 = render (facts, &host, "pc", "qemu");
+  custom = cpu_mode (ppc64, "custom");
+  g_assert_cmpuint (custom->children->len, ==, 2);
+  model = g_ptr_array_index (custom->children, 0);
+  g_assert_cmpstr (model->text, ==, "POWER9");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "vendor"), ==, "IBM");
+  model = g_ptr_array_index (custom->children, 1);
+  g_assert_cmpstr (model->text, ==, "POWER10");
+  g_free (facts->arch);
+  facts->arch = g_strdup ("ppc");
+  ppc = render (facts, &host, "pc", "qemu");
+  g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (ppc, "custom"), "supported"), ==, "no");
+}
+
 static void
 test_graphics_and_channel (void)
 {
@@ -522,6 +553,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/graphics-and-channel", test_graphics_and_channel);
   g_test_add_func ("/render/cpu-modes", test_cpu_modes);
   g_test_add_func ("/render/libvirt-11-elements", test_libvirt_11_elements);
+  g_test_add_func ("/render/power-models", test_power_models);
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);

@@ -237,6 +237,18 @@ render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
     }
 }
 
+/* The "-vN" of a versioned model ("EPYC-v2"), or NULL. */
+static const char *
+version_suffix (const char *name)
+{
+  const char *dash = strrchr (name, '-');
+
+  if (dash == NULL || dash[1] != 'v' || dash[2] == '\0' ||
+      strspn (dash + 2, "0123456789") != strlen (dash + 2))
+    return NULL;
+  return dash;
+}
+
 /* The expansion that tells a model's vendor: its own, or for a
  * versioned model ("EPYC-v2") the unversioned one's. */
 static const DcCpuExpansion *
@@ -245,13 +257,12 @@ vendor_source (const Ctx *ctx, const char *name)
   const DcCpuFacts *any = ctx->facts->cpu_tcg ? ctx->facts->cpu_tcg
                                               : ctx->facts->cpu_kvm;
   const DcCpuExpansion *expansion = g_hash_table_lookup (any->models, name);
-  const char *dash = strrchr (name, '-');
+  const char *suffix = version_suffix (name);
   g_autofree char *base = NULL;
 
-  if (expansion != NULL || dash == NULL || dash[1] != 'v' ||
-      strspn (dash + 2, "0123456789") != strlen (dash + 2) || dash[2] == '\0')
+  if (expansion != NULL || suffix == NULL)
     return expansion;
-  base = g_strndup (name, dash - name);
+  base = g_strndup (name, suffix - name);
   return g_hash_table_lookup (any->models, base);
 }
 
@@ -286,6 +297,10 @@ is_model (const DcCpuDefinition *def, const char *arch)
 {
   static const char *const not_models[] = { "host", "base", NULL };
 
+  /* an old revision of a deprecated model: its alias stays (deprecated)
+   * for existing domains, the revision is not offered (libvirt 11) */
+  if (def->deprecated && version_suffix (def->name) != NULL)
+    return FALSE;
   if (g_str_equal (def->name, "max"))
     return !dc_arch_is_x86 (arch);
   return !g_strv_contains (not_models, def->name);
@@ -316,8 +331,11 @@ offers_custom_models (const Ctx *ctx, const DcCpuFacts *facts)
 }
 
 static void
-render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuDefinition *def)
+render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
+              const DcCpuDefinition *def)
 {
+  const DcCpuDefinition *canonical = def->alias_of ? dc_cpu_facts_find (facts, def->alias_of)
+                                                   : NULL;
   gboolean power = is_ppc64 (ctx->query->arch);
   const DcCpuExpansion *source = power ? NULL : vendor_source (ctx, def->name);
   g_autofree char *name = power ? g_ascii_strup (def->name, -1) : g_strdup (def->name);
@@ -329,8 +347,8 @@ render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuDefinition *def)
   dc_caps_node_set_attr (model, "vendor", power ? "IBM"
                          : source ? dc_cpu_model_vendor (source) : "unknown");
   /* the versioned model an alias stands for (query-cpu-definitions'
-   * alias-of, QEMU 4.1 and later) */
-  if (def->alias_of != NULL)
+   * alias-of, QEMU 4.1 and later), where that one is offered */
+  if (canonical != NULL && is_model (canonical, ctx->query->arch))
     dc_caps_node_set_attr (model, "canonical", def->alias_of);
 }
 
@@ -349,7 +367,7 @@ render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
       if (!is_model (def, ctx->query->arch) ||
           (is_ppc64 (ctx->query->arch) && !is_power_family (def->name)))
         continue;
-      render_model (mode, ctx, def);
+      render_model (mode, ctx, facts, def);
       render_blockers (mode, def);
     }
 }
@@ -364,9 +382,10 @@ render_cpu (DcCapsNode *root, const Ctx *ctx)
 
   if (facts == NULL)
     facts = none;
+  /* -cpu host is KVM's on every target, listed in query-cpu-definitions
+   * or not (loongarch64 8.2 does not list it) */
   render_type_mode (cpu, "host-passthrough", "hostPassthroughMigratable",
-                    kvm && dc_cpu_facts_find (facts, "host") != NULL,
-                    facts->host_migratable);
+                    kvm, facts->host_migratable);
   render_type_mode (cpu, "maximum", "maximumMigratable",
                     dc_cpu_facts_find (facts, "max") != NULL,
                     facts->max_migratable);

@@ -264,6 +264,10 @@ test_cpu_modes (void)
   add_definition (facts->cpu_kvm, "Broadwell", "hle,tsc-adjust", FALSE)->alias_of =
     g_strdup ("Broadwell-v1");
   add_definition (facts->cpu_kvm, "Broadwell-v1", "hle", FALSE);
+  /* an old revision of a deprecated model: the alias stays, no canonical */
+  add_definition (facts->cpu_kvm, "Icelake-Client", "", TRUE)->alias_of =
+    g_strdup ("Icelake-Client-v1");
+  add_definition (facts->cpu_kvm, "Icelake-Client-v1", "", TRUE);
   facts->cpu_kvm->host_migratable = TRUE;
   facts->cpu_tcg->max_migratable = FALSE;
   kvm = render (facts, &host, "pc", "kvm");
@@ -273,7 +277,7 @@ test_cpu_modes (void)
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "maximum"), "supported"), ==, "no");
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (qemu, "host-model"), "supported"), ==, "no");
   custom = cpu_mode (kvm, "custom");
-  g_assert_cmpuint (custom->children->len, ==, 4);   /* 2 models, 2 blockers */
+  g_assert_cmpuint (custom->children->len, ==, 5);   /* 3 models, 2 blockers */
   model = g_ptr_array_index (custom->children, 0);
   g_assert_cmpstr (model->text, ==, "Broadwell");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "no");
@@ -289,6 +293,10 @@ test_cpu_modes (void)
   g_assert_null (dc_caps_node_get_attr (model, "canonical"));
   model = g_ptr_array_index (custom->children, 3);
   g_assert_cmpstr (dc_caps_node_get_attr (model, "model"), ==, "Broadwell-v1");
+  model = g_ptr_array_index (custom->children, 4);
+  g_assert_cmpstr (model->text, ==, "Icelake-Client");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "deprecated"), ==, "yes");
+  g_assert_null (dc_caps_node_get_attr (model, "canonical"));
   model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
   g_assert_cmpstr (model->text, ==, "Old");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "unknown");

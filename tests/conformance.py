@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 
 import cpu_meaning
 import domcaps_diff
+from allowlist import AllowList
 from testlib import Daemon, PrivateBus, accel_works
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
@@ -54,39 +55,6 @@ def skip(why):
     sys.exit(77)
 
 
-def allowed(path):
-    """{(label, fact): reason} from the allow-list, '*' patterns compiled."""
-    out, reason = {}, None
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                reason = line[1:-1]
-                continue
-            if reason is None:
-                raise ValueError(f"{path}:{number}: a row before any [reason]")
-            label, fact = line.split(None, 1)
-            out[(label, fact)] = (domcaps_diff.glob(label), domcaps_diff.glob(fact), reason)
-    return out
-
-
-def undocumented(allow, docs):
-    """The allow-list's reasons that are no heading of @docs."""
-    with open(docs) as f:
-        headings = {line.lstrip("#").strip() for line in f if line.startswith("#")}
-    return sorted({reason for _, _, reason in allow.values()} - headings)
-
-
-def allowing(allow, label, fact):
-    """The allow-list row that covers this difference, or None."""
-    for row, (label_re, fact_re, _) in allow.items():
-        if label_re.match(label) and fact_re.match(fact):
-            return row
-    return None
-
-
 def reference(arch, machine, virttype):
     args = [REFERENCE, "domcaps", "--arch", arch, "--virttype", virttype]
     if machine:
@@ -113,7 +81,7 @@ def host_model_difference(ours, theirs, virttype):
 class Run:
     def __init__(self, bus, allow, workdir):
         self.bus, self.allow, self.workdir = bus, allow, workdir
-        self.seen, self.ok = set(), True
+        self.ok = True
 
     def case(self, label, arch, machine, virttype):
         ours = self.bus.call("GetDomainCapabilities",
@@ -125,9 +93,8 @@ class Run:
         result = domcaps_diff.compare_texts(theirs, ours, textual)
         cpu, report = host_model_difference(ours, theirs, virttype)
         differences = result.differences() + cpu
-        rows = {d: allowing(self.allow, label, d) for d in differences}
+        rows = {d: self.allow.covering(label, d) for d in differences}
         unexpected = [d for d, row in rows.items() if row is None]
-        self.seen.update(row for row in rows.values() if row is not None)
         print(f"{'ok' if not unexpected else 'FAIL'} {label}: {result.figure()}; "
               f"{len(differences) - len(unexpected)} allowed differences; "
               f"{result.agree} of libvirt's {len(result.reference)} facts given; "
@@ -138,17 +105,18 @@ class Run:
             print(f"    ... and {len(unexpected) - SHOWN} more unexpected differences")
         for d, row in sorted(rows.items()):
             if row is not None and d.startswith("~"):
-                print(f"    allowed {d} [{self.allow[row][2]}]")
+                print(f"    allowed {d} [{self.allow.reason(row)}]")
         self.ok &= not unexpected
 
 
 def main():
     if os.geteuid() != 0:
         skip("libvirt-reference installs and runs libvirtd, which needs root")
-    allow = allowed(os.path.join(SOURCE, "tests", "conformance-allowed.txt"))
-    missing = undocumented(allow, os.path.join(SOURCE, "docs", "differences-from-libvirt.md"))
-    if missing:
-        print(f"FAIL: reasons without a section in docs/differences-from-libvirt.md: {missing}")
+    allow = AllowList(os.path.join(SOURCE, "tests", "conformance-allowed.txt"),
+                      os.path.join(SOURCE, "docs", "differences-from-libvirt.md"))
+    if allow.undocumented:
+        print("FAIL: reasons without a section in docs/differences-from-libvirt.md: "
+              f"{allow.undocumented}")
         return 1
     kvm, kvm_reason = accel_works("/usr/bin/qemu-system-x86_64", "kvm")
     bus = PrivateBus()
@@ -168,7 +136,7 @@ def main():
         daemon.stop()
         bus.down()
         shutil.rmtree(cache, ignore_errors=True)
-    for row in sorted(set(allow) - run.seen):
+    for row in allow.unseen():
         print(f"# note: allowed difference not seen on this host: {' '.join(row)}")
     return 0 if run.ok else 1
 

@@ -21,8 +21,10 @@ Left out of the comparison, each by name in the output:
   emulator logs every command it could not answer; see UNRECORDED);
 - domain, where libvirt's test labels a recording without KVM "kvm".
 
-Each file's agreement must stay at or above its floor in
-tests/corpus-floors.txt; --update-floors rewrites that file from this run.
+A file fails on a difference that tests/corpus-allowed.txt does not allow
+under a reason (each a section of docs/differences-from-libvirt.md), and
+when its agreement falls below its floor in tests/corpus-floors.txt;
+--update-floors rewrites the floors from this run.
 
 usage: corpus.py BUILDDIR SOURCEDIR [--only SUBSTRING] [--show] [--update-floors]
 """
@@ -37,12 +39,16 @@ import tempfile
 
 import domcaps_diff
 import replies
+from allowlist import AllowList
 from testlib import Daemon, PrivateBus, GLib
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
 OPTIONS = sys.argv[3:]
 FETCH = os.path.join(SOURCE, "tests", "tools", "fetch-libvirt-corpus")
 FLOORS = os.path.join(SOURCE, "tests", "corpus-floors.txt")
+ALLOWED = os.path.join(SOURCE, "tests", "corpus-allowed.txt")
+DOCS = os.path.join(SOURCE, "docs", "differences-from-libvirt.md")
+SHOWN = 20   # unexpected differences printed per file
 
 EXPECTED_NAME = re.compile(
     r"^qemu_(?P<version>\d+\.\d+\.\d+)(?P<accel>-tcg|-hvf)?(?:-(?P<machine>[^.]+))?"
@@ -276,20 +282,24 @@ def write_floors(results):
                 f.write(f"{r.case.name} {int(r.percent * 10) / 10:.1f}\n")
 
 
-def report(result, floor, show):
+def report(result, floor, allow, show):
     c = result.comparison
     if c is None:
         print(f"FAIL {result.case.name}: {result.error}")
         return False
-    ok = floor is None or c.percent + 1e-9 >= floor
-    below = "" if ok else f" BELOW FLOOR {floor:.1f}%"
+    unexpected = [d for d in c.differences() if allow.covering(result.case.name, d) is None]
+    above = floor is None or c.percent + 1e-9 >= floor
+    ok = above and not unexpected
+    below = "" if above else f" BELOW FLOOR {floor:.1f}%"
     print(f"{'ok' if ok else 'FAIL'} {result.case.name}: {c.figure()}; "
-          f"only libvirt's {len(c.only_reference)}, only ours {len(c.only_candidate)}{below}")
+          f"only libvirt's {len(c.only_reference)}, only ours {len(c.only_candidate)}, "
+          f"{len(unexpected)} not allowed{below}")
     for note in result.notes:
         print(f"    left out {note}")
-    if show:
-        for d in c.differences():
-            print(f"    {d}")
+    for d in (c.differences() if show else unexpected[:SHOWN]):
+        print(f"    {d}")
+    if not show and len(unexpected) > SHOWN:
+        print(f"    ... and {len(unexpected) - SHOWN} more")
     return ok
 
 
@@ -319,9 +329,16 @@ def main():
         bus.down()
     if "--update-floors" in OPTIONS:
         write_floors(results)
+    allow = AllowList(ALLOWED, DOCS)
+    if allow.undocumented:
+        print(f"FAIL: reasons without a section in {DOCS}: {allow.undocumented}")
+        return 1
     limits, ok = floors(), True
     for result in sorted(results, key=lambda r: r.case.name):
-        ok &= report(result, limits.get(result.case.name), "--show" in OPTIONS)
+        ok &= report(result, limits.get(result.case.name), allow, "--show" in OPTIONS)
+    if not only:
+        for row in allow.unseen():
+            print(f"# note: allowed difference not seen: {' '.join(row)}")
     agree = sum(r.comparison.agree for r in results if r.comparison)
     total = sum(r.comparison.total for r in results if r.comparison)
     print(f"corpus: {100.0 * agree / max(total, 1):.1f}% of comparable facts agree "

@@ -25,13 +25,12 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
-from testlib import Daemon, PrivateBus, GLib, Gio, IFACE, PATH
+from testlib import Daemon, PrivateBus, GLib, Gio, IFACE, PATH, pump
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
 TIMEOUT = 3                       # --probe-timeout of every case
@@ -153,15 +152,7 @@ class Case:
         return {e["path"]: e for e in self.call("ListEmulators", (), "()")[0]}
 
     def pump(self, seconds, until=None):
-        ctx = GLib.MainContext.default()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            while ctx.iteration(False):
-                pass
-            if until is not None and until():
-                return True
-            time.sleep(0.02)
-        return until() if until is not None else True
+        return pump(seconds, until)
 
     def finish(self, baseline):
         """The checks every case ends with; returns the daemon's output."""

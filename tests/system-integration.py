@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 import unittest
-import xml.etree.ElementTree as ET
 
 from testlib import NAME, PATH, IFACE
 

@@ -74,3 +74,18 @@ def accel_works(emulator, accel):
     if r.returncode == 0:
         return True, ""
     return False, (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
+
+
+def pump(seconds, until=None):
+    """Runs the default main context (signals arrive) for up to @seconds,
+    or until @until() is true; returns whether it became true (True
+    without @until)."""
+    ctx = GLib.MainContext.default()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        while ctx.iteration(False):
+            pass
+        if until is not None and until():
+            return True
+        time.sleep(0.01)
+    return until() if until is not None else True

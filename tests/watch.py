@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from testlib import IFACE, PATH, Daemon, GLib, Gio, PrivateBus
+from testlib import IFACE, PATH, Daemon, GLib, Gio, PrivateBus, pump
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
@@ -113,15 +113,7 @@ class WatchTest(unittest.TestCase):
         self.start()
 
     def pump(self, seconds, until=None):
-        ctx = GLib.MainContext.default()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            while ctx.iteration(False):
-                pass
-            if until and until():
-                return True
-            time.sleep(0.01)
-        return until() if until else True
+        return pump(seconds, until)
 
     def caps(self, *args):
         return self.bus.call("GetDomainCapabilities", (*args, 0), "(ssssu)")[0]

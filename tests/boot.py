@@ -289,6 +289,13 @@ class BootTest(unittest.TestCase):
         uid = fields["Uid"].split()[0]
         self.assertEqual(self.sh(f"getent passwd {uid}").stdout.split(":")[0], "domcapsd")
 
+    def test_dev_shm_is_private(self):
+        self.sh(busctl(*QUERY), user="nobody")
+        self.sh("touch /dev/shm/domcapsd-boot-marker")
+        self.assertIn("domcapsd-boot-marker", self.sh("ls -A /proc/1/root/dev/shm").stdout.split())
+        seen = self.sh(f"ls -A /proc/{self.main_pid()}/root/dev/shm").stdout.split()
+        self.assertNotIn("domcapsd-boot-marker", seen, "the service shares /dev/shm")
+
     def test_bus_policy(self):
         r = self.sh(busctl("Refresh", "s", ""), user="nobody", ok=False)
         self.assertNotEqual(r.returncode, 0)

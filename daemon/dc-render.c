@@ -330,6 +330,21 @@ offers_custom_models (const Ctx *ctx, const DcCpuFacts *facts)
   return facts->definitions->len > 0 && !g_str_equal (ctx->query->arch, "ppc");
 }
 
+/* The vendor written for a model where no expansion tells one: the
+ * POWER families and s390x's machine generations (z900 ... gen16) are
+ * IBM's, QEMU's own s390x models (qemu, max) nobody's. */
+static const char *
+known_vendor (const Ctx *ctx, const DcCpuDefinition *def)
+{
+  static const char *const qemu_own[] = { "qemu", "max", NULL };
+
+  if (is_ppc64 (ctx->query->arch))
+    return "IBM";
+  if (g_str_equal (ctx->query->arch, "s390x"))
+    return g_strv_contains (qemu_own, def->name) ? "unknown" : "IBM";
+  return NULL;
+}
+
 static void
 render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
               const DcCpuDefinition *def)
@@ -337,14 +352,15 @@ render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
   const DcCpuDefinition *canonical = def->alias_of ? dc_cpu_facts_find (facts, def->alias_of)
                                                    : NULL;
   gboolean power = is_ppc64 (ctx->query->arch);
-  const DcCpuExpansion *source = power ? NULL : vendor_source (ctx, def->name);
+  const char *known = known_vendor (ctx, def);
+  const DcCpuExpansion *source = known ? NULL : vendor_source (ctx, def->name);
   g_autofree char *name = power ? g_ascii_strup (def->name, -1) : g_strdup (def->name);
   DcCapsNode *model = dc_caps_node_add_text (mode, "model", name);
 
   dc_caps_node_set_attr (model, "usable", usable_value (def));
   if (def->deprecated)
     dc_caps_node_set_attr (model, "deprecated", "yes");
-  dc_caps_node_set_attr (model, "vendor", power ? "IBM"
+  dc_caps_node_set_attr (model, "vendor", known ? known
                          : source ? dc_cpu_model_vendor (source) : "unknown");
   /* the versioned model an alias stands for (query-cpu-definitions'
    * alias-of, QEMU 4.1 and later), where that one is offered */

@@ -308,6 +308,10 @@ test_cpu_modes (void)
   qemu = render (facts, &host, "pc", "qemu");
   model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
   g_assert_cmpstr (model->text, ==, "max");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "vendor"), ==, "unknown");
+  model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 1);
+  g_assert_cmpstr (model->text, ==, "Old");
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "vendor"), ==, "IBM");
 }
 
 /* PowerPC: the POWER families on ppc64, as libvirt writes them; no

@@ -63,6 +63,11 @@ sample_facts (const char *path)
   g_hash_table_insert (f->schema_enums, g_strdup (DC_SCHEMA_DISPLAY_TYPES),
                        g_strdupv ((char **) display));
   g_hash_table_add (f->tpm_types, g_strdup ("emulator"));
+  g_hash_table_add (f->options, g_strdup ("run-with.async-teardown"));
+  g_hash_table_add (f->pc_machine_properties, g_strdup ("i8042"));
+  f->sev.present = TRUE;
+  f->sev.cbitpos = 51;
+  f->sev.cpu0_id = g_strdup ("Q1BVMA==");
   f->tcg = TRUE;
   f->kvm_error = g_strdup ("no KVM here");
   f->cpu_tcg = sample_cpu ();
@@ -133,6 +138,10 @@ test_round_trip (Fixture *fx, gconstpointer data)
   before = facts_text (facts);
   after = facts_text (loaded);
   g_assert_cmpstr (before, ==, after);
+  /* the members libvirt 11's elements need, read back (not only written) */
+  g_assert_true (g_hash_table_contains (loaded->options, "run-with.async-teardown"));
+  g_assert_true (g_hash_table_contains (loaded->pc_machine_properties, "i8042"));
+  g_assert_cmpstr (loaded->sev.cpu0_id, ==, "Q1BVMA==");
   g_assert_cmpstr (dc_emulator_facts_find_machine (loaded, "q35")->name, ==, "pc-q35-7.2");
   g_assert_null (loaded->tcg_error);
 }

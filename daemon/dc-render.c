@@ -36,6 +36,12 @@ has_command (const Ctx *ctx, const char *command)
 }
 
 static gboolean
+is_kvm (const Ctx *ctx)
+{
+  return g_str_equal (ctx->query->virttype, "kvm");
+}
+
+static gboolean
 machine_is (const Ctx *ctx, const char *const *patterns)
 {
   const char *name = ctx->query->machine->name;
@@ -223,6 +229,16 @@ render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
   dc_caps_node_set_attr (model, "fallback", "forbid");
   if (host_model->vendor != NULL)
     dc_caps_node_add_text (mode, "vendor", host_model->vendor);
+  /* under KVM the guest sees the host's physical address width
+   * (libvirt 9.x writes it: mode passthrough, the host's bits) */
+  if (is_kvm (ctx) && ctx->host->phys_addr_bits > 0)
+    {
+      DcCapsNode *bits = dc_caps_node_add (mode, "maxphysaddr");
+      g_autofree char *limit = g_strdup_printf ("%u", ctx->host->phys_addr_bits);
+
+      dc_caps_node_set_attr (bits, "mode", "passthrough");
+      dc_caps_node_set_attr (bits, "limit", limit);
+    }
   for (guint pass = 0; pass < 2; pass++)
     {
       GPtrArray *names = pass == 0 ? host_model->required : host_model->disabled;
@@ -643,12 +659,6 @@ render_panic (DcCapsNode *devices, const Ctx *ctx)
   dc_caps_enum_add_if (e, g_str_equal (ctx->query->arch, "s390x"), "s390");
   dc_caps_enum_add_if (e, has_type (ctx, "pvpanic-pci"), "pvpanic");
   finish_device (panic, e);
-}
-
-static gboolean
-is_kvm (const Ctx *ctx)
-{
-  return g_str_equal (ctx->query->virttype, "kvm");
 }
 
 static gboolean

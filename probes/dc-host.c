@@ -150,6 +150,17 @@ read_cpuid (const char *root, guint32 leaf, guint32 regs[4])
 
 /* SEV limits from CPUID Fn8000_001F: ECX is how many encrypted guests run
  * at once, EDX the first ASID that is SEV but not SEV-ES. */
+/* The host's physical address width (x86: CPUID 0x80000008 EAX[7:0]). */
+static guint
+read_phys_addr_bits (const char *arch, const char *root)
+{
+  guint32 regs[4];
+
+  if (!dc_arch_is_x86 (arch) || !read_cpuid (root, 0x80000008, regs))
+    return 0;
+  return regs[0] & 0xff;
+}
+
 static void
 read_sev (DcHostFacts *facts, const char *root)
 {
@@ -179,6 +190,7 @@ dc_host_facts_read (const char *root)
   read_sev (facts, root);
   facts->s390_pv = switch_on (root, "sys/firmware/uv/prot_virt_host") &&
                    switch_on (root, "sys/module/kvm/parameters/prot_virt");
+  facts->phys_addr_bits = read_phys_addr_bits (facts->arch, root);
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
   facts->microcode = read_microcode (root);

@@ -23,6 +23,7 @@ typedef struct {
   guint sev_max_guests;  /* from CPUID 0x8000001F: SEV guests at once */
   guint sev_max_es_guests;
   gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */
+  guint phys_addr_bits;  /* x86: CPUID 0x80000008 EAX[7:0]; 0 when unknown */
   char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */
   char *qemu_modules;    /* mtimes of QEMU's module directories, or "" */
 } DcHostFacts;

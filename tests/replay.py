@@ -37,8 +37,10 @@ S390_PV_GUEST = {"name": "s390-pv-guest", "parent": "object"}
 # name: target, recordings to use per accel, reply edits per accel,
 #       host root, query (emulator arch, machine, virttype)
 SCENARIOS = {
+    # CPUID 0x80000008: 48 physical address bits (host-model's maxphysaddr)
     "x86_64-kvm": dict(target="x86_64", accels={"tcg": "x86_64.tcg", "kvm": "x86_64.kvm"},
-                       edits={}, host={"arch": "x86_64"}, query=("", "q35", "kvm")),
+                       edits={}, host={"arch": "x86_64", "cpuid": {0x80000008: (0x3030, 0, 0, 0)}},
+                       query=("", "q35", "kvm")),
     "sgx-qemu-6.2": dict(
         target="x86_64", accels={"tcg": "x86_64.tcg", "kvm": "x86_64.kvm"},
         edits={"kvm": {"query-sgx-capabilities": {**SGX, "section-size": GIB // 2}}},

@@ -41,6 +41,22 @@ is_kvm (const Ctx *ctx)
   return g_str_equal (ctx->query->virttype, "kvm");
 }
 
+/* Whether QEMU takes the command-line option (-spice exists only where
+ * its module is installed, which the QMP schema does not tell). */
+static gboolean
+has_option (const Ctx *ctx, const char *option)
+{
+  g_autofree char *prefix = g_strconcat (option, ".", NULL);
+  GHashTableIter iter;
+  const char *name;
+
+  g_hash_table_iter_init (&iter, ctx->facts->options);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (g_str_has_prefix (name, prefix))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 machine_is (const Ctx *ctx, const char *const *patterns)
 {
@@ -483,10 +499,12 @@ render_graphics (DcCapsNode *devices, const Ctx *ctx)
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "sdl"),
                        "sdl");
   dc_caps_enum_add_if (e, has_command (ctx, "query-vnc"), "vnc");
-  /* RDP is served by qemu-rdp through QEMU's D-Bus display (libvirt 11) */
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "dbus"),
+  /* RDP is served by libvirt's qemu-rdp helper through QEMU's D-Bus
+   * display (libvirt 11) */
+  dc_caps_enum_add_if (e, ctx->host->qemu_rdp &&
+                          dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "dbus"),
                        "rdp");
-  dc_caps_enum_add_if (e, has_command (ctx, "query-spice"), "spice");
+  dc_caps_enum_add_if (e, has_option (ctx, "spice"), "spice");
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES,
                                                         "egl-headless"),
                        "egl-headless");
@@ -608,7 +626,8 @@ render_channel (DcCapsNode *devices, const Ctx *ctx)
 
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, path, "pty"), "pty");
   dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, path, "socket"), "unix");
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, path, "spicevmc"),
+  dc_caps_enum_add_if (e, has_option (ctx, "spice") &&
+                          dc_emulator_facts_schema_has (f, path, "spicevmc"),
                        "spicevmc");
   finish_device (channel, e);
 }

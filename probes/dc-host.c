@@ -179,6 +179,7 @@ DcHostFacts *
 dc_host_facts_read (const char *root)
 {
   DcHostFacts *facts = g_new0 (DcHostFacts, 1);
+  g_autofree char *rdp = NULL;
   g_autofree char *vfio = g_build_filename (root, "dev", "vfio", "vfio", NULL);
   g_autofree char *groups = g_build_filename (root, "sys", "kernel",
                                               "iommu_groups", NULL);
@@ -191,6 +192,8 @@ dc_host_facts_read (const char *root)
   facts->s390_pv = switch_on (root, "sys/firmware/uv/prot_virt_host") &&
                    switch_on (root, "sys/module/kvm/parameters/prot_virt");
   facts->phys_addr_bits = read_phys_addr_bits (facts->arch, root);
+  rdp = g_find_program_in_path ("qemu-rdp");
+  facts->qemu_rdp = rdp != NULL;
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
   facts->microcode = read_microcode (root);

@@ -15,6 +15,7 @@ typedef struct {
   guint kvm_max_vcpus;   /* KVM_CAP_MAX_VCPUS; 0 when unknown */
   gboolean vfio;         /* ROOT/dev/vfio/vfio and IOMMU groups exist */
   gboolean swtpm;        /* swtpm_setup answered */
+  gboolean qemu_rdp;     /* libvirt's RDP helper (qemu-rdp) is in PATH */
   gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
   gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
   gboolean sev;          /* kvm_amd's sev parameter is on */

@@ -144,11 +144,14 @@ def make_host_root(root, arch, variant, kvm):
         f.write(struct.pack("<4I", *SEV_CPUID))
 
 
-def make_swtpm(bindir, version):
+def make_helpers(bindir, version):
+    """swtpm_setup with the TPM versions, and libvirt's qemu-rdp helper,
+    as libvirt's test mocks them."""
     features = json.dumps({"type": "swtpm_setup", "features": tpm_versions(version)})
-    path = os.path.join(bindir, "swtpm_setup")
-    write(path, f"#!/bin/sh\necho '{features}'\n")
-    os.chmod(path, 0o755)
+    for name, text in (("swtpm_setup", f"#!/bin/sh\necho '{features}'\n"),
+                       ("qemu-rdp", "#!/bin/sh\nexit 0\n")):
+        write(os.path.join(bindir, name), text)
+        os.chmod(os.path.join(bindir, name), 0o755)
 
 
 class Recording:
@@ -224,7 +227,7 @@ def replay(corpus, cases, bus):
         emulator = recording.emulator()
         make_host_root(os.path.join(workdir, "host"), cases[0].arch, cases[0].variant,
                        recording.kvm)
-        make_swtpm(os.path.join(workdir, "bin"), cases[0].version)
+        make_helpers(os.path.join(workdir, "bin"), cases[0].version)
         os.makedirs(os.path.join(workdir, "firmware"))
         env_path = os.path.join(workdir, "bin") + ":" + os.environ["PATH"]
         daemon = Daemon(BUILD, bus.address, "--emulator-dir", os.path.dirname(emulator),

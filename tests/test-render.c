@@ -48,6 +48,7 @@ x86_facts (void)
   facts->arch = g_strdup ("x86_64");
   facts->target = g_strdup ("x86_64");
   facts->version = g_strdup ("7.2.0");
+  g_hash_table_add (facts->options, g_strdup ("spice.port"));
   for (guint i = 0; x86_types[i]; i++)
     g_hash_table_add (facts->qom_types, g_strdup (x86_types[i]));
   for (const char *const *c = (const char *const[]) { "query-vnc", "query-spice",
@@ -351,11 +352,25 @@ test_graphics_and_channel (void)
   g_autoptr(DcEmulatorFacts) facts = x86_facts ();
   DcHostFacts host = plain_host ();
   g_autoptr(DcCapsNode) root = render (facts, &host, "pc", "kvm");
+  g_autoptr(DcCapsNode) with_rdp = NULL, without_spice = NULL;
   g_autofree char *graphics = enum_values (root, "devices/graphics", "type");
   g_autofree char *channel = enum_values (root, "devices/channel", "type");
+  g_autofree char *rdp = NULL, *no_spice = NULL, *no_spicevmc = NULL;
 
-  g_assert_cmpstr (graphics, ==, "sdl,vnc,rdp,spice,egl-headless,dbus");
+  g_assert_cmpstr (graphics, ==, "sdl,vnc,spice,egl-headless,dbus");
   g_assert_cmpstr (channel, ==, "pty,unix,spicevmc");
+  /* rdp: the D-Bus display and libvirt's qemu-rdp helper on the host */
+  host.qemu_rdp = TRUE;
+  with_rdp = render (facts, &host, "pc", "kvm");
+  rdp = enum_values (with_rdp, "devices/graphics", "type");
+  g_assert_cmpstr (rdp, ==, "sdl,vnc,rdp,spice,egl-headless,dbus");
+  /* a build whose spice module is not installed has no -spice option */
+  g_hash_table_remove_all (facts->options);
+  without_spice = render (facts, &host, "pc", "kvm");
+  no_spice = enum_values (without_spice, "devices/graphics", "type");
+  no_spicevmc = enum_values (without_spice, "devices/channel", "type");
+  g_assert_cmpstr (no_spice, ==, "sdl,vnc,rdp,egl-headless,dbus");
+  g_assert_cmpstr (no_spicevmc, ==, "pty,unix");
 }
 
 /* libvirt 11's elements, each from its fact: crypto from QOM types,

@@ -293,6 +293,31 @@ class BusTest(unittest.TestCase):
         self.assertEqual(liar["state"], "failed")
         self.assertIn("not JSON", liar["error"])
 
+    def test_virt_manager_reads_every_answer(self):
+        """virt-manager's own parser (virtinst's DomainCapabilities, from
+        Debian's virtinst) reads each answer and answers its questions."""
+        sys.path.insert(0, "/usr/share/virt-manager")
+        from virtinst import VirtinstConnection
+        from virtinst.domcapabilities import DomainCapabilities
+        conn = VirtinstConnection("test:///default")
+        conn.open(None, None)
+        asked = 0
+        for e in self.call("ListEmulators", (), "()")[0]:
+            if e["state"] != "ready":
+                continue
+            machines = [e["default-machine"]] + [alias for _, alias in e["machines"] if alias]
+            for virttype in e["virttypes"]:
+                for machine in machines:
+                    xml = self.call("GetDomainCapabilities",
+                                    (e["path"], "", machine, virttype, 0), "(ssssu)")[0]
+                    caps = DomainCapabilities(conn, parsexml=xml)
+                    self.assertEqual(caps.arch, e["arch"])
+                    for name in dir(caps):
+                        if name.startswith(("supports_", "arch_can_", "get_cpu_", "find_uefi")):
+                            getattr(caps, name)()
+                    asked += 1
+        self.assertGreater(asked, 5)
+
     def test_properties(self):
         props = self.conn.call_sync(NAME, PATH, "org.freedesktop.DBus.Properties", "GetAll",
                                     GLib.Variant("(s)", (IFACE,)), None, 0, -1,

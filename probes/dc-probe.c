@@ -112,8 +112,12 @@ process_probe_free (ProcessProbe *probe)
 static void
 child_setup (gpointer user_data)
 {
-  /* Dies with the daemon, even when the daemon is killed with SIGKILL. */
+  /* Dies with the daemon, even when the daemon is killed with SIGKILL;
+   * if it died already (between fork and here), the signal will never
+   * come: leave at once. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != (pid_t) GPOINTER_TO_INT (user_data))
+    _exit (1);
   /* Leads a process group of its own, so that whatever it forks (and
    * which may hold the QMP socket and ignore SIGTERM) ends with it. */
   setpgid (0, 0);
@@ -187,7 +191,8 @@ spawn_qemu (ProcessProbe *probe, int child_fd, GError **error)
   g_subprocess_launcher_set_environ (launcher, (char **) env);
   g_subprocess_launcher_take_stderr_fd (launcher, stderr_copy);
   g_subprocess_launcher_take_fd (launcher, child_fd, QMP_CHILD_FD);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup,
+                                         GINT_TO_POINTER (getpid ()), NULL);
   return g_subprocess_launcher_spawn (launcher, error, probe->path,
                                       "-S", "-no-user-config", "-nodefaults",
                                       "-nographic", "-machine", "none",

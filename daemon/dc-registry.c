@@ -509,10 +509,10 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
     emulator->state = DC_EMULATOR_PENDING;
   else
     {
-      if (facts != NULL && !ctx->from_cache)
-        store_in_cache (self, facts, &ctx->stamp);
       gboolean transient = dc_probe_error_is_transient (error);
 
+      if (facts != NULL && !ctx->from_cache)
+        store_in_cache (self, facts, &ctx->stamp);
       if (!transient)
         reset_retries (emulator);
       if (!transient || !failed_for_now (self, emulator, ctx, error))

@@ -320,24 +320,6 @@ render_blockers (DcCapsNode *mode, const DcCpuDefinition *def)
                            dc_cpu_feature_name (def->blockers[i]));
 }
 
-/* host and base are CPU types QEMU lists among its models, but one is the
- * host-passthrough mode and the other no CPU at all. max is the maximum
- * mode too, and x86's libvirt drops it; libvirt 11 lists it as a model on
- * every other arch (its corpus: aarch64, s390x, riscv64, loongarch64). */
-static gboolean
-is_model (const DcCpuDefinition *def, const char *arch)
-{
-  static const char *const not_models[] = { "host", "base", NULL };
-
-  /* an old revision of a deprecated model: its alias stays (deprecated)
-   * for existing domains, the revision is not offered (libvirt 11) */
-  if (def->deprecated && version_suffix (def->name) != NULL)
-    return FALSE;
-  if (g_str_equal (def->name, "max"))
-    return !dc_arch_is_x86 (arch);
-  return !g_strv_contains (not_models, def->name);
-}
-
 /* POWER: QEMU defines ~400 names on ppc64, one per revision of every core
  * (power9_v2.2, 970fx_v3.1, e5500, ...); a user picks a server family,
  * QEMU's aliases power7 ... power10, which libvirt writes POWER7 ... */
@@ -352,6 +334,26 @@ static gboolean
 is_ppc64 (const char *arch)
 {
   return g_str_equal (arch, "ppc64") || g_str_equal (arch, "ppc64le");
+}
+
+/* host and base are CPU types QEMU lists among its models, but one is the
+ * host-passthrough mode and the other no CPU at all. max is the maximum
+ * mode too, and x86's libvirt drops it; libvirt 11 lists it as a model on
+ * every other arch (its corpus: aarch64, s390x, riscv64, loongarch64). */
+static gboolean
+is_model (const DcCpuDefinition *def, const char *arch)
+{
+  static const char *const not_models[] = { "host", "base", NULL };
+
+  /* an old revision of a deprecated model: its alias stays (deprecated)
+   * for existing domains, the revision is not offered (libvirt 11) */
+  if (def->deprecated && version_suffix (def->name) != NULL)
+    return FALSE;
+  if (is_ppc64 (arch))
+    return is_power_family (def->name);
+  if (g_str_equal (def->name, "max"))
+    return !dc_arch_is_x86 (arch);
+  return !g_strv_contains (not_models, def->name);
 }
 
 /* Whether the custom mode lists models at all: libvirt has none for
@@ -406,14 +408,14 @@ render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
 static void
 render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
 {
-  DcCapsNode *mode = add_mode (cpu, "custom", offers_custom_models (ctx, facts));
+  gboolean offered = offers_custom_models (ctx, facts);
+  DcCapsNode *mode = add_mode (cpu, "custom", offered);
 
-  for (guint i = 0; offers_custom_models (ctx, facts) && i < facts->definitions->len; i++)
+  for (guint i = 0; offered && i < facts->definitions->len; i++)
     {
       const DcCpuDefinition *def = g_ptr_array_index (facts->definitions, i);
 
-      if (!is_model (def, ctx->query->arch) ||
-          (is_ppc64 (ctx->query->arch) && !is_power_family (def->name)))
+      if (!is_model (def, ctx->query->arch))
         continue;
       render_model (mode, ctx, facts, def);
       render_blockers (mode, def);

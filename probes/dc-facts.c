@@ -188,6 +188,28 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
   return TRUE;
 }
 
+/* A name with a newline is no QEMU name; the cache could not keep it. */
+static gboolean
+keepable (const char *name)
+{
+  return name != NULL && strchr (name, '\n') == NULL;
+}
+
+/* Adds the string member @key of every object in @array (@key NULL: every
+ * string element) to @set. */
+static void
+add_names (GHashTable *set, JsonArray *array, const char *key)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      const char *name = key == NULL
+                           ? dc_json_array_get_string (array, i)
+                           : dc_json_get_string (dc_json_array_get_object (array, i), key);
+      if (keepable (name))
+        g_hash_table_add (set, g_strdup (name));
+    }
+}
+
 /* "OPTION.PARAMETER" for every parameter of every command-line option. */
 static void
 parse_options (GHashTable *set, GPtrArray *replies)
@@ -198,14 +220,16 @@ parse_options (GHashTable *set, GPtrArray *replies)
     {
       JsonObject *option = dc_json_array_get_object (ret, i);
       const char *name = dc_json_get_string (option, "option");
-      JsonArray *params = dc_json_get_array (option, "parameters");
+      g_autoptr(GHashTable) params = string_set_new ();
+      GHashTableIter iter;
+      const char *param;
 
-      for (guint j = 0; name != NULL && params != NULL && j < json_array_get_length (params); j++)
-        {
-          const char *param = dc_json_get_string (dc_json_array_get_object (params, j), "name");
-          if (param != NULL && strchr (name, '\n') == NULL && strchr (param, '\n') == NULL)
-            g_hash_table_add (set, g_strdup_printf ("%s.%s", name, param));
-        }
+      if (!keepable (name))
+        continue;
+      add_names (params, dc_json_get_array (option, "parameters"), "name");
+      g_hash_table_iter_init (&iter, params);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &param, NULL))
+        g_hash_table_add (set, g_strdup_printf ("%s.%s", name, param));
     }
 }
 
@@ -213,16 +237,10 @@ parse_options (GHashTable *set, GPtrArray *replies)
 static void
 parse_pc_machine_properties (GHashTable *set, GPtrArray *replies)
 {
-  JsonArray *ret = dc_json_node_array (
-    dc_qmp_find_return_for (replies, "qom-list-properties", "typename",
-                            DC_PC_MACHINE_TYPE));
-
-  for (guint i = 0; ret != NULL && i < json_array_get_length (ret); i++)
-    {
-      const char *name = dc_json_get_string (dc_json_array_get_object (ret, i), "name");
-      if (name != NULL && strchr (name, '\n') == NULL)
-        g_hash_table_add (set, g_strdup (name));
-    }
+  add_names (set, dc_json_node_array (
+               dc_qmp_find_return_for (replies, "qom-list-properties", "typename",
+                                       DC_PC_MACHINE_TYPE)),
+             "name");
 }
 
 /* Adds the string member @key of every object in the reply to @set. */
@@ -234,15 +252,7 @@ parse_name_list (GHashTable *set, GPtrArray *replies, const char *command,
 
   if (ret == NULL)
     return missing (command, error);
-  for (guint i = 0; i < json_array_get_length (ret); i++)
-    {
-      const char *name = key == NULL
-                           ? dc_json_array_get_string (ret, i)
-                           : dc_json_get_string (dc_json_array_get_object (ret, i), key);
-      /* A name with a newline is no QEMU name; the cache could not keep it. */
-      if (name != NULL && strchr (name, '\n') == NULL)
-        g_hash_table_add (set, g_strdup (name));
-    }
+  add_names (set, ret, key);
   return TRUE;
 }
 

@@ -520,6 +520,37 @@ test_facts_from_replies (void)
   g_assert_cmpstr (facts->kvm_error, ==, "no kvm here");
 }
 
+/* The command-line options and the pc machine's properties from a lying
+ * emulator: wrong types and newlines are left out, another type's
+ * properties are not the pc machine's. */
+static void
+test_facts_options_and_pc_properties (void)
+{
+  g_autoptr(GPtrArray) tcg = i386_replies ();
+  g_autoptr(DcEmulatorFacts) facts = NULL;
+  g_autoptr(JsonNode) pc = json_from_string ("{\"typename\": \"" DC_PC_MACHINE_TYPE "\"}", NULL);
+  g_autoptr(JsonNode) other = json_from_string ("{\"typename\": \"max-x86_64-cpu\"}", NULL);
+  g_autoptr(JsonNode) other_props = json_from_string ("[{\"name\": \"migratable\"}]", NULL);
+  g_autoptr(JsonNode) pc_props = json_from_string ("[{\"name\": \"i8042\"}, {\"name\": null}, 3]",
+                                                  NULL);
+
+  add_reply (tcg, "query-command-line-options",
+             "[{\"option\": \"spice\", \"parameters\": [{\"name\": \"port\"}, {\"name\": 5},"
+             " \"x\", {\"name\": \"a\\nb\"}]}, {\"option\": 7}, {\"option\": \"a\\nb\","
+             " \"parameters\": [{\"name\": \"c\"}]}, {\"option\": \"run-with\", \"parameters\": \"no\"},"
+             " \"junk\"]");
+  g_ptr_array_add (tcg, dc_qmp_exchange_new_answered ("qom-list-properties", other,
+                                                      other_props, NULL, NULL));
+  g_ptr_array_add (tcg, dc_qmp_exchange_new_answered ("qom-list-properties", pc,
+                                                      pc_props, NULL, NULL));
+  facts = dc_emulator_facts_from_replies ("/x/qemu-system-i386", tcg, NULL, NULL, NULL, NULL);
+  g_assert_nonnull (facts);
+  g_assert_cmpuint (g_hash_table_size (facts->options), ==, 1);
+  g_assert_true (g_hash_table_contains (facts->options, "spice.port"));
+  g_assert_cmpuint (g_hash_table_size (facts->pc_machine_properties), ==, 1);
+  g_assert_true (g_hash_table_contains (facts->pc_machine_properties, "i8042"));
+}
+
 static void
 test_facts_kvm_checks_target (void)
 {
@@ -584,6 +615,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
+  g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);
   g_test_add_func ("/facts/from-kvm-only", test_facts_from_kvm_only);
   g_test_add_func ("/facts/missing-reply", test_facts_missing_reply);
   return g_test_run ();

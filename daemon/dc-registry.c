@@ -802,6 +802,12 @@ dc_registry_watch_dirs (DcRegistry *self)
 
 /* ---- lookups ---- */
 
+const char *
+dc_registry_get_host_arch (DcRegistry *self)
+{
+  return self->host->arch;
+}
+
 static gint
 compare_emulators (gconstpointer a, gconstpointer b)
 {
@@ -839,6 +845,46 @@ dc_registry_lookup (DcRegistry *self, const char *path)
                                           NULL))
       return emulator;
   return NULL;
+}
+
+/* Whether a name of @emulator promises an emulator that runs @arch. */
+static gboolean
+named_for_arch (const DcEmulator *emulator, const char *arch)
+{
+  for (guint i = 0; i < emulator->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
+      g_autofree char *hint = dc_arch_hint_from_name (base);
+      g_autofree const char **arches = hint ? dc_arch_runnable (hint) : NULL;
+
+      if (arches != NULL && g_strv_contains (arches, arch))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+GPtrArray *
+dc_registry_candidates (DcRegistry *self, const char *emulatorbin,
+                        const char *arch)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+
+  if (emulatorbin != NULL && *emulatorbin != '\0')
+    {
+      DcEmulator *emulator = dc_registry_lookup (self, emulatorbin);
+      if (emulator != NULL)
+        g_ptr_array_add (paths, g_strdup (emulator->path));
+      return paths;
+    }
+  if (arch == NULL || *arch == '\0')
+    arch = self->host->arch;
+  for (guint i = 0; i < list->len; i++)
+    if (named_for_arch (g_ptr_array_index (list, i), arch))
+      g_ptr_array_add (paths, g_strdup (((DcEmulator *) g_ptr_array_index (list, i))->path));
+  for (guint i = 0; paths->len == 0 && i < list->len; i++)
+    g_ptr_array_add (paths, g_strdup (((DcEmulator *) g_ptr_array_index (list, i))->path));
+  return paths;
 }
 
 const char *

@@ -100,11 +100,21 @@ char **dc_registry_watch_dirs (DcRegistry *registry);
 void dc_registry_shutdown (DcRegistry *registry, GSourceFunc done,
                            gpointer user_data);
 
+/* libvirt's name for the host's arch (the default of a query). */
+const char *dc_registry_get_host_arch (DcRegistry *registry);
+
 /* The emulators, sorted by path. */
 GPtrArray *dc_registry_list (DcRegistry *registry);
 /* The emulator known under @path (a name or its real path), or NULL.
  * Only compares with discovered names; never executes anything. */
 DcEmulator *dc_registry_lookup (DcRegistry *registry, const char *path);
+
+/* The real paths of the emulators that may answer a query for
+ * @emulatorbin (that one) or @arch ("" or NULL: the host's), judged by
+ * their names alone, before any probe: those whose name promises an arch
+ * that runs @arch, or every emulator if no name does. */
+GPtrArray *dc_registry_candidates (DcRegistry *registry,
+                                   const char *emulatorbin, const char *arch);
 
 /* The answer to GetDomainCapabilities; see the D-Bus documentation. */
 char *dc_registry_get_domain_capabilities (DcRegistry *registry,

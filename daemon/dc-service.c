@@ -4,9 +4,11 @@
 
 #include "dc-service.h"
 
+#include "dc-answers.h"
 #include "dc-arch.h"
 #include "dc-dbus-generated.h"
 #include "dc-errors.h"
+#include "dc-nfd.h"
 
 struct _DcService {
   DcRegistry *registry;
@@ -33,6 +35,51 @@ on_get_domain_capabilities (DcDomainCapabilities1 *skeleton,
   else
     dc_domain_capabilities1_complete_get_domain_capabilities (skeleton,
                                                               invocation, xml);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_get_all_domain_capabilities (DcDomainCapabilities1 *skeleton,
+                                GDBusMethodInvocation *invocation,
+                                guint flags, DcService *self)
+{
+  g_autoptr(GPtrArray) answers = NULL;
+
+  if (flags != 0)
+    {
+      g_dbus_method_invocation_return_error (invocation, DC_ERROR,
+                                             DC_ERROR_INVALID_ARGUMENT,
+                                             "unknown flags 0x%x: no flag is "
+                                             "defined", flags);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  answers = dc_answers_collect (self->registry);
+  dc_domain_capabilities1_complete_get_all_domain_capabilities (
+      skeleton, invocation, dc_answers_to_variant (answers));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_get_node_labels (DcDomainCapabilities1 *skeleton,
+                    GDBusMethodInvocation *invocation, DcService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) labels = dc_nfd_host_labels (self->registry, &error);
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (labels == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_hash_table_iter_init (&iter, labels);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    g_variant_builder_add (&builder, "{ss}", name, value);
+  dc_domain_capabilities1_complete_get_node_labels (skeleton, invocation,
+                                                    g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -221,6 +268,10 @@ dc_service_new (DcRegistry *registry, gboolean system_bus)
   update_emulators (self);
   g_signal_connect (self->skeleton, "handle-get-domain-capabilities",
                     G_CALLBACK (on_get_domain_capabilities), self);
+  g_signal_connect (self->skeleton, "handle-get-all-domain-capabilities",
+                    G_CALLBACK (on_get_all_domain_capabilities), self);
+  g_signal_connect (self->skeleton, "handle-get-node-labels",
+                    G_CALLBACK (on_get_node_labels), self);
   g_signal_connect (self->skeleton, "handle-list-emulators",
                     G_CALLBACK (on_list_emulators), self);
   g_signal_connect (self->skeleton, "handle-refresh",

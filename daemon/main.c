@@ -9,10 +9,9 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
+#include "dc-engine.h"
 #include "dc-errors.h"
-#include "dc-firmware.h"
-#include "dc-host.h"
-#include "dc-registry.h"
+#include "dc-nfd.h"
 #include "dc-service.h"
 #include "dc-watch.h"
 
@@ -26,6 +25,7 @@ typedef struct {
   char **firmware_dirs;
   char *cache_dir;
   char *host_root;
+  char *nfd_file;
   int probe_timeout;
   int retry_delay;
   gboolean verbose;
@@ -37,18 +37,18 @@ enum { WATCH_EMULATORS = 1 << 0, WATCH_FIRMWARE = 1 << 1 };
 
 #define WATCH_QUIET_MS 250
 #define WATCH_MAX_DELAY_MS 1000
+/* Answers that change together (a rescan) rewrite the label file once. */
+#define NFD_DELAY_MS 200
 
 typedef struct {
   Options options;
   GMainLoop *loop;
-  DcHostFacts *host;
-  DcCache *cache;
-  DcRegistry *registry;
+  DcEngine *engine;
+  DcRegistry *registry;    /* the engine's */
   DcService *service;
   DcWatch *watch;
+  DcNfdWriter *nfd_writer;
   GDBusConnection *connection;
-  char **firmware_dirs;
-  guint startup_pending;   /* swtpm query and first probing */
   guint name_id;
   int exit_code;
 } Daemon;
@@ -71,6 +71,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->cache_dir,
       "Keep the probe cache here (default: $CACHE_DIRECTORY or the user "
       "cache directory)", "DIR" },
+    { "nfd-file", 0, 0, G_OPTION_ARG_FILENAME, &options->nfd_file,
+      "Keep node labels for Kubernetes' node-feature-discovery in FILE "
+      "(rewritten whenever the answers change)", "FILE" },
     { "probe-timeout", 0, 0, G_OPTION_ARG_INT, &options->probe_timeout,
       "Give up on an emulator that has not answered after this long "
       "(default: 30)", "SECONDS" },
@@ -111,34 +114,6 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   return TRUE;
 }
 
-/* $PATH's directories, then /usr/libexec, each once. */
-static char **
-default_emulator_dirs (void)
-{
-  const char *path = g_getenv ("PATH");
-  g_auto(GStrv) parts = g_strsplit (path ? path : "/usr/bin:/bin", ":", -1);
-  GPtrArray *dirs = g_ptr_array_new ();
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    if (parts[i][0] == '/' &&
-        !g_ptr_array_find_with_equal_func (dirs, parts[i], g_str_equal, NULL))
-      g_ptr_array_add (dirs, g_strdup (parts[i]));
-  if (!g_ptr_array_find_with_equal_func (dirs, "/usr/libexec", g_str_equal, NULL))
-    g_ptr_array_add (dirs, g_strdup ("/usr/libexec"));
-  g_ptr_array_add (dirs, NULL);
-  return (char **) g_ptr_array_free (dirs, FALSE);
-}
-
-static void
-load_firmware (Daemon *daemon)
-{
-  g_autoptr(GPtrArray) firmware =
-    dc_firmware_load ((const char *const *) daemon->firmware_dirs, NULL);
-
-  g_info ("%u usable firmware descriptors", firmware->len);
-  dc_registry_set_firmware (daemon->registry, firmware);
-}
-
 /* $CACHE_DIRECTORY (systemd, first entry) or the user cache directory. */
 static char *
 cache_dir (const Options *options)
@@ -153,24 +128,12 @@ cache_dir (const Options *options)
 }
 
 static void
-open_cache (Daemon *daemon)
-{
-  g_autofree char *dir = cache_dir (&daemon->options);
-  g_autofree char *key = dc_host_facts_probe_key (daemon->host);
-  g_autoptr(GError) error = NULL;
-
-  daemon->cache = dc_cache_new (dir, key, &error);
-  if (daemon->cache == NULL)
-    g_warning ("Running without a disk cache: %s", error->message);
-}
-
-static void
 on_watched_change (guint kinds, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
   if (kinds & WATCH_FIRMWARE)
-    load_firmware (daemon);
+    dc_engine_load_firmware (daemon->engine);
   if (kinds & WATCH_EMULATORS)
     {
       g_auto(GStrv) dirs = NULL;
@@ -196,7 +159,7 @@ start_watching (Daemon *daemon)
                                 on_watched_change, daemon);
   dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
   dc_watch_set_dirs (daemon->watch, WATCH_FIRMWARE,
-                     (const char *const *) daemon->firmware_dirs);
+                     dc_engine_get_firmware_dirs (daemon->engine));
   /* What changed while the first probes ran, before any watch: a binary
    * added, replaced or removed meanwhile (stats only, no QEMU unless one
    * changed). From the main loop, not from within a probe's completion. */
@@ -269,49 +232,23 @@ on_name_lost (GDBusConnection *connection, const char *name,
   g_main_loop_quit (daemon->loop);
 }
 
-/* Takes the bus name once every start-up job is done. */
+/* Takes the bus name once the first probes are done. */
 static void
-startup_job_done (Daemon *daemon)
+on_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  if (--daemon->startup_pending > 0)
-    return;
+  Daemon *daemon = user_data;
+
+  dc_engine_start_finish (daemon->engine, result);
   start_watching (daemon);
+  if (daemon->options.nfd_file != NULL)
+    daemon->nfd_writer = dc_nfd_writer_new (daemon->registry,
+                                            daemon->options.nfd_file,
+                                            NFD_DELAY_MS);
   daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
                                                   DC_BUS_NAME,
                                                   G_BUS_NAME_OWNER_FLAGS_NONE,
                                                   on_name_acquired,
                                                   on_name_lost, daemon, NULL);
-}
-
-static void
-on_probed_all (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Daemon *daemon = user_data;
-
-  dc_registry_probe_finish (daemon->registry, result, NULL);
-  startup_job_done (daemon);
-}
-
-static void
-on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Daemon *daemon = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!dc_host_facts_probe_swtpm_finish (result, &error))
-    g_info ("No software TPM: %s", error->message);
-  startup_job_done (daemon);
-}
-
-static void
-start_up (Daemon *daemon)
-{
-  daemon->startup_pending = 2;
-  dc_host_facts_probe_swtpm_async (daemon->host, NULL, NULL, on_swtpm_probed,
-                                   daemon);
-  dc_registry_discover (daemon->registry);
-  sd_notify (0, "STATUS=Probing emulators");
-  dc_registry_probe_async (daemon->registry, NULL, TRUE, on_probed_all, daemon);
 }
 
 static gboolean
@@ -339,9 +276,16 @@ run (Daemon *daemon)
 {
   Options *options = &daemon->options;
   g_autoptr(GError) error = NULL;
-  g_autofree char **dirs = NULL;
-  DcRegistryOptions registry_options = { 0 };
-  g_auto(GStrv) default_dirs = NULL;
+  g_autofree char *cache = cache_dir (options);
+  DcEngineOptions engine_options = {
+    .emulator_dirs = (const char *const *) options->emulator_dirs,
+    .firmware_dirs = (const char *const *) options->firmware_dirs,
+    .user_firmware = options->session_bus,
+    .cache_dir = cache,
+    .host_root = options->host_root,
+    .probe_timeout = options->probe_timeout,
+    .retry_delay = CLAMP (options->retry_delay, 0, 3600),
+  };
 
   daemon->connection = g_bus_get_sync (options->session_bus ? G_BUS_TYPE_SESSION
                                                             : G_BUS_TYPE_SYSTEM,
@@ -355,21 +299,8 @@ run (Daemon *daemon)
                   options->session_bus ? "session" : "system", error->message);
       return EXIT_FAILURE;
     }
-  if (options->emulator_dirs == NULL)
-    default_dirs = default_emulator_dirs ();
-  registry_options.emulator_dirs = (const char *const *)
-    (options->emulator_dirs ? options->emulator_dirs : default_dirs);
-  registry_options.probe_timeout = options->probe_timeout;
-  registry_options.retry_delay = CLAMP (options->retry_delay, 0, 3600);
-  registry_options.max_parallel = g_get_num_processors ();
-  daemon->host = dc_host_facts_read (options->host_root ? options->host_root : "/");
-  open_cache (daemon);
-  registry_options.cache = daemon->cache;
-  daemon->registry = dc_registry_new (&registry_options, daemon->host);
-  daemon->firmware_dirs = options->firmware_dirs
-                            ? g_strdupv (options->firmware_dirs)
-                            : dc_firmware_default_dirs (options->session_bus);
-  load_firmware (daemon);
+  daemon->engine = dc_engine_new (&engine_options);
+  daemon->registry = dc_engine_get_registry (daemon->engine);
   g_signal_connect (daemon->registry, "emulator-probed",
                     G_CALLBACK (on_emulator_probed), daemon);
   daemon->service = dc_service_new (daemon->registry, !options->session_bus);
@@ -381,7 +312,8 @@ run (Daemon *daemon)
   daemon->loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, daemon);
   g_unix_signal_add (SIGINT, on_signal, daemon);
-  start_up (daemon);
+  sd_notify (0, "STATUS=Probing emulators");
+  dc_engine_start_async (daemon->engine, on_started, daemon);
   g_main_loop_run (daemon->loop);
   return daemon->exit_code;
 }
@@ -392,17 +324,16 @@ daemon_clear (Daemon *daemon)
   if (daemon->name_id != 0)
     g_bus_unown_name (daemon->name_id);
   g_clear_pointer (&daemon->watch, dc_watch_free);
+  g_clear_pointer (&daemon->nfd_writer, dc_nfd_writer_free);
   g_clear_pointer (&daemon->service, dc_service_free);
-  g_clear_object (&daemon->registry);
-  g_clear_pointer (&daemon->cache, dc_cache_free);
-  g_strfreev (daemon->firmware_dirs);
-  g_clear_pointer (&daemon->host, dc_host_facts_free);
+  g_clear_pointer (&daemon->engine, dc_engine_free);
   g_clear_object (&daemon->connection);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
   g_strfreev (daemon->options.emulator_dirs);
   g_strfreev (daemon->options.firmware_dirs);
   g_free (daemon->options.cache_dir);
   g_free (daemon->options.host_root);
+  g_free (daemon->options.nfd_file);
 }
 
 int

@@ -6,7 +6,11 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "ctl-direct.h"
+#include "dc-answers.h"
 #include "dc-dbus-generated.h"
+#include "dc-errors.h"
+#include "dc-nfd.h"
 
 #define BUS_NAME "org.domcapsd.DomainCapabilities1"
 #define OBJECT_PATH "/org/domcapsd/DomainCapabilities1"
@@ -20,11 +24,23 @@ enum {
 typedef struct {
   gboolean system_bus;
   gboolean session_bus;
+  gboolean direct;
+  gboolean json;
+  gboolean verbose;
   char *emulatorbin;
   char *arch;
   char *machine;
   char *virttype;
+  char *output;
+  CtlDirectOptions engine;
 } Options;
+
+/* Where answers come from: the daemon over the bus, or the engine
+ * in-process (--direct). */
+typedef struct {
+  DcDomainCapabilities1 *proxy;
+  DcEngine *engine;
+} Source;
 
 static const char *summary =
   "Commands:\n"
@@ -33,6 +49,15 @@ static const char *summary =
   "  list               list the emulators the daemon found\n"
   "  refresh [EMULATOR] probe EMULATOR (or all) again\n"
   "  monitor            print CapabilitiesChanged signals as they come\n"
+  "  all [--json]       every emulator's answers (default and aliased\n"
+  "                     machines x virttypes) at once\n"
+  "  nfd [--output FILE]\n"
+  "                     node labels for Kubernetes' node-feature-discovery\n"
+  "                     (KubeVirt's names), written atomically to FILE\n"
+  "\n"
+  "With --direct, domcapabilities, all and nfd probe in-process: no bus, no\n"
+  "daemon, the same answer (--emulator-dir, --firmware-dir, --cache-dir and\n"
+  "--probe-timeout as the daemon's).\n"
   "\n"
   "Exit status: 0 success, 1 the daemon refused (error named on stderr),\n"
   "2 usage error, 3 the daemon or the bus cannot be reached.";
@@ -40,32 +65,136 @@ static const char *summary =
 static int
 report (GError *error)
 {
-  g_autofree char *name = g_dbus_error_get_remote_error (error);
+  gboolean remote = g_dbus_error_is_remote_error (error);
+  g_autofree char *name = remote ? g_dbus_error_get_remote_error (error) : NULL;
   /* The bus's own errors (no owner, no reply, ...) mean the daemon cannot
-   * be reached; AccessDenied is a refusal like the daemon's own errors. */
-  gboolean unreachable = name == NULL ||
-                         (g_str_has_prefix (name, "org.freedesktop.DBus.Error.") &&
-                          !g_str_equal (name, "org.freedesktop.DBus.Error.AccessDenied"));
+   * be reached; AccessDenied is a refusal like the daemon's own errors,
+   * and so is an error of the in-process engine (--direct). */
+  gboolean unreachable =
+    remote ? (g_str_has_prefix (name, "org.freedesktop.DBus.Error.") &&
+              !g_str_equal (name, "org.freedesktop.DBus.Error.AccessDenied"))
+           : error->domain != DC_ERROR;
 
+  if (!remote && error->domain == DC_ERROR)
+    name = g_dbus_error_encode_gerror (error);
   g_dbus_error_strip_remote_error (error);
   g_printerr ("domcapsctl: %s%s%s%s\n", error->message, name ? " (" : "",
               name ? name : "", name ? ")" : "");
   return unreachable ? EXIT_UNREACHABLE : EXIT_REFUSED;
 }
 
+static const char *
+or_empty (const char *s)
+{
+  return s ? s : "";
+}
+
 static int
-cmd_domcapabilities (DcDomainCapabilities1 *proxy, const Options *options)
+cmd_domcapabilities (Source *source, const Options *options)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *xml = NULL;
 
-  if (!dc_domain_capabilities1_call_get_domain_capabilities_sync (
-          proxy, options->emulatorbin ? options->emulatorbin : "",
-          options->arch ? options->arch : "",
-          options->machine ? options->machine : "",
-          options->virttype ? options->virttype : "", 0, &xml, NULL, &error))
+  if (source->engine != NULL)
+    xml = dc_registry_get_domain_capabilities (
+        dc_engine_get_registry (source->engine), or_empty (options->emulatorbin),
+        or_empty (options->arch), or_empty (options->machine),
+        or_empty (options->virttype), 0, &error);
+  else
+    dc_domain_capabilities1_call_get_domain_capabilities_sync (
+        source->proxy, or_empty (options->emulatorbin), or_empty (options->arch),
+        or_empty (options->machine), or_empty (options->virttype), 0, &xml,
+        NULL, &error);
+  if (xml == NULL)
     return report (error);
   g_print ("%s", xml);
+  return EXIT_SUCCESS;
+}
+
+static GPtrArray *
+get_answers (Source *source, GError **error)
+{
+  g_autoptr(GVariant) answers = NULL;
+
+  if (source->engine != NULL)
+    return dc_answers_collect (dc_engine_get_registry (source->engine));
+  /* Rendering every answer of every emulator takes a moment. */
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (source->proxy), 120000);
+  if (!dc_domain_capabilities1_call_get_all_domain_capabilities_sync (
+          source->proxy, 0, &answers, NULL, error))
+    return NULL;
+  return dc_answers_from_variant (answers);
+}
+
+static int
+cmd_all (Source *source, const Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) answers = get_answers (source, &error);
+  g_autofree char *json = NULL;
+
+  if (answers == NULL)
+    return report (error);
+  if (options->json)
+    {
+      json = dc_answers_to_json (answers);
+      g_print ("%s\n", json);
+      return EXIT_SUCCESS;
+    }
+  for (guint i = 0; i < answers->len; i++)
+    {
+      const DcAnswer *a = g_ptr_array_index (answers, i);
+      if (*a->error != '\0')
+        g_print ("<!-- %s: %s -->\n", a->emulator, a->error);
+      else
+        g_print ("<!-- %s %s %s %s -->\n%s", a->emulator, a->arch, a->machine,
+                 a->virttype, a->xml);
+    }
+  return EXIT_SUCCESS;
+}
+
+static GHashTable *
+get_labels (Source *source, GError **error)
+{
+  g_autoptr(GVariant) labels = NULL;
+  GHashTable *out;
+  GVariantIter iter;
+  char *name, *value;
+
+  if (source->engine != NULL)
+    return dc_nfd_host_labels (dc_engine_get_registry (source->engine), error);
+  if (!dc_domain_capabilities1_call_get_node_labels_sync (source->proxy,
+                                                          &labels, NULL, error))
+    return NULL;
+  out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_variant_iter_init (&iter, labels);
+  while (g_variant_iter_next (&iter, "{ss}", &name, &value))
+    g_hash_table_replace (out, name, value);
+  return out;
+}
+
+static int
+cmd_nfd (Source *source, const Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) labels = get_labels (source, &error);
+  g_autofree char *text = NULL;
+  gboolean changed;
+
+  if (labels == NULL)
+    return report (error);
+  if (options->output == NULL)
+    {
+      text = dc_nfd_format (labels);
+      g_print ("%s", text);
+      return EXIT_SUCCESS;
+    }
+  if (!dc_nfd_write (options->output, labels, &changed, &error))
+    {
+      g_printerr ("domcapsctl: cannot write %s: %s\n", options->output,
+                  error->message);
+      return EXIT_FAILURE;
+    }
   return EXIT_SUCCESS;
 }
 
@@ -146,22 +275,94 @@ cmd_monitor (DcDomainCapabilities1 *proxy)
   return EXIT_SUCCESS;
 }
 
-static int
-dispatch (DcDomainCapabilities1 *proxy, const Options *options, int argc,
-          char **argv)
+static gboolean
+is_command (char **argv, int argc, const char *name, int max_args)
 {
+  return g_str_equal (argv[1], name) && argc <= max_args + 2;
+}
+
+static int
+run_answering (Source *source, const Options *options, const char *command)
+{
+  if (g_str_equal (command, "domcapabilities"))
+    return cmd_domcapabilities (source, options);
+  if (g_str_equal (command, "all"))
+    return cmd_all (source, options);
+  return cmd_nfd (source, options);
+}
+
+/* domcapabilities, all and nfd, in-process. */
+static int
+run_direct (Options *options, const char *command)
+{
+  gboolean all = g_str_equal (command, "all");
+  Source source = { 0 };
+  int code;
+
+  ctl_direct_quiet_logs (options->verbose);
+  /* Registers the org.domcapsd.Error names used in messages. */
+  (void) DC_ERROR;
+  source.engine = ctl_direct_open (&options->engine,
+                                   g_str_equal (command, "nfd") ? NULL
+                                                                : options->emulatorbin,
+                                   g_str_equal (command, "nfd") ? NULL
+                                                                : options->arch,
+                                   all);
+  code = run_answering (&source, options, command);
+  dc_engine_free (source.engine);
+  return code;
+}
+
+static DcDomainCapabilities1 *
+connect_daemon (const Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  DcDomainCapabilities1 *proxy = dc_domain_capabilities1_proxy_new_for_bus_sync (
+      options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, BUS_NAME, OBJECT_PATH, NULL,
+      &error);
+
+  if (proxy == NULL)
+    g_printerr ("domcapsctl: cannot reach the %s bus: %s\n",
+                options->session_bus ? "session" : "system", error->message);
+  return proxy;
+}
+
+static int
+run_bus (const Options *options, int argc, char **argv)
+{
+  g_autoptr(DcDomainCapabilities1) proxy = connect_daemon (options);
+  Source source = { proxy, NULL };
   const char *command = argv[1];
 
-  if (g_str_equal (command, "domcapabilities") && argc == 2)
-    return cmd_domcapabilities (proxy, options);
-  if (g_str_equal (command, "list") && argc == 2)
+  if (proxy == NULL)
+    return EXIT_UNREACHABLE;
+  if (g_str_equal (command, "list"))
     return cmd_list (proxy);
-  if (g_str_equal (command, "refresh") && argc <= 3)
+  if (g_str_equal (command, "refresh"))
     return cmd_refresh (proxy, argc == 3 ? argv[2] : NULL);
-  if (g_str_equal (command, "monitor") && argc == 2)
+  if (g_str_equal (command, "monitor"))
     return cmd_monitor (proxy);
-  g_printerr ("domcapsctl: unknown command or wrong arguments: %s\n"
-              "Try 'domcapsctl --help'.\n", command);
+  return run_answering (&source, options, command);
+}
+
+static int
+dispatch (Options *options, int argc, char **argv)
+{
+  gboolean answering = is_command (argv, argc, "domcapabilities", 0) ||
+                       is_command (argv, argc, "all", 0) ||
+                       is_command (argv, argc, "nfd", 0);
+  gboolean bus_only = is_command (argv, argc, "list", 0) ||
+                      is_command (argv, argc, "refresh", 1) ||
+                      is_command (argv, argc, "monitor", 0);
+
+  if (answering && options->direct)
+    return run_direct (options, argv[1]);
+  if (answering || (bus_only && !options->direct))
+    return run_bus (options, argc, argv);
+  g_printerr ("domcapsctl: %s: %s\nTry 'domcapsctl --help'.\n", argv[1],
+              bus_only ? "needs the daemon; not available with --direct"
+                       : "unknown command or wrong arguments");
   return EXIT_USAGE;
 }
 
@@ -173,6 +374,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "Talk to the daemon on the system bus (the default)", NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &options->session_bus,
       "Talk to the daemon on the session bus", NULL },
+    { "direct", 0, 0, G_OPTION_ARG_NONE, &options->direct,
+      "Probe in-process instead of asking the daemon", NULL },
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &options->emulatorbin,
       "Emulator binary (domcapabilities)", "PATH" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &options->arch,
@@ -181,6 +384,23 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "Machine type or alias (domcapabilities)", "MACHINE" },
     { "virttype", 0, 0, G_OPTION_ARG_STRING, &options->virttype,
       "kvm or qemu (domcapabilities)", "TYPE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
+      "Print JSON (all)", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options->output,
+      "Write the labels to FILE atomically (nfd)", "FILE" },
+    { "emulator-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
+      &options->engine.emulator_dirs,
+      "Look for qemu-system-* here (--direct; repeatable)", "DIR" },
+    { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
+      &options->engine.firmware_dirs,
+      "Read firmware descriptors here (--direct; repeatable)", "DIR" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->engine.cache_dir,
+      "Keep probe results here and reuse them (--direct; default: none)", "DIR" },
+    { "probe-timeout", 0, 0, G_OPTION_ARG_INT, &options->engine.probe_timeout,
+      "Give up on an emulator after this long (--direct; default: 30)",
+      "SECONDS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
+      "Log what the probes do (--direct)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND [ARG]");
@@ -195,6 +415,12 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            "--system and --session exclude each other");
+      return FALSE;
+    }
+  if (options->engine.probe_timeout < 0 || options->engine.probe_timeout > 3600)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--probe-timeout takes 1 to 3600 seconds");
       return FALSE;
     }
   if (*argc < 2)
@@ -213,6 +439,10 @@ options_clear (Options *options)
   g_free (options->arch);
   g_free (options->machine);
   g_free (options->virttype);
+  g_free (options->output);
+  g_strfreev (options->engine.emulator_dirs);
+  g_strfreev (options->engine.firmware_dirs);
+  g_free (options->engine.cache_dir);
 }
 
 int
@@ -220,7 +450,6 @@ main (int argc, char **argv)
 {
   Options options = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(DcDomainCapabilities1) proxy = NULL;
   int code;
 
   setlocale (LC_ALL, "");
@@ -230,18 +459,7 @@ main (int argc, char **argv)
       options_clear (&options);
       return EXIT_USAGE;
     }
-  proxy = dc_domain_capabilities1_proxy_new_for_bus_sync (
-      options.session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
-      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, BUS_NAME, OBJECT_PATH, NULL,
-      &error);
-  if (proxy == NULL)
-    {
-      g_printerr ("domcapsctl: cannot reach the %s bus: %s\n",
-                  options.session_bus ? "session" : "system", error->message);
-      options_clear (&options);
-      return EXIT_UNREACHABLE;
-    }
-  code = dispatch (proxy, &options, argc, argv);
+  code = dispatch (&options, argc, argv);
   options_clear (&options);
   return code;
 }

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-engine.c: host facts, cache, firmware and registry, wired once. */
+#include "config.h"
+
+#include "dc-engine.h"
+
+#include "dc-firmware.h"
+
+struct _DcEngine {
+  DcHostFacts *host;
+  DcCache *cache;
+  DcRegistry *registry;
+  char **firmware_dirs;
+  char **emulator_dirs;
+};
+
+char **
+dc_engine_default_emulator_dirs (void)
+{
+  const char *path = g_getenv ("PATH");
+  g_auto(GStrv) parts = g_strsplit (path ? path : "/usr/bin:/bin", ":", -1);
+  g_autoptr(GStrvBuilder) dirs = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '/' && g_hash_table_add (seen, parts[i]))
+      g_strv_builder_add (dirs, parts[i]);
+  if (g_hash_table_add (seen, (gpointer) "/usr/libexec"))
+    g_strv_builder_add (dirs, "/usr/libexec");
+  return g_strv_builder_end (dirs);
+}
+
+static DcCache *
+open_cache (const char *dir, const DcHostFacts *host)
+{
+  g_autofree char *key = dc_host_facts_probe_key (host);
+  g_autoptr(GError) error = NULL;
+  DcCache *cache = dc_cache_new (dir, key, &error);
+
+  if (cache == NULL)
+    g_warning ("Running without a disk cache: %s", error->message);
+  return cache;
+}
+
+DcEngine *
+dc_engine_new (const DcEngineOptions *options)
+{
+  DcEngine *self = g_new0 (DcEngine, 1);
+  DcRegistryOptions registry_options = { 0 };
+
+  self->emulator_dirs = options->emulator_dirs
+                          ? g_strdupv ((char **) options->emulator_dirs)
+                          : dc_engine_default_emulator_dirs ();
+  self->firmware_dirs = options->firmware_dirs
+                          ? g_strdupv ((char **) options->firmware_dirs)
+                          : dc_firmware_default_dirs (options->user_firmware);
+  self->host = dc_host_facts_read (options->host_root ? options->host_root : "/");
+  if (options->cache_dir != NULL)
+    self->cache = open_cache (options->cache_dir, self->host);
+  registry_options.emulator_dirs = (const char *const *) self->emulator_dirs;
+  registry_options.probe_timeout = options->probe_timeout;
+  registry_options.retry_delay = options->retry_delay;
+  registry_options.max_parallel = g_get_num_processors ();
+  registry_options.cache = self->cache;
+  self->registry = dc_registry_new (&registry_options, self->host);
+  dc_engine_load_firmware (self);
+  return self;
+}
+
+void
+dc_engine_free (DcEngine *self)
+{
+  g_clear_object (&self->registry);
+  g_clear_pointer (&self->cache, dc_cache_free);
+  g_clear_pointer (&self->host, dc_host_facts_free);
+  g_strfreev (self->firmware_dirs);
+  g_strfreev (self->emulator_dirs);
+  g_free (self);
+}
+
+DcRegistry *
+dc_engine_get_registry (DcEngine *self)
+{
+  return self->registry;
+}
+
+const DcHostFacts *
+dc_engine_get_host (DcEngine *self)
+{
+  return self->host;
+}
+
+const char *const *
+dc_engine_get_firmware_dirs (DcEngine *self)
+{
+  return (const char *const *) self->firmware_dirs;
+}
+
+void
+dc_engine_load_firmware (DcEngine *self)
+{
+  g_autoptr(GPtrArray) firmware =
+    dc_firmware_load ((const char *const *) self->firmware_dirs, NULL);
+
+  g_info ("%u usable firmware descriptors", firmware->len);
+  dc_registry_set_firmware (self->registry, firmware);
+}
+
+/* ---- start: swtpm and the first probes, as one task ---- */
+
+static void
+start_job_done (GTask *task)
+{
+  guint *pending = g_task_get_task_data (task);
+
+  if (--*pending == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!dc_host_facts_probe_swtpm_finish (result, &error))
+    g_info ("No software TPM: %s", error->message);
+  start_job_done (task);
+}
+
+static void
+on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  /* A failure is the emulator's state, which the answer reports. */
+  dc_registry_probe_finish (DC_REGISTRY (source), result, NULL);
+  start_job_done (task);
+}
+
+/* Probes @paths (NULL: every emulator) after asking swtpm. */
+static void
+start (DcEngine *self, GPtrArray *paths, GAsyncReadyCallback callback,
+       gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  guint *pending = g_new (guint, 1);
+
+  *pending = 1 + (paths ? paths->len : 1);
+  g_task_set_task_data (task, pending, g_free);
+  dc_host_facts_probe_swtpm_async (self->host, NULL, NULL, on_swtpm_probed,
+                                   g_object_ref (task));
+  if (paths == NULL)
+    dc_registry_probe_async (self->registry, NULL, TRUE, on_probed,
+                             g_object_ref (task));
+  for (guint i = 0; paths && i < paths->len; i++)
+    dc_registry_probe_async (self->registry, g_ptr_array_index (paths, i),
+                             TRUE, on_probed, g_object_ref (task));
+  g_object_unref (task);
+}
+
+void
+dc_engine_start_async (DcEngine *self, GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  dc_registry_discover (self->registry);
+  start (self, NULL, callback, user_data);
+}
+
+void
+dc_engine_start_for_query_async (DcEngine *self, const char *emulatorbin,
+                                 const char *arch, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+
+  dc_registry_discover (self->registry);
+  paths = dc_registry_candidates (self->registry, emulatorbin, arch);
+  start (self, paths, callback, user_data);
+}
+
+void
+dc_engine_start_finish (DcEngine *self, GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}

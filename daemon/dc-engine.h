@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-engine.h: everything that answers a query, with no bus around it.
+ *
+ * Host facts, the disk cache, the firmware descriptors and the emulator
+ * registry, set up from the options the daemon and the one-shot client
+ * (domcapsctl --direct) share, so both give byte-identical answers. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dc-registry.h"
+
+typedef struct {
+  const char *const *emulator_dirs; /* NULL: $PATH's dirs and /usr/libexec */
+  const char *const *firmware_dirs; /* NULL: dc_firmware_default_dirs() */
+  gboolean user_firmware;  /* default dirs include the user's own */
+  const char *cache_dir;   /* NULL: no disk cache */
+  const char *host_root;   /* NULL: "/" */
+  guint probe_timeout;     /* seconds per probe */
+  guint retry_delay;       /* see DcRegistryOptions */
+} DcEngineOptions;
+
+typedef struct _DcEngine DcEngine;
+
+DcEngine *dc_engine_new (const DcEngineOptions *options);
+void dc_engine_free (DcEngine *engine);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEngine, dc_engine_free)
+
+DcRegistry *dc_engine_get_registry (DcEngine *engine);
+const DcHostFacts *dc_engine_get_host (DcEngine *engine);
+/* The firmware descriptor directories, lowest precedence first. */
+const char *const *dc_engine_get_firmware_dirs (DcEngine *engine);
+
+/* Reads the firmware descriptors again and hands them to the registry. */
+void dc_engine_load_firmware (DcEngine *engine);
+
+/* Asks swtpm, discovers the emulators and probes every one (facts from
+ * the disk cache where they are current). Finishes when all of it is
+ * done; a failed probe is the emulator's state, not an error of the start. */
+void dc_engine_start_async (DcEngine *engine, GAsyncReadyCallback callback,
+                            gpointer user_data);
+/* The same, probing only the emulators that may answer a query for
+ * @emulatorbin and @arch (dc_registry_candidates). */
+void dc_engine_start_for_query_async (DcEngine *engine,
+                                      const char *emulatorbin,
+                                      const char *arch,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+void dc_engine_start_finish (DcEngine *engine, GAsyncResult *result);
+
+/* $PATH's absolute directories, then /usr/libexec, each once. */
+char **dc_engine_default_emulator_dirs (void);

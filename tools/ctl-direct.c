@@ -39,11 +39,24 @@ ctl_direct_open (const CtlDirectOptions *options, const char *emulatorbin,
   return engine;
 }
 
+static gboolean
+is_probe_outcome (const GLogField *fields, gsize n_fields)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "DOMCAPSD_OUTCOME"))
+      return TRUE;
+  return FALSE;
+}
+
+/* Keeps stderr for what the user must act on: a probe's failure reaches
+ * the user through the answer (ProbeFailed) when it matters, and an
+ * emulator the query did not pick failing is no news. */
 static GLogWriterOutput
 quiet_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
               gpointer user_data)
 {
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG))
+  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG) ||
+      is_probe_outcome (fields, n_fields))
     return G_LOG_WRITER_HANDLED;
   return g_log_writer_standard_streams (level, fields, n_fields, user_data);
 }

@@ -32,8 +32,33 @@ dc_caps_node_add (DcCapsNode *parent, const char *name)
 {
   DcCapsNode *child = dc_caps_node_new (name);
 
+  child->parent = parent;
   g_ptr_array_add (parent->children, child);
   return child;
+}
+
+static void
+prepend_step (GString *path, const DcCapsNode *node)
+{
+  const char *key = dc_caps_node_get_attr (node, "name");
+  g_autofree char *step = NULL;
+
+  if (g_str_equal (node->name, "model") && node->text != NULL)
+    key = node->text;
+  step = key ? g_strdup_printf ("%s[%s]", node->name, key) : g_strdup (node->name);
+  if (path->len > 0)
+    g_string_prepend_c (path, '/');
+  g_string_prepend (path, step);
+}
+
+char *
+dc_caps_node_path (const DcCapsNode *node, const char *value)
+{
+  GString *path = g_string_new (value);
+
+  for (; node != NULL && node->parent != NULL; node = node->parent)
+    prepend_step (path, node);
+  return g_string_free (path, FALSE);
 }
 
 DcCapsNode *

@@ -14,6 +14,7 @@ struct _DcCapsNode {
   GPtrArray *attrs;     /* alternating name, value (char *) */
   char *text;           /* NULL for none */
   GPtrArray *children;  /* of DcCapsNode */
+  DcCapsNode *parent;   /* NULL for the root */
 };
 
 DcCapsNode *dc_caps_node_new (const char *name);
@@ -42,5 +43,12 @@ void dc_caps_enum_add_if (DcCapsNode *enum_node, gboolean condition,
 const char *dc_caps_node_get_attr (const DcCapsNode *node, const char *name);
 /* The first child called @name, or NULL. */
 DcCapsNode *dc_caps_node_find (const DcCapsNode *node, const char *name);
+/* Where @node is in the document, as reasons name it: element names from
+ * below the root, an element with a name attribute (enum, mode) or a
+ * model as NAME[KEY] ("devices/video/enum[modelType]",
+ * "cpu/mode[custom]/model[Broadwell]"), and @value, if given, appended
+ * as one more step (an enum's value). */
+char *dc_caps_node_path (const DcCapsNode *node, const char *value);
+
 /* Drops every child of a supported='no' element, as libvirt writes it. */
 void dc_caps_node_set_unsupported (DcCapsNode *node);

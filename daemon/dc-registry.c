@@ -13,6 +13,7 @@
 #include "dc-caps-xml.h"
 #include "dc-errors.h"
 #include "dc-probe.h"
+#include "dc-reasons.h"
 #include "dc-render.h"
 
 #define EMULATOR_PREFIX "qemu-system-"
@@ -1120,37 +1121,73 @@ render_xml (DcRegistry *self, DcEmulator *emulator, const char *arch,
   return xml;
 }
 
+typedef struct {
+  DcEmulator *emulator;
+  const char *arch;
+  const DcMachine *machine;
+  const char *virttype;
+} Resolved;
+
+/* Checks a query's arguments and resolves its defaults (architecture.md,
+ * "Defaults of GetDomainCapabilities"). */
+static gboolean
+resolve_query (DcRegistry *self, const char *emulatorbin, const char *arch,
+               const char *machine, const char *virttype, guint flags,
+               Resolved *out, GError **error)
+{
+  if (flags != 0)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                   "unknown flags 0x%x: no flag is defined", flags);
+      return FALSE;
+    }
+  if (!check_arg (emulatorbin, MAX_PATH_ARG, "emulatorbin", error) ||
+      !check_arg (arch, MAX_NAME_ARG, "arch", error) ||
+      !check_arg (machine, MAX_NAME_ARG, "machine", error) ||
+      !check_arg (virttype, MAX_NAME_ARG, "virttype", error))
+    return FALSE;
+  out->arch = arch;
+  out->emulator = resolve_emulator (self, emulatorbin, &out->arch, error);
+  if (out->emulator == NULL)
+    return FALSE;
+  out->machine = resolve_machine (out->emulator->facts, machine, error);
+  if (out->machine == NULL)
+    return FALSE;
+  out->virttype = resolve_virttype (self, out->emulator->facts, out->arch,
+                                    virttype, error);
+  return out->virttype != NULL;
+}
+
 char *
 dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
                                      const char *arch, const char *machine,
                                      const char *virttype, guint flags,
                                      GError **error)
 {
-  DcEmulator *emulator;
-  const DcMachine *resolved_machine;
-  const char *resolved_virttype;
+  Resolved q;
 
-  if (flags != 0)
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
-                   "unknown flags 0x%x: no flag is defined", flags);
-      return NULL;
-    }
-  if (!check_arg (emulatorbin, MAX_PATH_ARG, "emulatorbin", error) ||
-      !check_arg (arch, MAX_NAME_ARG, "arch", error) ||
-      !check_arg (machine, MAX_NAME_ARG, "machine", error) ||
-      !check_arg (virttype, MAX_NAME_ARG, "virttype", error))
+  if (!resolve_query (self, emulatorbin, arch, machine, virttype, flags, &q,
+                      error))
     return NULL;
-  emulator = resolve_emulator (self, emulatorbin, &arch, error);
-  if (emulator == NULL)
+  return render_xml (self, q.emulator, q.arch, q.machine, q.virttype, error);
+}
+
+GPtrArray *
+dc_registry_explain (DcRegistry *self, const char *emulatorbin,
+                     const char *arch, const char *machine,
+                     const char *virttype, guint flags, GError **error)
+{
+  g_autoptr(GPtrArray) reasons = NULL;
+  g_autoptr(DcCapsNode) root = NULL;
+  Resolved q;
+  DcRenderQuery query;
+
+  if (!resolve_query (self, emulatorbin, arch, machine, virttype, flags, &q,
+                      error))
     return NULL;
-  resolved_machine = resolve_machine (emulator->facts, machine, error);
-  if (resolved_machine == NULL)
-    return NULL;
-  resolved_virttype = resolve_virttype (self, emulator->facts, arch, virttype,
-                                        error);
-  if (resolved_virttype == NULL)
-    return NULL;
-  return render_xml (self, emulator, arch, resolved_machine,
-                     resolved_virttype, error);
+  query = (DcRenderQuery) { q.arch, q.machine, q.virttype };
+  reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
+  root = dc_render_explained (q.emulator->facts, self->host, self->firmware,
+                              &query, reasons);
+  return g_steal_pointer (&reasons);
 }

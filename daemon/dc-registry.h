@@ -125,6 +125,14 @@ char *dc_registry_get_domain_capabilities (DcRegistry *registry,
                                            guint flags,
                                            GError **error);
 
+/* Why the answer to the same query says no where it does (DcReason,
+ * dc-reasons.h), rendered again from the same facts; fails as
+ * dc_registry_get_domain_capabilities() does. */
+GPtrArray *dc_registry_explain (DcRegistry *registry, const char *emulatorbin,
+                                const char *arch, const char *machine,
+                                const char *virttype, guint flags,
+                                GError **error);
+
 /* The virttypes @emulator can serve for its own arch ("kvm", "qemu"). */
 GPtrArray *dc_registry_emulator_virttypes (DcRegistry *registry,
                                            DcEmulator *emulator);

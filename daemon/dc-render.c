@@ -9,13 +9,48 @@
 
 #include "dc-arch.h"
 #include "dc-cpu-model.h"
+#include "dc-reasons.h"
 
 typedef struct {
   const DcEmulatorFacts *facts;
   const DcHostFacts *host;
   GPtrArray *firmware;
   const DcRenderQuery *query;
+  GPtrArray *reasons;     /* of DcReason, or NULL: not explaining */
 } Ctx;
+
+/* ---- reasons: why something is absent, recorded as it is decided ---- */
+
+static void explain (const Ctx *ctx, const DcCapsNode *node, const char *value,
+                     const char *state, const char *code, const char *facts,
+                     const char *format, ...) G_GNUC_PRINTF (7, 8);
+
+/* Records why @node (or its enum @value) is as it is, when explaining. */
+static void
+explain (const Ctx *ctx, const DcCapsNode *node, const char *value,
+         const char *state, const char *code, const char *facts,
+         const char *format, ...)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (ctx->reasons == NULL)
+    return;
+  path = dc_caps_node_path (node, value);
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (ctx->reasons, dc_reason_new (path, state, code, facts, message));
+}
+
+/* A value of an enum, explained when absent. */
+static void
+explain_absent (const Ctx *ctx, const DcCapsNode *e, const char *value,
+                const char *code, const char *facts, const char *message)
+{
+  explain (ctx, e, value, DC_REASON_ABSENT, code, facts, "%s", message);
+}
 
 static gboolean
 has_type (const Ctx *ctx, const char *type)
@@ -104,6 +139,139 @@ machine_has_smm (const Ctx *ctx)
   return machine_is (ctx, boards);
 }
 
+/* ---- table rules: one emulator fact per value ---- */
+
+typedef enum {
+  RULE_ALWAYS,
+  RULE_TYPE,       /* a QOM type */
+  RULE_PREFIX,     /* some QOM type starting with name */
+  RULE_COMMAND,    /* a QMP command */
+  RULE_DISPLAY,    /* a display type in the QMP schema */
+  RULE_CHARDEV,    /* a chardev backend in the QMP schema */
+  RULE_NETDEV,     /* a netdev type in the QMP schema */
+  RULE_OPTION,     /* a command-line option (a module's) */
+  RULE_TPM_TYPE,   /* a TPM backend (query-tpm-types) */
+} RuleKind;
+
+typedef struct {
+  const char *value;
+  RuleKind kind;
+  const char *name;
+} Rule;
+
+static gboolean has_option (const Ctx *ctx, const char *option);
+
+static gboolean
+rule_holds (const Ctx *ctx, const Rule *rule)
+{
+  const DcEmulatorFacts *f = ctx->facts;
+
+  switch (rule->kind)
+    {
+    case RULE_ALWAYS: return TRUE;
+    case RULE_TYPE: return has_type (ctx, rule->name);
+    case RULE_PREFIX: return has_prefix (ctx, rule->name);
+    case RULE_COMMAND: return has_command (ctx, rule->name);
+    case RULE_DISPLAY:
+      return dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, rule->name);
+    case RULE_CHARDEV:
+      return dc_emulator_facts_schema_has (f, DC_SCHEMA_CHARDEV_BACKENDS, rule->name);
+    case RULE_NETDEV:
+      return dc_emulator_facts_schema_has (f, DC_SCHEMA_NETDEV_TYPES, rule->name);
+    case RULE_OPTION: return has_option (ctx, rule->name);
+    case RULE_TPM_TYPE: return g_hash_table_contains (f->tpm_types, rule->name);
+    }
+  g_return_val_if_reached (FALSE);
+}
+
+/* What a rule that does not hold says: code, fact and sentence. */
+static const struct {
+  const char *code;
+  const char *fact;
+  const char *message;
+} rule_reasons[] = {
+  [RULE_TYPE] = { "qemu-lacks-type", "qom-type:%s",
+                  "this QEMU has no %s device or object type" },
+  [RULE_PREFIX] = { "qemu-lacks-type", "qom-type:%s*",
+                    "this QEMU has no device or object type named %s*" },
+  [RULE_COMMAND] = { "qemu-lacks-command", "qmp-command:%s",
+                     "this QEMU has no QMP command %s" },
+  [RULE_DISPLAY] = { "qemu-lacks-schema-value", "qmp-schema:" DC_SCHEMA_DISPLAY_TYPES "=%s",
+                     "this QEMU offers no %s display (not built, or its module is not installed)" },
+  [RULE_CHARDEV] = { "qemu-lacks-schema-value", "qmp-schema:" DC_SCHEMA_CHARDEV_BACKENDS "=%s",
+                     "this QEMU has no %s character device backend" },
+  [RULE_NETDEV] = { "qemu-lacks-schema-value", "qmp-schema:" DC_SCHEMA_NETDEV_TYPES "=%s",
+                    "this QEMU has no %s network backend" },
+  [RULE_OPTION] = { "qemu-lacks-option", "command-line:-%s",
+                    "this QEMU has no -%s option (its module is not installed)" },
+  [RULE_TPM_TYPE] = { "qemu-lacks-tpm-backend", "tpm-type:%s",
+                      "this QEMU has no %s TPM backend" },
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void
+explain_rule (const Ctx *ctx, const DcCapsNode *node, const char *value,
+              const char *state, const Rule *rule)
+{
+  g_autofree char *fact = g_strdup_printf (rule_reasons[rule->kind].fact, rule->name);
+  g_autofree char *message = g_strdup_printf (rule_reasons[rule->kind].message,
+                                              rule->name);
+
+  explain (ctx, node, value, state, rule_reasons[rule->kind].code, fact, "%s",
+           message);
+}
+#pragma GCC diagnostic pop
+
+/* Adds each value whose rule holds; explains the others. */
+static void
+add_rules (const Ctx *ctx, DcCapsNode *e, const Rule *rules, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (rule_holds (ctx, &rules[i]))
+      dc_caps_enum_add (e, rules[i].value);
+    else
+      explain_rule (ctx, e, rules[i].value, DC_REASON_ABSENT, &rules[i]);
+}
+
+/* <NAME supported='yes|no'/> as @rule decides, explained when no. */
+static DcCapsNode *
+add_supported_rule (const Ctx *ctx, DcCapsNode *parent, const char *name,
+                    RuleKind kind, const char *fact)
+{
+  const Rule rule = { name, kind, fact };
+  gboolean ok = rule_holds (ctx, &rule);
+  DcCapsNode *node = dc_caps_node_add_supported (parent, name, ok);
+
+  if (!ok)
+    explain_rule (ctx, node, NULL, DC_REASON_UNSUPPORTED, &rule);
+  return node;
+}
+
+/* <NAME supported='yes|no'/>, explained by the caller's sentence when no. */
+static DcCapsNode *
+add_supported_or (const Ctx *ctx, DcCapsNode *parent, const char *name,
+                  gboolean ok, const char *code, const char *fact,
+                  const char *message)
+{
+  DcCapsNode *node = dc_caps_node_add_supported (parent, name, ok);
+
+  if (!ok)
+    explain (ctx, node, NULL, DC_REASON_UNSUPPORTED, code, fact, "%s", message);
+  return node;
+}
+
+/* Adds @value if @ok, else explains its absence. */
+static void
+add_value_or (const Ctx *ctx, DcCapsNode *e, gboolean ok, const char *value,
+              const char *code, const char *fact, const char *message)
+{
+  if (ok)
+    dc_caps_enum_add (e, value);
+  else
+    explain_absent (ctx, e, value, code, fact, message);
+}
+
 static gboolean
 enum_is_empty (DcCapsNode *node)
 {
@@ -113,10 +281,17 @@ enum_is_empty (DcCapsNode *node)
 /* <NAME supported='yes|no'> holding the enums; unsupported when the enum
  * that defines the device (@key) came out empty. */
 static void
-finish_device (DcCapsNode *device, DcCapsNode *key)
+finish_device (const Ctx *ctx, DcCapsNode *device, DcCapsNode *key)
 {
-  if (enum_is_empty (key))
-    dc_caps_node_set_unsupported (device);
+  g_autofree char *key_path = NULL;
+
+  if (!enum_is_empty (key))
+    return;
+  key_path = dc_caps_node_path (key, NULL);
+  explain (ctx, device, NULL, DC_REASON_UNSUPPORTED, "no-values", key_path,
+           "no value of %s is available here (see the reasons for its values)",
+           key_path);
+  dc_caps_node_set_unsupported (device);
 }
 
 static void
@@ -134,7 +309,7 @@ render_header (DcCapsNode *root, const Ctx *ctx)
     vcpus = MIN (vcpus, ctx->host->kvm_max_vcpus);
   max = g_strdup_printf ("%u", vcpus);
   dc_caps_node_set_attr (dc_caps_node_add (root, "vcpu"), "max", max);
-  dc_caps_node_add_supported (root, "iothreads", has_type (ctx, "iothread"));
+  add_supported_rule (ctx, root, "iothreads", RULE_TYPE, "iothread");
 }
 
 /* A descriptor this (arch, machine) can boot: it targets them, and the
@@ -166,15 +341,40 @@ render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
           g_hash_table_add (listed, firmware->executable))
         dc_caps_node_add_text (loader, "value", firmware->executable);
     }
-  e = dc_caps_node_add_enum (loader, "type");
-  dc_caps_enum_add (e, "rom");
-  dc_caps_enum_add_if (e, has_prefix (ctx, "cfi.pflash"), "pflash");
+  static const Rule types[] = {
+    { "rom", RULE_ALWAYS, NULL },
+    { "pflash", RULE_PREFIX, "cfi.pflash" },
+  };
+
+  add_rules (ctx, dc_caps_node_add_enum (loader, "type"), types, G_N_ELEMENTS (types));
   e = dc_caps_node_add_enum (loader, "readonly");
   dc_caps_enum_add (e, "yes");
   dc_caps_enum_add (e, "no");
   e = dc_caps_node_add_enum (loader, "secure");
-  dc_caps_enum_add_if (e, secure, "yes");
+  add_value_or (ctx, e, secure, "yes", "no-secure-firmware", "firmware-descriptors",
+                machine_has_smm (ctx)
+                  ? "no firmware descriptor for this machine offers Secure Boot "
+                    "with SMM-protected variables"
+                  : "Secure Boot needs SMM, which this machine type does not have");
   dc_caps_enum_add (e, "no");
+}
+
+static void
+explain_firmware (const Ctx *ctx, DcCapsNode *kinds, gboolean ok,
+                  const char *kind)
+{
+  g_autofree char *message = NULL;
+
+  if (ok || ctx->reasons == NULL)
+    {
+      dc_caps_enum_add_if (kinds, ok, kind);
+      return;
+    }
+  message = g_strdup_printf ("no firmware descriptor offers %s for machine %s "
+                             "on %s (%u usable descriptors read)", kind,
+                             ctx->query->machine->name, ctx->query->arch,
+                             ctx->firmware->len);
+  explain_absent (ctx, kinds, kind, "no-firmware", "firmware-descriptors", message);
 }
 
 /* <os>: firmware auto-selection offers a value only where a descriptor
@@ -198,8 +398,8 @@ render_os (DcCapsNode *root, const Ctx *ctx)
       secure |= dc_firmware_has_feature (firmware, "secure-boot") &&
                 dc_firmware_has_feature (firmware, "requires-smm");
     }
-  dc_caps_enum_add_if (kinds, bios, "bios");
-  dc_caps_enum_add_if (kinds, efi, "efi");
+  explain_firmware (ctx, kinds, bios, "bios");
+  explain_firmware (ctx, kinds, efi, "efi");
   render_loader (os, ctx, secure);
 }
 
@@ -217,18 +417,40 @@ add_mode (DcCapsNode *cpu, const char *name, gboolean supported)
 
 /* A mode naming a QEMU CPU type ("host", "max"): its migratable enum
  * offers "on" only where the type takes the "migratable" property. */
-static void
-render_type_mode (DcCapsNode *cpu, const char *mode, const char *enum_name,
-                  gboolean supported, gboolean migratable)
+static DcCapsNode *
+render_type_mode (const Ctx *ctx, DcCapsNode *cpu, const char *mode,
+                  const char *type, gboolean supported, gboolean migratable)
 {
   DcCapsNode *node = add_mode (cpu, mode, supported);
   DcCapsNode *e;
+  g_autofree char *fact = g_strdup_printf ("cpu-type-property:%s.migratable", type);
+  g_autofree char *message = g_strdup_printf ("QEMU's %s CPU type has no "
+                                              "\"migratable\" property", type);
 
   if (!supported)
-    return;
-  e = dc_caps_node_add_enum (node, enum_name);
-  dc_caps_enum_add_if (e, migratable, "on");
+    return node;
+  e = dc_caps_node_add_enum (node, g_str_equal (mode, "maximum")
+                                     ? "maximumMigratable"
+                                     : "hostPassthroughMigratable");
+  add_value_or (ctx, e, migratable, "on", "qemu-lacks-cpu-property", fact, message);
   dc_caps_enum_add (e, "off");
+  return node;
+}
+
+/* host-passthrough is KVM's: why this answer cannot offer it. */
+static void
+explain_needs_kvm (const Ctx *ctx, DcCapsNode *node, const char *value,
+                   const char *state, const char *what)
+{
+  if (ctx->host->kvm_usable)
+    explain (ctx, node, value, state, "needs-kvm", "virttype:qemu",
+             "%s needs KVM; this answer is for TCG (virttype qemu)", what);
+  else
+    explain (ctx, node, value, state, "needs-kvm",
+             ctx->host->kvm_present ? "host:/dev/kvm-not-usable" : "host:no-/dev/kvm",
+             "%s needs KVM, and %s", what,
+             ctx->host->kvm_present ? "/dev/kvm is not accessible to the daemon"
+                                    : "this host has no /dev/kvm");
 }
 
 static void
@@ -240,7 +462,15 @@ render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
   DcCapsNode *model;
 
   if (host_model == NULL)
-    return;
+    {
+      explain (ctx, mode, NULL, DC_REASON_UNSUPPORTED, "no-host-model",
+               facts->host ? "cpu-models" : "cpu-expansion:host",
+               facts->host ? "no CPU model QEMU defines here can describe the "
+                             "CPU this accelerator offers"
+                           : "QEMU gave no expansion of the CPU this accelerator "
+                             "offers (query-cpu-model-expansion)");
+      return;
+    }
   model = dc_caps_node_add_text (mode, "model", host_model->model);
   dc_caps_node_set_attr (model, "fallback", "forbid");
   if (host_model->vendor != NULL)
@@ -304,6 +534,27 @@ usable_value (const DcCpuDefinition *def)
   if (!def->usable_known)
     return "unknown";
   return def->blockers[0] == NULL ? "yes" : "no";
+}
+
+/* Why a model is usable='no': the features the host lacks for it. */
+static void
+explain_blockers (const Ctx *ctx, const DcCapsNode *model,
+                  const DcCpuDefinition *def)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *fact = NULL;
+
+  if (ctx->reasons == NULL)
+    return;
+  for (guint i = 0; def->blockers[i] != NULL; i++)
+    if (g_hash_table_add (seen, def->blockers[i]))
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                              dc_cpu_feature_name (def->blockers[i]));
+  fact = g_strdup_printf ("blockers:%s", names->str);
+  explain (ctx, model, NULL, DC_REASON_UNUSABLE, "cpu-blockers", fact,
+           "the CPU %s offers lacks %s", is_kvm (ctx) ? "KVM" : "TCG",
+           names->str);
 }
 
 static void
@@ -379,7 +630,7 @@ known_vendor (const Ctx *ctx, const DcCpuDefinition *def)
   return NULL;
 }
 
-static void
+static DcCapsNode *
 render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
               const DcCpuDefinition *def)
 {
@@ -400,6 +651,7 @@ render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
    * alias-of, QEMU 4.1 and later), where that one is offered */
   if (canonical != NULL && is_model (canonical, ctx->query->arch))
     dc_caps_node_set_attr (model, "canonical", def->alias_of);
+  return model;
 }
 
 /* Every model QEMU defines for the accelerator (on ppc64 the POWER
@@ -411,13 +663,23 @@ render_custom (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
   gboolean offered = offers_custom_models (ctx, facts);
   DcCapsNode *mode = add_mode (cpu, "custom", offered);
 
+  if (!offered)
+    explain (ctx, mode, NULL, DC_REASON_UNSUPPORTED,
+             facts->definitions->len > 0 ? "no-named-models" : "qemu-no-cpu-definitions",
+             facts->definitions->len > 0 ? "arch:ppc" : "qmp-command:query-cpu-definitions",
+             facts->definitions->len > 0
+               ? "32-bit PowerPC CPUs are chosen by machine type, not by name"
+               : "QEMU lists no CPU models here (query-cpu-definitions)");
   for (guint i = 0; offered && i < facts->definitions->len; i++)
     {
       const DcCpuDefinition *def = g_ptr_array_index (facts->definitions, i);
+      DcCapsNode *model;
 
       if (!is_model (def, ctx->query->arch))
         continue;
-      render_model (mode, ctx, facts, def);
+      model = render_model (mode, ctx, facts, def);
+      if (def->blockers[0] != NULL)
+        explain_blockers (ctx, model, def);
       render_blockers (mode, def);
     }
 }
@@ -429,16 +691,22 @@ render_cpu (DcCapsNode *root, const Ctx *ctx)
   const DcCpuFacts *facts = kvm ? ctx->facts->cpu_kvm : ctx->facts->cpu_tcg;
   g_autoptr(DcCpuFacts) none = dc_cpu_facts_new ();
   DcCapsNode *cpu = dc_caps_node_add (root, "cpu");
+  DcCapsNode *mode;
+  gboolean max;
 
   if (facts == NULL)
     facts = none;
   /* -cpu host is KVM's on every target, listed in query-cpu-definitions
    * or not (loongarch64 8.2 does not list it) */
-  render_type_mode (cpu, "host-passthrough", "hostPassthroughMigratable",
-                    kvm, facts->host_migratable);
-  render_type_mode (cpu, "maximum", "maximumMigratable",
-                    dc_cpu_facts_find (facts, "max") != NULL,
-                    facts->max_migratable);
+  mode = render_type_mode (ctx, cpu, "host-passthrough", "host", kvm,
+                           facts->host_migratable);
+  if (!kvm)
+    explain_needs_kvm (ctx, mode, NULL, DC_REASON_UNSUPPORTED, "host-passthrough");
+  max = dc_cpu_facts_find (facts, "max") != NULL;
+  mode = render_type_mode (ctx, cpu, "maximum", "max", max, facts->max_migratable);
+  if (!max)
+    explain (ctx, mode, NULL, DC_REASON_UNSUPPORTED, "qemu-lacks-cpu-model",
+             "cpu-model:max", "QEMU defines no \"max\" CPU model here");
   render_host_model (cpu, ctx, facts);
   render_custom (cpu, ctx, facts);
 }
@@ -446,94 +714,149 @@ render_cpu (DcCapsNode *root, const Ctx *ctx)
 static void
 render_memory_backing (DcCapsNode *root, const Ctx *ctx)
 {
+  static const Rule sources[] = {
+    { "file", RULE_TYPE, "memory-backend-file" },
+    { "anonymous", RULE_TYPE, "memory-backend-ram" },
+    { "memfd", RULE_TYPE, "memory-backend-memfd" },
+  };
   DcCapsNode *mb = dc_caps_node_add_supported (root, "memoryBacking", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (mb, "sourceType");
 
-  dc_caps_enum_add_if (e, has_type (ctx, "memory-backend-file"), "file");
-  dc_caps_enum_add_if (e, has_type (ctx, "memory-backend-ram"), "anonymous");
-  dc_caps_enum_add_if (e, has_type (ctx, "memory-backend-memfd"), "memfd");
-  finish_device (mb, e);
+  add_rules (ctx, e, sources, G_N_ELEMENTS (sources));
+  finish_device (ctx, mb, e);
 }
 
 static void
 add_virtio_models (DcCapsNode *device, const Ctx *ctx, const char *family)
 {
-  DcCapsNode *e = dc_caps_node_add_enum (device, "model");
   g_autofree char *any = g_strdup_printf ("%s-", family);
   g_autofree char *trans = g_strdup_printf ("%s-pci-transitional", family);
   g_autofree char *non = g_strdup_printf ("%s-pci-non-transitional", family);
+  const Rule models[] = {
+    { "virtio", RULE_PREFIX, any },
+    { "virtio-transitional", RULE_TYPE, trans },
+    { "virtio-non-transitional", RULE_TYPE, non },
+  };
 
-  dc_caps_enum_add_if (e, has_prefix (ctx, any), "virtio");
-  dc_caps_enum_add_if (e, has_type (ctx, trans), "virtio-transitional");
-  dc_caps_enum_add_if (e, has_type (ctx, non), "virtio-non-transitional");
+  add_rules (ctx, dc_caps_node_add_enum (device, "model"), models,
+             G_N_ELEMENTS (models));
+}
+
+/* A floppy needs isa-fdc and an ISA bus to plug it into. */
+static void
+add_fdc_value (const Ctx *ctx, DcCapsNode *e, const char *value)
+{
+  static const Rule fdc = { NULL, RULE_TYPE, "isa-fdc" };
+
+  if (has_fdc (ctx))
+    dc_caps_enum_add (e, value);
+  else if (!rule_holds (ctx, &fdc))
+    explain_rule (ctx, e, value, DC_REASON_ABSENT, &fdc);
+  else
+    explain_absent (ctx, e, value, "board-lacks", "machine:no-isa-bus",
+                    "this machine type has no ISA bus for a floppy controller");
 }
 
 static void
 render_disk (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule buses[] = {
+    { "scsi", RULE_TYPE, "scsi-hd" },
+    { "virtio", RULE_PREFIX, "virtio-blk-" },
+    { "usb", RULE_TYPE, "usb-storage" },
+    { "sata", RULE_TYPE, "ich9-ahci" },
+  };
+  static const Rule lun = { "lun", RULE_TYPE, "scsi-block" };
   DcCapsNode *disk = dc_caps_node_add_supported (devices, "disk", TRUE);
   DcCapsNode *dev = dc_caps_node_add_enum (disk, "diskDevice");
   DcCapsNode *bus;
 
   dc_caps_enum_add (dev, "disk");
-  dc_caps_enum_add_if (dev, has_type (ctx, "scsi-cd") || has_type (ctx, "ide-cd"),
-                       "cdrom");
-  dc_caps_enum_add_if (dev, has_fdc (ctx), "floppy");
-  dc_caps_enum_add_if (dev, has_type (ctx, "scsi-block"), "lun");
+  add_value_or (ctx, dev, has_type (ctx, "scsi-cd") || has_type (ctx, "ide-cd"),
+                "cdrom", "qemu-lacks-type", "qom-type:scsi-cd,ide-cd",
+                "this QEMU has neither a SCSI nor an IDE CD-ROM device");
+  add_fdc_value (ctx, dev, "floppy");
+  add_rules (ctx, dev, &lun, 1);
   bus = dc_caps_node_add_enum (disk, "bus");
-  dc_caps_enum_add_if (bus, machine_has_builtin_ide (ctx), "ide");
-  dc_caps_enum_add_if (bus, has_fdc (ctx), "fdc");
-  dc_caps_enum_add_if (bus, has_type (ctx, "scsi-hd"), "scsi");
-  dc_caps_enum_add_if (bus, has_prefix (ctx, "virtio-blk-"), "virtio");
-  dc_caps_enum_add_if (bus, has_type (ctx, "usb-storage"), "usb");
-  dc_caps_enum_add_if (bus, has_type (ctx, "ich9-ahci"), "sata");
+  add_value_or (ctx, bus, machine_has_builtin_ide (ctx), "ide", "board-lacks",
+                "machine:no-builtin-ide",
+                "this machine type has no built-in IDE controller");
+  add_fdc_value (ctx, bus, "fdc");
+  add_rules (ctx, bus, buses, G_N_ELEMENTS (buses));
   add_virtio_models (disk, ctx, "virtio-blk");
-  finish_device (disk, bus);
+  finish_device (ctx, disk, bus);
 }
 
 static void
 render_graphics (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule before_rdp[] = {
+    { "sdl", RULE_DISPLAY, "sdl" },
+    { "vnc", RULE_COMMAND, "query-vnc" },
+  };
+  static const Rule after_rdp[] = {
+    { "spice", RULE_OPTION, "spice" },
+    { "egl-headless", RULE_DISPLAY, "egl-headless" },
+    { "dbus", RULE_DISPLAY, "dbus" },
+  };
+  static const Rule dbus = { "rdp", RULE_DISPLAY, "dbus" };
   DcCapsNode *graphics = dc_caps_node_add_supported (devices, "graphics", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (graphics, "type");
-  const DcEmulatorFacts *f = ctx->facts;
 
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "sdl"),
-                       "sdl");
-  dc_caps_enum_add_if (e, has_command (ctx, "query-vnc"), "vnc");
+  add_rules (ctx, e, before_rdp, G_N_ELEMENTS (before_rdp));
   /* RDP is served by libvirt's qemu-rdp helper through QEMU's D-Bus
    * display (libvirt 11) */
-  dc_caps_enum_add_if (e, ctx->host->qemu_rdp &&
-                          dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "dbus"),
-                       "rdp");
-  dc_caps_enum_add_if (e, has_option (ctx, "spice"), "spice");
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES,
-                                                        "egl-headless"),
-                       "egl-headless");
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, DC_SCHEMA_DISPLAY_TYPES, "dbus"),
-                       "dbus");
-  finish_device (graphics, e);
+  if (!rule_holds (ctx, &dbus))
+    explain_rule (ctx, e, "rdp", DC_REASON_ABSENT, &dbus);
+  else
+    add_value_or (ctx, e, ctx->host->qemu_rdp, "rdp", "host-lacks-qemu-rdp",
+                  "host:qemu-rdp", "libvirt's qemu-rdp helper is not installed");
+  add_rules (ctx, e, after_rdp, G_N_ELEMENTS (after_rdp));
+  finish_device (ctx, graphics, e);
 }
 
 static void
 render_video (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule models[] = {
+    { "vga", RULE_TYPE, "VGA" },
+    { "cirrus", RULE_TYPE, "cirrus-vga" },
+    { "vmvga", RULE_TYPE, "vmware-svga" },
+    { "qxl", RULE_TYPE, "qxl-vga" },
+    { "virtio", RULE_PREFIX, "virtio-gpu" },
+    { "none", RULE_ALWAYS, NULL },
+    { "bochs", RULE_TYPE, "bochs-display" },
+    { "ramfb", RULE_TYPE, "ramfb" },
+  };
   DcCapsNode *video = dc_caps_node_add_supported (devices, "video", TRUE);
-  DcCapsNode *e = dc_caps_node_add_enum (video, "modelType");
 
-  dc_caps_enum_add_if (e, has_type (ctx, "VGA"), "vga");
-  dc_caps_enum_add_if (e, has_type (ctx, "cirrus-vga"), "cirrus");
-  dc_caps_enum_add_if (e, has_type (ctx, "vmware-svga"), "vmvga");
-  dc_caps_enum_add_if (e, has_type (ctx, "qxl-vga"), "qxl");
-  dc_caps_enum_add_if (e, has_prefix (ctx, "virtio-gpu"), "virtio");
-  dc_caps_enum_add (e, "none");
-  dc_caps_enum_add_if (e, has_type (ctx, "bochs-display"), "bochs");
-  dc_caps_enum_add_if (e, has_type (ctx, "ramfb"), "ramfb");
+  add_rules (ctx, dc_caps_node_add_enum (video, "modelType"), models,
+             G_N_ELEMENTS (models));
+}
+
+static void
+add_vfio_value (const Ctx *ctx, DcCapsNode *e, gboolean vfio, const char *value)
+{
+  static const Rule type = { NULL, RULE_TYPE, "vfio-pci" };
+
+  if (vfio)
+    dc_caps_enum_add (e, value);
+  else if (!rule_holds (ctx, &type))
+    explain_rule (ctx, e, value, DC_REASON_ABSENT, &type);
+  else
+    explain_absent (ctx, e, value, "host-lacks-vfio", "host:/dev/vfio/vfio",
+                    "this host offers no VFIO (no /dev/vfio/vfio or no IOMMU "
+                    "groups: load vfio-pci and enable the IOMMU)");
 }
 
 static void
 render_hostdev (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule subsys[] = {
+    { "usb", RULE_TYPE, "usb-host" },
+    { "pci", RULE_TYPE, "vfio-pci" },
+    { "scsi", RULE_TYPE, "scsi-generic" },
+  };
   DcCapsNode *hostdev = dc_caps_node_add_supported (devices, "hostdev", TRUE);
   DcCapsNode *e;
   gboolean vfio = ctx->host->vfio && has_type (ctx, "vfio-pci");
@@ -544,111 +867,156 @@ render_hostdev (DcCapsNode *devices, const Ctx *ctx)
   dc_caps_enum_add (e, "mandatory");
   dc_caps_enum_add (e, "requisite");
   dc_caps_enum_add (e, "optional");
-  e = dc_caps_node_add_enum (hostdev, "subsysType");
-  dc_caps_enum_add_if (e, has_type (ctx, "usb-host"), "usb");
-  dc_caps_enum_add_if (e, has_type (ctx, "vfio-pci"), "pci");
-  dc_caps_enum_add_if (e, has_type (ctx, "scsi-generic"), "scsi");
+  add_rules (ctx, dc_caps_node_add_enum (hostdev, "subsysType"), subsys,
+             G_N_ELEMENTS (subsys));
   /* capsType (storage, misc, net) is for containers, never for QEMU. */
   dc_caps_node_add_enum (hostdev, "capsType");
   e = dc_caps_node_add_enum (hostdev, "pciBackend");
-  dc_caps_enum_add_if (e, vfio, "default");
-  dc_caps_enum_add_if (e, vfio, "vfio");
+  add_vfio_value (ctx, e, vfio, "default");
+  add_vfio_value (ctx, e, vfio, "vfio");
 }
 
 static void
 render_rng (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule backends[] = {
+    { "random", RULE_TYPE, "rng-random" },
+    { "egd", RULE_TYPE, "rng-egd" },
+    { "builtin", RULE_TYPE, "rng-builtin" },
+  };
   DcCapsNode *rng = dc_caps_node_add_supported (devices, "rng", TRUE);
   DcCapsNode *e;
 
   add_virtio_models (rng, ctx, "virtio-rng");
   e = dc_caps_node_add_enum (rng, "backendModel");
-  dc_caps_enum_add_if (e, has_type (ctx, "rng-random"), "random");
-  dc_caps_enum_add_if (e, has_type (ctx, "rng-egd"), "egd");
-  dc_caps_enum_add_if (e, has_type (ctx, "rng-builtin"), "builtin");
-  finish_device (rng, dc_caps_node_find (rng, "enum"));
+  add_rules (ctx, e, backends, G_N_ELEMENTS (backends));
+  finish_device (ctx, rng, dc_caps_node_find (rng, "enum"));
 }
 
 static void
 render_filesystem (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule drivers[] = {
+    { "path", RULE_PREFIX, "virtio-9p-" },
+    { "handle", RULE_PREFIX, "virtio-9p-" },
+    { "virtiofs", RULE_PREFIX, "vhost-user-fs-" },
+  };
   DcCapsNode *fs = dc_caps_node_add_supported (devices, "filesystem", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (fs, "driverType");
-  gboolean p9 = has_prefix (ctx, "virtio-9p-");
 
-  dc_caps_enum_add_if (e, p9, "path");
-  dc_caps_enum_add_if (e, p9, "handle");
-  dc_caps_enum_add_if (e, has_prefix (ctx, "vhost-user-fs-"), "virtiofs");
-  finish_device (fs, e);
+  add_rules (ctx, e, drivers, G_N_ELEMENTS (drivers));
+  finish_device (ctx, fs, e);
+}
+
+/* The TPM versions swtpm can set up, through QEMU's emulator backend. */
+static void
+add_tpm_version (const Ctx *ctx, DcCapsNode *e, const Rule *emulator,
+                 gboolean ok, const char *version)
+{
+  g_autofree char *message = NULL;
+
+  if (rule_holds (ctx, emulator) && ok)
+    dc_caps_enum_add (e, version);
+  else if (!rule_holds (ctx, emulator))
+    explain_rule (ctx, e, version, DC_REASON_ABSENT, emulator);
+  else if (!ctx->host->swtpm)
+    explain_absent (ctx, e, version, "host-lacks-swtpm", "host:swtpm_setup",
+                    "swtpm not found (swtpm_setup --print-capabilities did not "
+                    "answer; install swtpm-tools)");
+  else
+    {
+      message = g_strdup_printf ("this host's swtpm cannot set up a TPM %s", version);
+      explain_absent (ctx, e, version, "swtpm-lacks-version", "host:swtpm_setup",
+                      message);
+    }
+}
+
+static void
+render_tpm_versions (const Ctx *ctx, DcCapsNode *e, const Rule *emulator)
+{
+  add_tpm_version (ctx, e, emulator, ctx->host->swtpm_tpm12, "1.2");
+  add_tpm_version (ctx, e, emulator, ctx->host->swtpm_tpm20, "2.0");
 }
 
 static void
 render_tpm (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule models[] = {
+    { "tpm-crb", RULE_TYPE, "tpm-crb" },
+    { "tpm-spapr", RULE_TYPE, "tpm-spapr" },
+    { "spapr-tpm-proxy", RULE_TYPE, "spapr-tpm-proxy" },
+  };
+  /* An external swtpm is driven through QEMU's emulator backend. */
+  static const Rule backends[] = {
+    { "passthrough", RULE_TPM_TYPE, "passthrough" },
+    { "emulator", RULE_TPM_TYPE, "emulator" },
+    { "external", RULE_TPM_TYPE, "emulator" },
+  };
   DcCapsNode *tpm = dc_caps_node_add_supported (devices, "tpm", TRUE);
   DcCapsNode *model = dc_caps_node_add_enum (tpm, "model");
-  DcCapsNode *e;
-  gboolean emulator = g_hash_table_contains (ctx->facts->tpm_types, "emulator");
 
-  dc_caps_enum_add_if (model, has_type (ctx, "tpm-tis") ||
-                                has_type (ctx, "tpm-tis-device"), "tpm-tis");
-  dc_caps_enum_add_if (model, has_type (ctx, "tpm-crb"), "tpm-crb");
-  dc_caps_enum_add_if (model, has_type (ctx, "tpm-spapr"), "tpm-spapr");
-  dc_caps_enum_add_if (model, has_type (ctx, "spapr-tpm-proxy"),
-                       "spapr-tpm-proxy");
-  e = dc_caps_node_add_enum (tpm, "backendModel");
-  dc_caps_enum_add_if (e, g_hash_table_contains (ctx->facts->tpm_types,
-                                                 "passthrough"), "passthrough");
-  dc_caps_enum_add_if (e, emulator, "emulator");
-  /* An external swtpm is driven through QEMU's emulator backend. */
-  dc_caps_enum_add_if (e, emulator, "external");
-  e = dc_caps_node_add_enum (tpm, "backendVersion");
-  dc_caps_enum_add_if (e, emulator && ctx->host->swtpm_tpm12, "1.2");
-  dc_caps_enum_add_if (e, emulator && ctx->host->swtpm_tpm20, "2.0");
-  finish_device (tpm, model);
+  add_value_or (ctx, model, has_type (ctx, "tpm-tis") || has_type (ctx, "tpm-tis-device"),
+                "tpm-tis", "qemu-lacks-type", "qom-type:tpm-tis,tpm-tis-device",
+                "this QEMU has no TIS TPM device (tpm-tis, tpm-tis-device)");
+  add_rules (ctx, model, models, G_N_ELEMENTS (models));
+  add_rules (ctx, dc_caps_node_add_enum (tpm, "backendModel"), backends,
+             G_N_ELEMENTS (backends));
+  render_tpm_versions (ctx, dc_caps_node_add_enum (tpm, "backendVersion"),
+                       &backends[1]);
+  finish_device (ctx, tpm, model);
 }
 
 static void
 render_redirdev (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule buses[] = { { "usb", RULE_TYPE, "usb-redir" } };
   DcCapsNode *redir = dc_caps_node_add_supported (devices, "redirdev", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (redir, "bus");
 
-  dc_caps_enum_add_if (e, has_type (ctx, "usb-redir"), "usb");
-  finish_device (redir, e);
+  add_rules (ctx, e, buses, G_N_ELEMENTS (buses));
+  finish_device (ctx, redir, e);
 }
 
 static void
 render_channel (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule types[] = {
+    { "pty", RULE_CHARDEV, "pty" },
+    { "unix", RULE_CHARDEV, "socket" },
+  };
+  static const Rule spice = { "spicevmc", RULE_OPTION, "spice" };
+  static const Rule spicevmc = { "spicevmc", RULE_CHARDEV, "spicevmc" };
   DcCapsNode *channel = dc_caps_node_add_supported (devices, "channel", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (channel, "type");
-  const char *path = DC_SCHEMA_CHARDEV_BACKENDS;
-  const DcEmulatorFacts *f = ctx->facts;
 
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, path, "pty"), "pty");
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (f, path, "socket"), "unix");
-  dc_caps_enum_add_if (e, has_option (ctx, "spice") &&
-                          dc_emulator_facts_schema_has (f, path, "spicevmc"),
-                       "spicevmc");
-  finish_device (channel, e);
+  add_rules (ctx, e, types, G_N_ELEMENTS (types));
+  if (!rule_holds (ctx, &spice))
+    explain_rule (ctx, e, "spicevmc", DC_REASON_ABSENT, &spice);
+  else
+    add_rules (ctx, e, &spicevmc, 1);
+  finish_device (ctx, channel, e);
 }
 
 /* <crypto> (libvirt 10.0): virtio-crypto with QEMU's cryptodev backends. */
 static void
 render_crypto (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule models[] = { { "virtio", RULE_PREFIX, "virtio-crypto-" } };
+  static const Rule backends[] = {
+    { "builtin", RULE_TYPE, "cryptodev-backend-builtin" },
+    { "lkcf", RULE_TYPE, "cryptodev-backend-lkcf" },
+  };
   DcCapsNode *crypto = dc_caps_node_add_supported (devices, "crypto", TRUE);
   DcCapsNode *model = dc_caps_node_add_enum (crypto, "model");
   DcCapsNode *e;
 
-  dc_caps_enum_add_if (model, has_prefix (ctx, "virtio-crypto-"), "virtio");
+  add_rules (ctx, model, models, G_N_ELEMENTS (models));
   e = dc_caps_node_add_enum (crypto, "type");
-  dc_caps_enum_add_if (e, !enum_is_empty (model), "qemu");
-  e = dc_caps_node_add_enum (crypto, "backendModel");
-  dc_caps_enum_add_if (e, has_type (ctx, "cryptodev-backend-builtin"), "builtin");
-  dc_caps_enum_add_if (e, has_type (ctx, "cryptodev-backend-lkcf"), "lkcf");
-  finish_device (crypto, model);
+  add_value_or (ctx, e, !enum_is_empty (model), "qemu", "qemu-lacks-type",
+                "qom-type:virtio-crypto-*", "QEMU's crypto device needs virtio-crypto");
+  add_rules (ctx, dc_caps_node_add_enum (crypto, "backendModel"), backends,
+             G_N_ELEMENTS (backends));
+  finish_device (ctx, crypto, model);
 }
 
 /* <interface> (libvirt 9.x): the backend of a user-mode NIC; passt
@@ -656,13 +1024,14 @@ render_crypto (DcCapsNode *devices, const Ctx *ctx)
 static void
 render_interface (DcCapsNode *devices, const Ctx *ctx)
 {
+  static const Rule backends[] = {
+    { "default", RULE_ALWAYS, NULL },
+    { "passt", RULE_NETDEV, "stream" },
+  };
   DcCapsNode *interface = dc_caps_node_add_supported (devices, "interface", TRUE);
-  DcCapsNode *e = dc_caps_node_add_enum (interface, "backendType");
 
-  dc_caps_enum_add (e, "default");
-  dc_caps_enum_add_if (e, dc_emulator_facts_schema_has (ctx->facts, DC_SCHEMA_NETDEV_TYPES,
-                                                        "stream"),
-                       "passt");
+  add_rules (ctx, dc_caps_node_add_enum (interface, "backendType"), backends,
+             G_N_ELEMENTS (backends));
 }
 
 /* <panic> (libvirt 11): the guest-panic notifiers the machine can have. */
@@ -674,18 +1043,42 @@ render_panic (DcCapsNode *devices, const Ctx *ctx)
   DcCapsNode *panic = dc_caps_node_add_supported (devices, "panic", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (panic, "model");
 
-  dc_caps_enum_add_if (e, x86 && has_type (ctx, "pvpanic"), "isa");
-  dc_caps_enum_add_if (e, machine_is (ctx, pseries), "pseries");
-  dc_caps_enum_add_if (e, x86, "hyperv");
-  dc_caps_enum_add_if (e, g_str_equal (ctx->query->arch, "s390x"), "s390");
-  dc_caps_enum_add_if (e, has_type (ctx, "pvpanic-pci"), "pvpanic");
-  finish_device (panic, e);
+  static const Rule isa = { "isa", RULE_TYPE, "pvpanic" };
+  static const Rule pci = { "pvpanic", RULE_TYPE, "pvpanic-pci" };
+
+  if (x86)
+    add_rules (ctx, e, &isa, 1);
+  else
+    explain_absent (ctx, e, "isa", "other-arch", "arch", "an ISA panic device is x86's");
+  add_value_or (ctx, e, machine_is (ctx, pseries), "pseries", "board-lacks",
+                "machine:not-pseries", "this is not a pseries machine");
+  add_value_or (ctx, e, x86, "hyperv", "other-arch", "arch",
+                "Hyper-V's crash notification is x86's");
+  add_value_or (ctx, e, g_str_equal (ctx->query->arch, "s390x"), "s390",
+                "other-arch", "arch", "the s390 panic notification is s390x's");
+  add_rules (ctx, e, &pci, 1);
+  finish_device (ctx, panic, e);
 }
 
 static gboolean
 arch_is (const Ctx *ctx, const char *const *arches)
 {
   return g_strv_contains (arches, ctx->query->arch);
+}
+
+static void
+add_gic_version (const Ctx *ctx, DcCapsNode *e, const DcGicVersion *v)
+{
+  g_autofree char *number = g_strdup_printf ("%u", v->version);
+  g_autofree char *fact = g_strdup_printf ("query-gic-capabilities:v%u.%s",
+                                           v->version,
+                                           is_kvm (ctx) ? "kernel" : "emulated");
+  g_autofree char *message =
+    g_strdup_printf (is_kvm (ctx) ? "KVM cannot provide GICv%u in the kernel"
+                                  : "QEMU cannot emulate GICv%u", v->version);
+
+  add_value_or (ctx, e, is_kvm (ctx) ? v->kernel : v->emulated, number,
+                is_kvm (ctx) ? "kvm-lacks-gic" : "tcg-lacks-gic", fact, message);
 }
 
 /* <gic>: the GIC versions of an ARM virt board, as KVM (in-kernel) or TCG
@@ -698,15 +1091,16 @@ render_gic (DcCapsNode *features, const Ctx *ctx)
   DcCapsNode *gic = dc_caps_node_add_supported (features, "gic", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (gic, "version");
 
-  if (arch_is (ctx, arm) && machine_is (ctx, virt))
-    for (guint i = 0; i < ctx->facts->gic->len; i++)
-      {
-        const DcGicVersion *v = &g_array_index (ctx->facts->gic, DcGicVersion, i);
-        g_autofree char *number = g_strdup_printf ("%u", v->version);
-
-        dc_caps_enum_add_if (e, is_kvm (ctx) ? v->kernel : v->emulated, number);
-      }
-  finish_device (gic, e);
+  if (!arch_is (ctx, arm) || !machine_is (ctx, virt))
+    {
+      explain (ctx, gic, NULL, DC_REASON_UNSUPPORTED, "board-lacks",
+               "machine:not-arm-virt", "a GIC is chosen only on ARM's virt board");
+      dc_caps_node_set_unsupported (gic);
+      return;
+    }
+  for (guint i = 0; i < ctx->facts->gic->len; i++)
+    add_gic_version (ctx, e, &g_array_index (ctx->facts->gic, DcGicVersion, i));
+  finish_device (ctx, gic, e);
 }
 
 static void
@@ -726,12 +1120,37 @@ s390_pv_supported (const Ctx *ctx)
          ctx->host->s390_pv && has_type (ctx, "s390-pv-guest");
 }
 
+/* Why protected virtualisation is not offered, where it is not. */
+static void
+explain_s390_pv (const Ctx *ctx, DcCapsNode *node, const char *value,
+                 const char *state)
+{
+  static const Rule type = { NULL, RULE_TYPE, "s390-pv-guest" };
+
+  if (!g_str_equal (ctx->query->arch, "s390x"))
+    explain (ctx, node, value, state, "other-arch", "arch",
+             "protected virtualisation is s390x's");
+  else if (!is_kvm (ctx))
+    explain_needs_kvm (ctx, node, value, state, "protected virtualisation");
+  else if (!ctx->host->s390_pv)
+    explain (ctx, node, value, state, "host-lacks-s390-pv",
+             "host:/sys/firmware/uv/prot_virt_host",
+             "the host does not allow protected virtualisation (no ultravisor, "
+             "or the kernel's prot_virt is off)");
+  else
+    explain_rule (ctx, node, value, state, &type);
+}
+
 static void
 render_s390_pv (DcCapsNode *features, const Ctx *ctx)
 {
+  DcCapsNode *node;
+
   if (!g_str_equal (ctx->query->arch, "s390x"))
     return;
-  dc_caps_node_add_supported (features, "s390-pv", s390_pv_supported (ctx));
+  node = dc_caps_node_add_supported (features, "s390-pv", s390_pv_supported (ctx));
+  if (!s390_pv_supported (ctx))
+    explain_s390_pv (ctx, node, NULL, DC_REASON_UNSUPPORTED);
 }
 
 static gboolean
@@ -748,6 +1167,41 @@ sev_snp_supported (const Ctx *ctx)
 }
 
 static void
+explain_sev (const Ctx *ctx, DcCapsNode *node, const char *value,
+             const char *state)
+{
+  if (!dc_arch_is_x86 (ctx->query->arch))
+    explain (ctx, node, value, state, "other-arch", "arch",
+             "SEV is AMD's, for x86 guests");
+  else if (!is_kvm (ctx))
+    explain_needs_kvm (ctx, node, value, state, "SEV");
+  else if (!ctx->facts->sev.present)
+    explain (ctx, node, value, state, "qemu-no-sev",
+             "qmp-command:query-sev-capabilities",
+             "QEMU reports no SEV (query-sev-capabilities failed: not an AMD "
+             "host with SEV, or /dev/sev not accessible)");
+  else
+    explain (ctx, node, value, state, "host-sev-off",
+             "host:/sys/module/kvm_amd/parameters/sev",
+             "kvm_amd module parameter sev is not enabled");
+}
+
+static void
+explain_sev_snp (const Ctx *ctx, DcCapsNode *node, const char *value)
+{
+  static const Rule type = { NULL, RULE_TYPE, "sev-snp-guest" };
+
+  if (!sev_supported (ctx))
+    explain_sev (ctx, node, value, DC_REASON_ABSENT);
+  else if (!ctx->host->sev_snp)
+    explain (ctx, node, value, DC_REASON_ABSENT, "host-sev-snp-off",
+             "host:/sys/module/kvm_amd/parameters/sev_snp",
+             "kvm_amd module parameter sev_snp is not enabled");
+  else
+    explain_rule (ctx, node, value, DC_REASON_ABSENT, &type);
+}
+
+static void
 render_sev (DcCapsNode *features, const Ctx *ctx)
 {
   const DcSevFacts *sev = &ctx->facts->sev;
@@ -755,7 +1209,10 @@ render_sev (DcCapsNode *features, const Ctx *ctx)
   DcCapsNode *node = dc_caps_node_add_supported (features, "sev", ok);
 
   if (!ok)
-    return;
+    {
+      explain_sev (ctx, node, NULL, DC_REASON_UNSUPPORTED);
+      return;
+    }
   add_number (node, "cbitpos", sev->cbitpos);
   add_number (node, "reducedPhysBits", sev->reduced_phys_bits);
   add_number (node, "maxGuests", ctx->host->sev_max_guests);
@@ -784,6 +1241,16 @@ render_sgx (DcCapsNode *features, const Ctx *ctx)
   DcCapsNode *node = dc_caps_node_add_supported (features, "sgx", ok);
   DcCapsNode *size;
 
+  if (!dc_arch_is_x86 (ctx->query->arch))
+    explain (ctx, node, NULL, DC_REASON_UNSUPPORTED, "other-arch", "arch",
+             "SGX is Intel's, for x86 guests");
+  else if (!is_kvm (ctx))
+    explain_needs_kvm (ctx, node, NULL, DC_REASON_UNSUPPORTED, "SGX");
+  else if (!ok)
+    explain (ctx, node, NULL, DC_REASON_UNSUPPORTED, "qemu-no-sgx",
+             "qmp-command:query-sgx-capabilities",
+             "QEMU reports no SGX (query-sgx-capabilities: not an Intel host "
+             "with SGX enabled in firmware and kernel)");
   if (!ok)
     return;
   dc_caps_node_add_text (node, "flc", sgx->flc ? "yes" : "no");
@@ -833,11 +1300,23 @@ render_hyperv (DcCapsNode *features, const Ctx *ctx)
   hyperv = dc_caps_node_add_supported (features, "hyperv", TRUE);
   e = dc_caps_node_add_enum (hyperv, "features");
   for (gsize i = 0; i < G_N_ELEMENTS (hyperv_features); i++)
-    dc_caps_enum_add_if (e, hyperv_features[i].always ||
-                            (is_kvm (ctx) &&
-                             g_hash_table_contains (ctx->facts->hyperv,
-                                                    hyperv_features[i].property)),
-                         hyperv_features[i].name);
+    {
+      const char *name = hyperv_features[i].name;
+      const char *property = hyperv_features[i].property;
+      g_autofree char *fact = NULL;
+
+      if (hyperv_features[i].always ||
+          (is_kvm (ctx) && g_hash_table_contains (ctx->facts->hyperv, property)))
+        dc_caps_enum_add (e, name);
+      else if (!is_kvm (ctx))
+        explain_needs_kvm (ctx, e, name, DC_REASON_ABSENT, "Hyper-V enlightenment");
+      else
+        {
+          fact = g_strdup_printf ("cpu-expansion:host.%s", property);
+          explain (ctx, e, name, DC_REASON_ABSENT, "kvm-lacks-hyperv", fact,
+                   "KVM does not pass %s through on this host", property);
+        }
+    }
 }
 
 /* <launchSecurity> (libvirt 10): the confidential-guest kinds offered,
@@ -848,10 +1327,19 @@ render_launch_security (DcCapsNode *features, const Ctx *ctx)
   DcCapsNode *node = dc_caps_node_add_supported (features, "launchSecurity", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (node, "sectype");
 
-  dc_caps_enum_add_if (e, sev_supported (ctx), "sev");
-  dc_caps_enum_add_if (e, sev_snp_supported (ctx), "sev-snp");
-  dc_caps_enum_add_if (e, s390_pv_supported (ctx), "s390-pv");
-  finish_device (node, e);
+  if (sev_supported (ctx))
+    dc_caps_enum_add (e, "sev");
+  else
+    explain_sev (ctx, e, "sev", DC_REASON_ABSENT);
+  if (sev_snp_supported (ctx))
+    dc_caps_enum_add (e, "sev-snp");
+  else
+    explain_sev_snp (ctx, e, "sev-snp");
+  if (s390_pv_supported (ctx))
+    dc_caps_enum_add (e, "s390-pv");
+  else
+    explain_s390_pv (ctx, e, "s390-pv", DC_REASON_ABSENT);
+  finish_device (ctx, node, e);
 }
 
 static void
@@ -859,26 +1347,34 @@ render_features (DcCapsNode *root, const Ctx *ctx)
 {
   DcCapsNode *features = dc_caps_node_add (root, "features");
 
+  gboolean x86 = dc_arch_is_x86 (ctx->query->arch);
+
   render_gic (features, ctx);
-  dc_caps_node_add_supported (features, "vmcoreinfo",
-                              has_type (ctx, "vmcoreinfo"));
-  dc_caps_node_add_supported (features, "genid", has_type (ctx, "vmgenid"));
-  dc_caps_node_add_supported (features, "backingStoreInput",
-                              has_command (ctx, "blockdev-add"));
-  dc_caps_node_add_supported (features, "backup",
-                              has_command (ctx, "blockdev-backup") &&
-                              has_command (ctx, "block-dirty-bitmap-merge"));
+  add_supported_rule (ctx, features, "vmcoreinfo", RULE_TYPE, "vmcoreinfo");
+  add_supported_rule (ctx, features, "genid", RULE_TYPE, "vmgenid");
+  add_supported_rule (ctx, features, "backingStoreInput", RULE_COMMAND, "blockdev-add");
+  add_supported_or (ctx, features, "backup",
+                    has_command (ctx, "blockdev-backup") &&
+                    has_command (ctx, "block-dirty-bitmap-merge"),
+                    "qemu-lacks-command",
+                    "qmp-command:blockdev-backup,block-dirty-bitmap-merge",
+                    "this QEMU lacks blockdev-backup or block-dirty-bitmap-merge");
   /* -run-with async-teardown=on (QEMU 8.1) */
-  dc_caps_node_add_supported (features, "async-teardown",
-                              g_hash_table_contains (ctx->facts->options,
-                                                     "run-with.async-teardown"));
+  add_supported_or (ctx, features, "async-teardown",
+                    g_hash_table_contains (ctx->facts->options, "run-with.async-teardown"),
+                    "qemu-lacks-option", "command-line:-run-with.async-teardown",
+                    "this QEMU has no -run-with async-teardown (QEMU 8.1)");
   render_s390_pv (features, ctx);
   /* a PS/2 controller that can be left out (the pc machines' i8042
    * property, QEMU 7.0) */
-  dc_caps_node_add_supported (features, "ps2",
-                              dc_arch_is_x86 (ctx->query->arch) &&
-                              g_hash_table_contains (ctx->facts->pc_machine_properties,
-                                                     "i8042"));
+  add_supported_or (ctx, features, "ps2",
+                    x86 && g_hash_table_contains (ctx->facts->pc_machine_properties,
+                                                  "i8042"),
+                    x86 ? "qemu-lacks-machine-property" : "other-arch",
+                    x86 ? "machine-property:" DC_PC_MACHINE_TYPE ".i8042" : "arch",
+                    x86 ? "this QEMU's pc machines cannot leave out the PS/2 "
+                          "controller (no i8042 property; QEMU 7.0)"
+                        : "the PS/2 controller option is x86's");
   render_sev (features, ctx);
   render_sgx (features, ctx);
   render_hyperv (features, ctx);
@@ -889,7 +1385,15 @@ DcCapsNode *
 dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
            GPtrArray *firmware, const DcRenderQuery *query)
 {
-  const Ctx ctx = { facts, host, firmware, query };
+  return dc_render_explained (facts, host, firmware, query, NULL);
+}
+
+DcCapsNode *
+dc_render_explained (const DcEmulatorFacts *facts, const DcHostFacts *host,
+                     GPtrArray *firmware, const DcRenderQuery *query,
+                     GPtrArray *reasons)
+{
+  const Ctx ctx = { facts, host, firmware, query, reasons };
   DcCapsNode *root = dc_caps_node_new ("domainCapabilities");
   DcCapsNode *devices;
 

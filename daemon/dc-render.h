@@ -21,3 +21,9 @@ typedef struct {
  * executables that exist, so rendering needs no I/O. */
 DcCapsNode *dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
                        GPtrArray *firmware, const DcRenderQuery *query);
+
+/* The same, appending to @reasons (of DcReason, dc-reasons.h) why each
+ * supported='no', usable='no' and absent value is so, as decided. */
+DcCapsNode *dc_render_explained (const DcEmulatorFacts *facts,
+                                 const DcHostFacts *host, GPtrArray *firmware,
+                                 const DcRenderQuery *query, GPtrArray *reasons);

@@ -9,6 +9,7 @@
 #include "dc-dbus-generated.h"
 #include "dc-errors.h"
 #include "dc-nfd.h"
+#include "dc-reasons.h"
 
 struct _DcService {
   DcRegistry *registry;
@@ -35,6 +36,26 @@ on_get_domain_capabilities (DcDomainCapabilities1 *skeleton,
   else
     dc_domain_capabilities1_complete_get_domain_capabilities (skeleton,
                                                               invocation, xml);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_get_domain_capabilities_reasons (DcDomainCapabilities1 *skeleton,
+                                    GDBusMethodInvocation *invocation,
+                                    const char *emulatorbin, const char *arch,
+                                    const char *machine, const char *virttype,
+                                    guint flags, DcService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reasons =
+    dc_registry_explain (self->registry, emulatorbin, arch, machine, virttype,
+                         flags, &error);
+
+  if (reasons == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    dc_domain_capabilities1_complete_get_domain_capabilities_reasons (
+        skeleton, invocation, dc_reasons_to_variant (reasons));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -268,6 +289,8 @@ dc_service_new (DcRegistry *registry, gboolean system_bus)
   update_emulators (self);
   g_signal_connect (self->skeleton, "handle-get-domain-capabilities",
                     G_CALLBACK (on_get_domain_capabilities), self);
+  g_signal_connect (self->skeleton, "handle-get-domain-capabilities-reasons",
+                    G_CALLBACK (on_get_domain_capabilities_reasons), self);
   g_signal_connect (self->skeleton, "handle-get-all-domain-capabilities",
                     G_CALLBACK (on_get_all_domain_capabilities), self);
   g_signal_connect (self->skeleton, "handle-get-node-labels",

@@ -94,7 +94,8 @@ def write(path, text, mode="w"):
 
 
 def make_host_root(root, host):
-    write(os.path.join(root, "dev", "kvm"), "")
+    if host.get("kvm", True):
+        write(os.path.join(root, "dev", "kvm"), "")
     write(os.path.join(root, "proc", "sys", "kernel", "arch"), host["arch"] + "\n")
     if host.get("sev"):
         write(os.path.join(root, "sys/module/kvm_amd/parameters/sev"), "Y\n")
@@ -133,20 +134,170 @@ def agree(expected, actual):
     return result.agree == result.total, result.report()
 
 
+# Why the answer says no (GetDomainCapabilitiesReasons), for hardware and
+# host set-ups this machine may lack: each starts from a scenario above
+# ("from"), with changes to its host, reply edits per accel, the daemon's
+# extra environment or a fake swtpm_setup's capabilities, and names the
+# reasons expected ({path: code}) for (machine, virttype).
+SWTPM_20_ONLY = '{"type": "swtpm_setup", "features": ["tpm-2.0", "cmdarg-pwdfile-fd"]}'
+
+
+def without(name):
+    return lambda items: [i for i in items if i.get("name") != name]
+
+
+def without_enum_value(value):
+    """The QMP schema with @value dropped from every enum."""
+    def edit(entities):
+        for entity in entities:
+            if entity.get("meta-type") == "enum":
+                entity["values"] = [v for v in entity.get("values", []) if v != value]
+                if "members" in entity:
+                    entity["members"] = [m for m in entity["members"]
+                                         if m.get("name") != value]
+        return entities
+    return edit
+
+
+def both(edit):
+    return {"tcg": edit, "kvm": edit}
+
+
+REASONS = {
+    "sev-host-off": dict(
+        base="sev", host={"sev": False}, query=("q35", "kvm"),
+        expect={"features/sev": "host-sev-off"}),
+    "sev-snp-host-off": dict(
+        base="sev", query=("q35", "kvm"),
+        expect={"features/launchSecurity/enum[sectype]/sev-snp": "host-sev-snp-off"}),
+    "sev-not-in-qemu": dict(
+        base="x86_64-kvm", query=("q35", "kvm"), expect={"features/sev": "qemu-no-sev"}),
+    # what the recorded QEMU 7.2 on a nested AMD host without VFIO lacks
+    "recorded-x86_64-host": dict(
+        base="x86_64-kvm", query=("q35", "kvm"),
+        expect={"devices/hostdev/enum[pciBackend]/vfio": "host-lacks-vfio",
+                "devices/disk/enum[bus]/ide": "board-lacks",
+                "devices/tpm/enum[model]/tpm-spapr": "qemu-lacks-type",
+                "features/async-teardown": "qemu-lacks-option",
+                "features/hyperv/enum[features]/synic": "kvm-lacks-hyperv",
+                "cpu/mode[custom]/model[qemu64]": "cpu-blockers",
+                "os/enum[firmware]/efi": "no-firmware",
+                "os/loader/enum[secure]/yes": "no-secure-firmware",
+                "features/gic": "board-lacks",
+                "features/launchSecurity": "no-values"}),
+    "recorded-aarch64": dict(
+        base="gic-v3-kvm", query=("virt", "qemu"),
+        expect={"cpu/mode[maximum]/enum[maximumMigratable]/on": "qemu-lacks-cpu-property",
+                "features/sev": "other-arch"}),
+    "no-sdl-display": dict(
+        base="x86_64-kvm", edits=both({"query-qmp-schema": without_enum_value("sdl")}),
+        query=("q35", "kvm"),
+        expect={"devices/graphics/enum[type]/sdl": "qemu-lacks-schema-value"}),
+    "sgx-not-in-qemu": dict(
+        base="x86_64-kvm", query=("q35", "kvm"), expect={"features/sgx": "qemu-no-sgx"}),
+    "sgx-under-tcg": dict(
+        base="sgx-under-tcg", query=("q35", "qemu"), expect={"features/sgx": "needs-kvm"}),
+    "s390-pv-host-off": dict(
+        base="s390-pv", host={"s390_pv": False}, query=("", "kvm"),
+        expect={"features/s390-pv": "host-lacks-s390-pv",
+                "features/launchSecurity/enum[sectype]/s390-pv": "host-lacks-s390-pv"}),
+    "gic-v2-not-in-kernel": dict(
+        base="gic-v3-kvm", query=("virt", "kvm"),
+        expect={"features/gic/enum[version]/2": "kvm-lacks-gic"}),
+    "gic-v3-not-emulated": dict(
+        base="gic-v3-kvm", query=("virt", "qemu"),
+        # QEMU answers query-gic-capabilities in the kvm process
+        edits={"kvm": {"query-gic-capabilities": [
+            {"version": 2, "emulated": True, "kernel": False},
+            {"version": 3, "emulated": False, "kernel": True}]}},
+        expect={"features/gic/enum[version]/3": "tcg-lacks-gic"}),
+    "no-swtpm": dict(
+        base="x86_64-kvm", env={"PATH": "/nonexistent"}, query=("q35", "kvm"),
+        expect={"devices/tpm/enum[backendVersion]/2.0": "host-lacks-swtpm",
+                "devices/tpm/enum[backendVersion]/1.2": "host-lacks-swtpm",
+                "devices/graphics/enum[type]/rdp": "host-lacks-qemu-rdp"}),
+    "swtpm-2.0-only": dict(
+        base="x86_64-kvm", swtpm=SWTPM_20_ONLY, query=("q35", "kvm"),
+        expect={"devices/tpm/enum[backendVersion]/1.2": "swtpm-lacks-version"}),
+    "no-dev-kvm": dict(
+        base="x86_64-kvm", host={"kvm": False}, query=("q35", "qemu"),
+        expect={"cpu/mode[host-passthrough]": "needs-kvm", "features/sev": "needs-kvm"}),
+    "no-tpm-emulator-backend": dict(
+        base="x86_64-kvm", edits=both({"query-tpm-types": ["passthrough"]}),
+        query=("q35", "kvm"),
+        expect={"devices/tpm/enum[backendModel]/emulator": "qemu-lacks-tpm-backend"}),
+    "no-backup-command": dict(
+        base="x86_64-kvm", edits=both({"query-qmp-schema": without("blockdev-backup")}),
+        query=("q35", "kvm"), expect={"features/backup": "qemu-lacks-command"}),
+    "no-max-model": dict(
+        base="x86_64-kvm", edits=both({"query-cpu-definitions": without("max")}),
+        query=("q35", "kvm"), expect={"cpu/mode[maximum]": "qemu-lacks-cpu-model"}),
+    "no-cpu-definitions": dict(
+        base="x86_64-kvm", edits=both({"query-cpu-definitions": []}),
+        query=("q35", "kvm"),
+        expect={"cpu/mode[custom]": "qemu-no-cpu-definitions",
+                "cpu/mode[host-model]": "no-host-model"}),
+    "no-i8042-property": dict(
+        base="x86_64-kvm", edits=both({"qom-list-properties": without("i8042")}),
+        query=("q35", "kvm"), expect={"features/ps2": "qemu-lacks-machine-property"}),
+}
+
+
+def reason_scenario(name):
+    """The scenario REASONS[@name] starts from, with its reply edits."""
+    spec = REASONS[name]
+    scenario = dict(SCENARIOS[spec["base"]])
+    edits = {accel: dict(e) for accel, e in scenario["edits"].items()}
+    for accel, extra in spec.get("edits", {}).items():
+        edits.setdefault(accel, {}).update(extra)
+    scenario["edits"] = edits
+    return scenario
+
+
 class ReplayTest(unittest.TestCase):
+    def start(self, scenario, host_changes=None, env=None, swtpm=None):
+        """The daemon on a private bus with @scenario's fake emulator and
+        host root (and, with @swtpm, a swtpm_setup printing that as its
+        capabilities); returns (bus, daemon, workdir)."""
+        workdir = tempfile.mkdtemp(prefix="domcapsd-replay-")
+        bus = PrivateBus()
+        if swtpm is not None:
+            fake = os.path.join(workdir, "bin", "swtpm_setup")
+            write(fake, f"#!/bin/sh\necho '{swtpm}'\n")
+            os.chmod(fake, 0o755)
+            env = dict(env or {}, PATH=os.path.dirname(fake))
+        host_root = os.path.join(workdir, "host")
+        make_host_root(host_root, {**scenario["host"], **(host_changes or {})})
+        emulators = make_emulator(workdir, scenario)
+        firmware = os.path.join(workdir, "firmware")
+        os.makedirs(firmware)
+        daemon = Daemon(BUILD, bus.address, "--emulator-dir", emulators,
+                        "--host-root", host_root, "--firmware-dir", firmware,
+                        "--cache-dir", os.path.join(workdir, "cache"), env=env)
+        return bus, daemon, workdir
+
+    def run_reasons(self, name):
+        spec = REASONS[name]
+        machine, virttype = spec["query"]
+        expected = spec["expect"]
+        bus, daemon, workdir = self.start(reason_scenario(name), spec.get("host"),
+                                          spec.get("env"), spec.get("swtpm"))
+        try:
+            self.assertTrue(bus.wait_for_name(), "no bus name")
+            reasons = bus.call("GetDomainCapabilitiesReasons",
+                               ("", "", machine, virttype, 0), "(ssssu)")[0]
+            daemon.stop()
+            got = {path: code for path, _state, code, _facts, _message in reasons}
+            for path, code in expected.items():
+                self.assertEqual(got.get(path), code, f"{name}: reason of {path}")
+        finally:
+            bus.down()
+            shutil.rmtree(workdir, ignore_errors=True)
+
     def run_scenario(self, name):
         scenario = SCENARIOS[name]
-        workdir = tempfile.mkdtemp(prefix=f"domcapsd-replay-{name}-")
-        bus = PrivateBus()
+        bus, daemon, workdir = self.start(scenario)
         try:
-            host_root = os.path.join(workdir, "host")
-            make_host_root(host_root, scenario["host"])
-            emulators = make_emulator(workdir, scenario)
-            firmware = os.path.join(workdir, "firmware")
-            os.makedirs(firmware)
-            daemon = Daemon(BUILD, bus.address, "--emulator-dir", emulators,
-                            "--host-root", host_root, "--firmware-dir", firmware,
-                            "--cache-dir", os.path.join(workdir, "cache"))
             self.assertTrue(bus.wait_for_name(), "no bus name")
             machine_virttype = scenario["query"]
             xml = bus.call("GetDomainCapabilities",
@@ -170,9 +321,16 @@ def make_test(name):
     return lambda self: self.run_scenario(name)
 
 
+def make_reasons_test(name):
+    return lambda self: self.run_reasons(name)
+
+
 for _name in SCENARIOS:
     setattr(ReplayTest, "test_" + _name.replace("-", "_").replace(".", "_"),
             make_test(_name))
+for _name in REASONS:
+    setattr(ReplayTest, "test_reasons_" + _name.replace("-", "_"),
+            make_reasons_test(_name))
 
 
 if __name__ == "__main__":

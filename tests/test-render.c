@@ -8,6 +8,7 @@
 #include "dc-caps-xml.h"
 #include "dc-facts.h"
 #include "dc-qmp.h"
+#include "dc-reasons.h"
 #include "dc-render.h"
 
 static const char *const x86_types[] = {
@@ -211,6 +212,61 @@ test_missing_devices_unsupported (void)
   g_assert_cmpstr (supported (root, "devices", "redirdev"), ==, "no");
   g_assert_cmpstr (supported (root, "features", "genid"), ==, "no");
   g_assert_cmpstr (supported (root, "features", "vmcoreinfo"), ==, "yes");
+}
+
+static const DcReason *
+find_reason (GPtrArray *reasons, const char *path)
+{
+  for (guint i = 0; i < reasons->len; i++)
+    if (g_str_equal (((DcReason *) g_ptr_array_index (reasons, i))->path, path))
+      return g_ptr_array_index (reasons, i);
+  g_error ("no reason for %s", path);
+}
+
+/* The renderer says why, as it decides, and explaining changes nothing
+ * in the answer. */
+static void
+test_reasons (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  const DcRenderQuery query = { "x86_64", dc_emulator_facts_find_machine (facts, "q35"),
+                                "qemu" };
+  g_autoptr(GPtrArray) firmware = g_ptr_array_new ();
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
+  g_autoptr(DcCapsNode) plain = NULL;
+  g_autoptr(DcCapsNode) explained = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const DcReason *r;
+
+  g_hash_table_remove (facts->qom_types, "usb-redir");
+  g_hash_table_remove (facts->qom_types, "iothread");
+  host.swtpm_tpm12 = FALSE;
+  host.swtpm = TRUE;
+  plain = dc_render (facts, &host, firmware, &query);
+  explained = dc_render_explained (facts, &host, firmware, &query, reasons);
+  a = dc_caps_to_xml (plain, NULL);
+  b = dc_caps_to_xml (explained, NULL);
+  g_assert_cmpstr (a, ==, b);
+
+  r = find_reason (reasons, "iothreads");
+  g_assert_cmpstr (r->state, ==, DC_REASON_UNSUPPORTED);
+  g_assert_cmpstr (r->code, ==, "qemu-lacks-type");
+  g_assert_cmpstr (r->facts, ==, "qom-type:iothread");
+  r = find_reason (reasons, "devices/redirdev/enum[bus]/usb");
+  g_assert_cmpstr (r->state, ==, DC_REASON_ABSENT);
+  r = find_reason (reasons, "devices/redirdev");
+  g_assert_cmpstr (r->code, ==, "no-values");
+  r = find_reason (reasons, "devices/tpm/enum[backendVersion]/1.2");
+  g_assert_cmpstr (r->code, ==, "swtpm-lacks-version");
+  r = find_reason (reasons, "cpu/mode[host-passthrough]");
+  g_assert_cmpstr (r->code, ==, "needs-kvm");
+  r = find_reason (reasons, "devices/hostdev/enum[pciBackend]/vfio");
+  g_assert_cmpstr (r->code, ==, "host-lacks-vfio");
+  r = find_reason (reasons, "os/enum[firmware]/efi");
+  g_assert_cmpstr (r->code, ==, "no-firmware");
+  g_assert_true (strstr (r->message, "pc-q35-7.2") != NULL);
 }
 
 static DcCpuDefinition *
@@ -613,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/libvirt-11-elements", test_libvirt_11_elements);
   g_test_add_func ("/render/power-models", test_power_models);
   g_test_add_func ("/xml/layout", test_xml_layout);
+  g_test_add_func ("/render/reasons", test_reasons);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
   g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);

@@ -5,12 +5,14 @@
 #include <gio/gio.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ctl-direct.h"
 #include "dc-answers.h"
 #include "dc-dbus-generated.h"
 #include "dc-errors.h"
 #include "dc-nfd.h"
+#include "dc-reasons.h"
 
 #define BUS_NAME "org.domcapsd.DomainCapabilities1"
 #define OBJECT_PATH "/org/domcapsd/DomainCapabilities1"
@@ -32,6 +34,7 @@ typedef struct {
   char *machine;
   char *virttype;
   char *output;
+  char *only;
   CtlDirectOptions engine;
 } Options;
 
@@ -51,6 +54,8 @@ static const char *summary =
   "  monitor            print CapabilitiesChanged signals as they come\n"
   "  all [--json]       every emulator's answers (default and aliased\n"
   "                     machines x virttypes) at once\n"
+  "  explain [domcapabilities' options] [--only PREFIX] [--json]\n"
+  "                     why the answer says no where it does\n"
   "  nfd [--output FILE]\n"
   "                     node labels for Kubernetes' node-feature-discovery\n"
   "                     (KubeVirt's names), written atomically to FILE\n"
@@ -150,6 +155,109 @@ cmd_all (Source *source, const Options *options)
         g_print ("<!-- %s %s %s %s -->\n%s", a->emulator, a->arch, a->machine,
                  a->virttype, a->xml);
     }
+  return EXIT_SUCCESS;
+}
+
+static GPtrArray *
+get_reasons (Source *source, const Options *options, GError **error)
+{
+  g_autoptr(GVariant) reasons = NULL;
+
+  if (source->engine != NULL)
+    return dc_registry_explain (dc_engine_get_registry (source->engine),
+                                or_empty (options->emulatorbin),
+                                or_empty (options->arch),
+                                or_empty (options->machine),
+                                or_empty (options->virttype), 0, error);
+  if (!dc_domain_capabilities1_call_get_domain_capabilities_reasons_sync (
+          source->proxy, or_empty (options->emulatorbin), or_empty (options->arch),
+          or_empty (options->machine), or_empty (options->virttype), 0, &reasons,
+          NULL, error))
+    return NULL;
+  return dc_reasons_from_variant (reasons);
+}
+
+/* "devices/tpm/enum[backendVersion]/1.2" -> group "devices/tpm", item
+ * "backendVersion 1.2"; a model's -> "cpu/mode[custom]", its name. */
+static void
+split_reason_path (const char *path, char **group, char **item)
+{
+  const char *cut = strstr (path, "/enum[");
+  const char *model = strstr (path, "/model[");
+
+  if (cut != NULL)
+    {
+      g_autofree char *rest = g_strdup (cut + strlen ("/enum["));
+      char *close = strchr (rest, ']');
+
+      *group = g_strndup (path, cut - path);
+      if (close != NULL)
+        *close = '\0';
+      *item = close ? g_strdup_printf ("%s %s", rest, close + 2) : g_strdup (rest);
+    }
+  else if (model != NULL)
+    {
+      *group = g_strndup (path, model - path);
+      *item = g_strndup (model + 7, strlen (model + 7) - 1);
+    }
+  else
+    {
+      *group = g_strdup (path);
+      *item = g_strdup ("");
+    }
+}
+
+static const char *
+state_words (const char *state)
+{
+  if (g_str_equal (state, DC_REASON_UNSUPPORTED))
+    return "not supported";
+  if (g_str_equal (state, DC_REASON_UNUSABLE))
+    return "unusable";
+  return "not offered";
+}
+
+static void
+print_reasons (GPtrArray *reasons)
+{
+  g_autofree char *last = NULL;
+
+  for (guint i = 0; i < reasons->len; i++)
+    {
+      const DcReason *r = g_ptr_array_index (reasons, i);
+      g_autofree char *group = NULL;
+      g_autofree char *item = NULL;
+
+      split_reason_path (r->path, &group, &item);
+      if (g_strcmp0 (group, last) != 0)
+        g_print ("%s\n", group);
+      g_print ("  %s%s%s: %s [%s]\n", item, *item ? " " : "",
+               state_words (r->state), r->message, r->code);
+      g_free (last);
+      last = g_steal_pointer (&group);
+    }
+}
+
+static int
+cmd_explain (Source *source, const Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reasons = get_reasons (source, options, &error);
+  g_autofree char *json = NULL;
+
+  if (reasons == NULL)
+    return report (error);
+  for (guint i = reasons->len; options->only && i-- > 0;)
+    if (!g_str_has_prefix (((DcReason *) g_ptr_array_index (reasons, i))->path,
+                           options->only))
+      g_ptr_array_remove_index (reasons, i);
+  if (!options->json)
+    {
+      print_reasons (reasons);
+      return EXIT_SUCCESS;
+    }
+  json = dc_reasons_to_json (reasons);
+  g_print ("%s\n", json);
   return EXIT_SUCCESS;
 }
 
@@ -288,6 +396,8 @@ run_answering (Source *source, const Options *options, const char *command)
     return cmd_domcapabilities (source, options);
   if (g_str_equal (command, "all"))
     return cmd_all (source, options);
+  if (g_str_equal (command, "explain"))
+    return cmd_explain (source, options);
   return cmd_nfd (source, options);
 }
 
@@ -350,6 +460,7 @@ static int
 dispatch (Options *options, int argc, char **argv)
 {
   gboolean answering = is_command (argv, argc, "domcapabilities", 0) ||
+                       is_command (argv, argc, "explain", 0) ||
                        is_command (argv, argc, "all", 0) ||
                        is_command (argv, argc, "nfd", 0);
   gboolean bus_only = is_command (argv, argc, "list", 0) ||
@@ -385,7 +496,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "virttype", 0, 0, G_OPTION_ARG_STRING, &options->virttype,
       "kvm or qemu (domcapabilities)", "TYPE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
-      "Print JSON (all)", NULL },
+      "Print JSON (all, explain)", NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &options->only,
+      "Only reasons whose path starts with PREFIX (explain)", "PREFIX" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options->output,
       "Write the labels to FILE atomically (nfd)", "FILE" },
     { "emulator-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
@@ -440,6 +553,7 @@ options_clear (Options *options)
   g_free (options->machine);
   g_free (options->virttype);
   g_free (options->output);
+  g_free (options->only);
   g_strfreev (options->engine.emulator_dirs);
   g_strfreev (options->engine.firmware_dirs);
   g_free (options->engine.cache_dir);

@@ -478,6 +478,22 @@ dispatch (Options *options, int argc, char **argv)
 }
 
 static gboolean
+check_options (const Options *options, int argc, GError **error)
+{
+  const char *problem = NULL;
+
+  if (options->system_bus && options->session_bus)
+    problem = "--system and --session exclude each other";
+  else if (options->engine.probe_timeout < 0 || options->engine.probe_timeout > 3600)
+    problem = "--probe-timeout takes 1 to 3600 seconds";
+  else if (argc < 2)
+    problem = "no command given";
+  if (problem != NULL)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
+  return problem == NULL;
+}
+
+static gboolean
 parse_options (Options *options, int *argc, char ***argv, GError **error)
 {
   const GOptionEntry entries[] = {
@@ -522,27 +538,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
                                 "Ask domcapsd what this host's QEMU can do.");
   g_option_context_set_description (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, error))
-    return FALSE;
-  if (options->system_bus && options->session_bus)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--system and --session exclude each other");
-      return FALSE;
-    }
-  if (options->engine.probe_timeout < 0 || options->engine.probe_timeout > 3600)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--probe-timeout takes 1 to 3600 seconds");
-      return FALSE;
-    }
-  if (*argc < 2)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "no command given");
-      return FALSE;
-    }
-  return TRUE;
+  return g_option_context_parse (context, argc, argv, error) &&
+         check_options (options, *argc, error);
 }
 
 static void

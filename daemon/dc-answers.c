@@ -4,7 +4,7 @@
 
 #include "dc-answers.h"
 
-#include <json-glib/json-glib.h>
+#include "dc-json.h"
 
 void
 dc_answer_free (DcAnswer *answer)
@@ -123,38 +123,26 @@ dc_answers_from_variant (GVariant *variant)
   return out;
 }
 
-static void
-add_member (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
 char *
 dc_answers_to_json (GPtrArray *answers)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < answers->len; i++)
     {
       const DcAnswer *a = g_ptr_array_index (answers, i);
       json_builder_begin_object (builder);
-      add_member (builder, "emulator", a->emulator);
-      add_member (builder, "arch", a->arch);
-      add_member (builder, "machine", a->machine);
-      add_member (builder, "virttype", a->virttype);
+      dc_json_add_string (builder, "emulator", a->emulator);
+      dc_json_add_string (builder, "arch", a->arch);
+      dc_json_add_string (builder, "machine", a->machine);
+      dc_json_add_string (builder, "virttype", a->virttype);
       if (*a->error != '\0')
-        add_member (builder, "error", a->error);
+        dc_json_add_string (builder, "error", a->error);
       else
-        add_member (builder, "xml", a->xml);
+        dc_json_add_string (builder, "xml", a->xml);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  return dc_json_builder_to_text (builder, TRUE, NULL);
 }

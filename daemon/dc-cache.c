@@ -228,8 +228,6 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
                 const DcFileStamp *stamp, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *file = dc_cache_file (cache, facts->path);
   g_autofree char *text = NULL;
   gsize len;
@@ -238,17 +236,13 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, FORMAT_NAME);
   add_int (b, "format-version", DC_CACHE_FORMAT_VERSION);
-  json_builder_set_member_name (b, "host-key");
-  json_builder_add_string_value (b, cache->host_key);
-  json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, facts->path);
+  dc_json_add_string (b, "host-key", cache->host_key);
+  dc_json_add_string (b, "path", facts->path);
   add_stamp (b, stamp);
   json_builder_set_member_name (b, "facts");
   json_builder_add_value (b, dc_emulator_facts_to_json (facts));
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &len);
+  text = dc_json_builder_to_text (b, FALSE, &len);
   return g_file_set_contents_full (file, text, len,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }

@@ -4,7 +4,7 @@
 
 #include "dc-reasons.h"
 
-#include <json-glib/json-glib.h>
+#include "dc-json.h"
 
 DcReason *
 dc_reason_new (const char *path, const char *state, const char *code,
@@ -60,35 +60,23 @@ dc_reasons_from_variant (GVariant *variant)
   return out;
 }
 
-static void
-add_member (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
 char *
 dc_reasons_to_json (GPtrArray *reasons)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < reasons->len; i++)
     {
       const DcReason *r = g_ptr_array_index (reasons, i);
       json_builder_begin_object (builder);
-      add_member (builder, "path", r->path);
-      add_member (builder, "state", r->state);
-      add_member (builder, "code", r->code);
-      add_member (builder, "facts", r->facts);
-      add_member (builder, "message", r->message);
+      dc_json_add_string (builder, "path", r->path);
+      dc_json_add_string (builder, "state", r->state);
+      dc_json_add_string (builder, "code", r->code);
+      dc_json_add_string (builder, "facts", r->facts);
+      dc_json_add_string (builder, "message", r->message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  return dc_json_builder_to_text (builder, TRUE, NULL);
 }

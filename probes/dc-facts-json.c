@@ -10,16 +10,6 @@
 #include "dc-json.h"
 
 static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 add_bool (JsonBuilder *b, const char *name, gboolean value)
 {
   json_builder_set_member_name (b, name);
@@ -46,7 +36,7 @@ add_set (JsonBuilder *b, const char *name, GHashTable *set)
   g_qsort_with_data (keys, g_hash_table_size (set), sizeof (char *),
                      compare_strings, NULL);
   joined = g_strjoinv ("\n", (char **) keys);
-  add_string (b, name, joined);
+  dc_json_add_string (b, name, joined);
 }
 
 static void
@@ -59,8 +49,8 @@ add_machines (JsonBuilder *b, GPtrArray *machines)
       const DcMachine *m = g_ptr_array_index (machines, i);
 
       json_builder_begin_object (b);
-      add_string (b, "name", m->name);
-      add_string (b, "alias", m->alias);
+      dc_json_add_string (b, "name", m->name);
+      dc_json_add_string (b, "alias", m->alias);
       json_builder_set_member_name (b, "cpu-max");
       json_builder_add_int_value (b, m->cpu_max);
       add_bool (b, "is-default", m->is_default);
@@ -125,7 +115,7 @@ add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
   add_bool (b, "present", facts->sev.present);
   add_int (b, "cbitpos", facts->sev.cbitpos);
   add_int (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
-  add_string (b, "cpu0-id", facts->sev.cpu0_id);
+  dc_json_add_string (b, "cpu0-id", facts->sev.cpu0_id);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "gic");
   json_builder_begin_array (b);
@@ -146,8 +136,8 @@ static void
 add_expansion (JsonBuilder *b, const DcCpuExpansion *e)
 {
   json_builder_begin_object (b);
-  add_string (b, "vendor", e->vendor);
-  add_string (b, "model-id", e->model_id);
+  dc_json_add_string (b, "vendor", e->vendor);
+  dc_json_add_string (b, "model-id", e->model_id);
   add_int (b, "family", e->family);
   add_int (b, "model", e->model);
   add_int (b, "stepping", e->stepping);
@@ -162,12 +152,12 @@ add_definition (JsonBuilder *b, const DcCpuDefinition *def)
   g_autofree char *blockers = g_strjoinv ("\n", def->blockers);
 
   json_builder_begin_object (b);
-  add_string (b, "name", def->name);
-  add_string (b, "alias-of", def->alias_of);
-  add_string (b, "typename", def->type_name);
+  dc_json_add_string (b, "name", def->name);
+  dc_json_add_string (b, "alias-of", def->alias_of);
+  dc_json_add_string (b, "typename", def->type_name);
   add_bool (b, "deprecated", def->deprecated);
   add_bool (b, "usable-known", def->usable_known);
-  add_string (b, "blockers", blockers);
+  dc_json_add_string (b, "blockers", blockers);
   json_builder_end_object (b);
 }
 
@@ -217,11 +207,11 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_string (b, "path", facts->path);
-  add_string (b, "version", facts->version);
-  add_string (b, "package", facts->package);
-  add_string (b, "target", facts->target);
-  add_string (b, "arch", facts->arch);
+  dc_json_add_string (b, "path", facts->path);
+  dc_json_add_string (b, "version", facts->version);
+  dc_json_add_string (b, "package", facts->package);
+  dc_json_add_string (b, "target", facts->target);
+  dc_json_add_string (b, "arch", facts->arch);
   add_machines (b, facts->machines);
   add_set (b, "qom-types", facts->qom_types);
   add_set (b, "commands", facts->commands);
@@ -231,9 +221,9 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
   add_set (b, "options", facts->options);
   add_set (b, "pc-machine-properties", facts->pc_machine_properties);
   add_bool (b, "tcg", facts->tcg);
-  add_string (b, "tcg-error", facts->tcg_error);
+  dc_json_add_string (b, "tcg-error", facts->tcg_error);
   add_bool (b, "kvm", facts->kvm);
-  add_string (b, "kvm-error", facts->kvm_error);
+  dc_json_add_string (b, "kvm-error", facts->kvm_error);
   add_platform (b, facts);
   add_cpu (b, "cpu-tcg", facts->cpu_tcg);
   add_cpu (b, "cpu-kvm", facts->cpu_kvm);

@@ -358,3 +358,24 @@ dc_json_array_get_string (JsonArray *array, guint i)
     return NULL;
   return json_node_get_string (node);
 }
+
+void
+dc_json_add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+char *
+dc_json_builder_to_text (JsonBuilder *builder, gboolean pretty, gsize *length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, length);
+}

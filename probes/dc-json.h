@@ -54,3 +54,10 @@ const char *dc_json_array_get_string (JsonArray *array, guint i);
 /* The node as an object / array, or NULL. */
 JsonObject *dc_json_node_object (JsonNode *node);
 JsonArray *dc_json_node_array (JsonNode *node);
+
+/* Writing: a string member (null for NULL), and a builder's document as
+ * text (@pretty: indented, for people). */
+void dc_json_add_string (JsonBuilder *builder, const char *name,
+                         const char *value);
+char *dc_json_builder_to_text (JsonBuilder *builder, gboolean pretty,
+                               gsize *length);

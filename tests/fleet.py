@@ -149,6 +149,29 @@ class Fleet(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith("<domainCapabilities>"))
 
+    def test_oneshot_as_an_unprivileged_user(self):
+        """nobody, without /dev/kvm access: the TCG answer, no error."""
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv to become nobody")
+        bindir = os.path.join(self.tmp, "nobody-bin")
+        os.makedirs(bindir)
+        shutil.copy(CTL, bindir)
+        os.chmod(self.tmp, 0o755)
+        os.chmod(bindir, 0o755)
+        nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                  "env", "HOME=/nonexistent", os.path.join(bindir, "domcapsctl"), "--direct"]
+        kvm = os.access("/dev/kvm", os.R_OK | os.W_OK) and \
+            os.stat("/dev/kvm").st_mode & 0o006 == 0o006
+        r = subprocess.run(nobody + ["domcapabilities"], capture_output=True, text=True,
+                           timeout=300, cwd="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(ET.fromstring(r.stdout).find("domain").text, "kvm" if kvm else "qemu")
+        r = subprocess.run(nobody + ["nfd"], capture_output=True, text=True, timeout=300,
+                           cwd="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(all(label_problem(*line.split("=", 1)) is None
+                            for line in r.stdout.splitlines()))
+
     # -- everything in one call --
 
     def expected_queries(self):

@@ -5,6 +5,7 @@
 #include "dc-engine.h"
 
 #include "dc-firmware.h"
+#include "dc-swtpm.h"
 
 struct _DcEngine {
   DcHostFacts *host;

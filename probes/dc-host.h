@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-host.h: facts about this host that change the answers.
  *
- * The one place that reads /dev, /sys and /proc and asks swtpm_setup.
+ * The one place that reads /dev, /sys and /proc (swtpm_setup is asked
+ * in dc-swtpm.h). No GIO: the renderer takes these facts.
  * Paths are taken below a root directory that tests can redirect. */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
 typedef struct {
   char *arch;            /* libvirt's name for the host arch */
@@ -41,14 +42,3 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcHostFacts, dc_host_facts_free)
 /* Fills the swtpm fields from "swtpm_setup --print-capabilities" output. */
 gboolean dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
                                     GError **error);
-
-/* Runs @swtpm_setup (NULL: found in PATH) with --print-capabilities, bounded
- * in time, and fills the swtpm fields. A missing or failing swtpm_setup is
- * not an error for the daemon: it means no software TPM. */
-void dc_host_facts_probe_swtpm_async (DcHostFacts *facts,
-                                      const char *swtpm_setup,
-                                      GCancellable *cancellable,
-                                      GAsyncReadyCallback callback,
-                                      gpointer user_data);
-gboolean dc_host_facts_probe_swtpm_finish (GAsyncResult *result,
-                                           GError **error);

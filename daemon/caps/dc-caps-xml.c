@@ -4,7 +4,6 @@
 
 #include "dc-caps-xml.h"
 
-#include <gio/gio.h>
 #include <libxml/xmlwriter.h>
 
 static int
@@ -40,7 +39,7 @@ dc_caps_to_xml (const DcCapsNode *root, GError **error)
       xmlTextWriterSetQuoteChar (writer, '\'') < 0 ||
       write_node (writer, root) < 0 ||
       xmlTextWriterFlush (writer) < 0)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+    g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
                          "libxml2 could not write the document");
   else
     out = g_strndup ((const char *) xmlBufferContent (buffer),

@@ -21,6 +21,10 @@ Left out of the comparison, each by name in the output:
   emulator logs every command it could not answer; see UNRECORDED);
 - domain, where libvirt's test labels a recording without KVM "kvm".
 
+Every answer is asked again of a daemon restarted on the same cache
+directory, which answers from the facts on disk: it must be byte-identical
+(the cache codec's round trip, on every recording of the corpus).
+
 A file fails on a difference that tests/corpus-allowed.txt does not allow
 under a reason (each a section of docs/differences-from-libvirt.md), and
 when its agreement falls below its floor in tests/corpus-floors.txt;
@@ -230,18 +234,43 @@ def replay(corpus, cases, bus):
         make_helpers(os.path.join(workdir, "bin"), cases[0].version)
         os.makedirs(os.path.join(workdir, "firmware"))
         env_path = os.path.join(workdir, "bin") + ":" + os.environ["PATH"]
-        daemon = Daemon(BUILD, bus.address, "--emulator-dir", os.path.dirname(emulator),
-                        "--firmware-dir", os.path.join(workdir, "firmware"),
-                        "--host-root", os.path.join(workdir, "host"),
-                        "--cache-dir", os.path.join(workdir, "cache"), env={"PATH": env_path})
-        try:
+
+        def start():
+            daemon = Daemon(BUILD, bus.address, "--emulator-dir", os.path.dirname(emulator),
+                            "--firmware-dir", os.path.join(workdir, "firmware"),
+                            "--host-root", os.path.join(workdir, "host"),
+                            "--cache-dir", os.path.join(workdir, "cache"),
+                            env={"PATH": env_path})
             if not bus.wait_for_name(60):
+                daemon.stop()
                 raise RuntimeError("the daemon did not take its name")
-            return [compare(bus, emulator, recording, case) for case in cases]
+            return daemon
+        daemon = start()
+        try:
+            results = [compare(bus, emulator, recording, case) for case in cases]
+            answers = [answer_of(bus, emulator, recording, case) for case in cases]
         finally:
             daemon.stop()
+        # The cache's round trip: a restart answers from the facts on disk.
+        daemon = start()
+        try:
+            for result, case, before in zip(results, cases, answers):
+                if answer_of(bus, emulator, recording, case) != before:
+                    result.error = "the answer differs after a restart from the cache"
+                    result.comparison = None
+        finally:
+            daemon.stop()
+        return results
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def answer_of(bus, emulator, recording, case):
+    virttype = "qemu" if case.accel == "kvm" and not recording.kvm else case.accel
+    try:
+        return ask(bus, emulator, case, virttype)
+    except GLib.Error as e:
+        return e.message
 
 
 def compare(bus, emulator, recording, case):

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dc-cpu-model.h"
+#include "dc-replies.h"
 #include "dc-qmp.h"
 
 typedef struct {
@@ -20,31 +21,14 @@ typedef struct {
   GPtrArray *kvm_exchanges;
 } Fixture;
 
-/* A libvirt-style .replies file: command, reply, command, reply, ...
- * as JSON objects separated by blank lines. */
 static GPtrArray *
 load_replies (const char *name)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "replay", name, NULL);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) chunks = NULL;
-  GPtrArray *exchanges =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *exchanges = dc_replies_read (path, &error);
 
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  chunks = g_strsplit (text, "\n\n", -1);
-  for (guint i = 0; chunks[i] != NULL && chunks[i + 1] != NULL; i += 2)
-    {
-      g_autoptr(JsonNode) command = json_from_string (chunks[i], NULL);
-      g_autoptr(JsonNode) reply = json_from_string (chunks[i + 1], NULL);
-      JsonObject *c = json_node_get_object (command);
-      JsonObject *r = json_node_get_object (reply);
-
-      g_ptr_array_add (exchanges, dc_qmp_exchange_new_answered (
-        json_object_get_string_member (c, "execute"),
-        json_object_get_member (c, "arguments"),
-        json_object_get_member (r, "return"), NULL, NULL));
-    }
+  g_assert_no_error (error);
   return exchanges;
 }
 

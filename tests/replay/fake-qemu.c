@@ -25,70 +25,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dc-replies.h"
+
 typedef struct {
-  char *execute;
-  JsonNode *arguments;
-  JsonNode *reply;
+  DcQmpExchange *exchange;
   gboolean used;
 } Entry;
 
 static void
 entry_free (Entry *entry)
 {
-  g_free (entry->execute);
-  g_clear_pointer (&entry->arguments, json_node_unref);
-  g_clear_pointer (&entry->reply, json_node_unref);
+  dc_qmp_exchange_free (entry->exchange);
   g_free (entry);
-}
-
-/* Splits a .replies file into its objects. */
-static GPtrArray *
-read_objects (const char *path, GError **error)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) chunks = NULL;
-  g_autoptr(GPtrArray) objects =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return NULL;
-  chunks = g_regex_split_simple ("\\n\\s*\\n", text, 0, 0);
-  for (guint i = 0; chunks[i] != NULL; i++)
-    {
-      JsonNode *node;
-
-      if (*g_strstrip (chunks[i]) == '\0')
-        continue;
-      node = json_from_string (chunks[i], error);
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_prefix_error (error, "%s, object %u: ", path, i + 1);
-          g_clear_pointer (&node, json_node_unref);
-          return NULL;
-        }
-      g_ptr_array_add (objects, node);
-    }
-  return g_steal_pointer (&objects);
 }
 
 static GPtrArray *
 load_entries (const char *path, GError **error)
 {
-  g_autoptr(GPtrArray) objects = read_objects (path, error);
+  g_autoptr(GPtrArray) exchanges = dc_replies_read (path, error);
   GPtrArray *entries;
 
-  if (objects == NULL)
+  if (exchanges == NULL)
     return NULL;
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-  for (guint i = 0; i + 1 < objects->len; i += 2)
+  for (guint i = 0; i < exchanges->len; i++)
     {
-      JsonObject *command = json_node_get_object (g_ptr_array_index (objects, i));
       Entry *entry = g_new0 (Entry, 1);
 
-      entry->execute = g_strdup (json_object_get_string_member_with_default (command, "execute", ""));
-      if (json_object_has_member (command, "arguments"))
-        entry->arguments = json_node_copy (json_object_get_member (command, "arguments"));
-      entry->reply = json_node_ref (g_ptr_array_index (objects, i + 1));
+      entry->exchange = g_ptr_array_steal_index (exchanges, i--);
       g_ptr_array_add (entries, entry);
     }
   return entries;
@@ -111,8 +75,8 @@ find_entry (GPtrArray *entries, const char *execute, JsonNode *arguments)
     {
       Entry *entry = g_ptr_array_index (entries, i);
 
-      if (!g_str_equal (entry->execute, execute) ||
-          !same_arguments (entry->arguments, arguments))
+      if (!g_str_equal (entry->exchange->command, execute) ||
+          !same_arguments (entry->exchange->arguments, arguments))
         continue;
       if (!entry->used)
         {
@@ -161,7 +125,7 @@ answer (GPtrArray *entries, JsonObject *request, const char *log, const char *ac
   JsonNode *reply;
 
   if (entry != NULL)
-    reply = json_node_copy (entry->reply);
+    reply = dc_replies_reply_node (entry->exchange);
   else if (g_str_equal (execute, "qmp_capabilities") || g_str_equal (execute, "quit"))
     reply = json_from_string ("{\"return\": {}}", NULL);
   else

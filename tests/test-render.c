@@ -269,6 +269,28 @@ test_reasons (void)
   g_assert_true (strstr (r->message, "pc-q35-7.2") != NULL);
 }
 
+/* docs/architecture.md carries the rule tables as the code has them. */
+static void
+test_rules_documented (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "docs",
+                                                 "architecture.md", NULL);
+  g_autofree char *doc = NULL;
+  g_autofree char *table = dc_render_rules_markdown ();
+  const char *begin, *end;
+  g_autofree char *documented = NULL;
+
+  g_assert_true (g_file_get_contents (path, &doc, NULL, NULL));
+  begin = strstr (doc, "<!-- rules:begin -->\n");
+  end = begin ? strstr (begin, "<!-- rules:end -->") : NULL;
+  g_assert_nonnull (end);
+  begin += strlen ("<!-- rules:begin -->\n");
+  documented = g_strndup (begin, end - begin);
+  if (!g_str_equal (documented, table))
+    g_error ("docs/architecture.md's rule table is not the code's; it should read:\n%s",
+             table);
+}
+
 static DcCpuDefinition *
 add_definition (DcCpuFacts *cpu, const char *name, const char *blockers,
                 gboolean deprecated)
@@ -670,6 +692,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/power-models", test_power_models);
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/render/reasons", test_reasons);
+  g_test_add_func ("/render/rules-documented", test_rules_documented);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
   g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);

@@ -161,6 +161,136 @@ typedef struct {
 
 static gboolean has_option (const Ctx *ctx, const char *option);
 
+/* Enum values decided by one emulator fact each, per element (the rest
+ * depend on the host or the board and are decided by hand below). */
+static const Rule loader_types[] = {
+  { "rom", RULE_ALWAYS, NULL },
+  { "pflash", RULE_PREFIX, "cfi.pflash" },
+};
+
+static const Rule memory_sources[] = {
+  { "file", RULE_TYPE, "memory-backend-file" },
+  { "anonymous", RULE_TYPE, "memory-backend-ram" },
+  { "memfd", RULE_TYPE, "memory-backend-memfd" },
+};
+
+static const Rule disk_buses[] = {
+  { "scsi", RULE_TYPE, "scsi-hd" },
+  { "virtio", RULE_PREFIX, "virtio-blk-" },
+  { "usb", RULE_TYPE, "usb-storage" },
+  { "sata", RULE_TYPE, "ich9-ahci" },
+};
+
+static const Rule graphics_before_rdp[] = {
+  { "sdl", RULE_DISPLAY, "sdl" },
+  { "vnc", RULE_COMMAND, "query-vnc" },
+};
+
+static const Rule graphics_after_rdp[] = {
+  { "spice", RULE_OPTION, "spice" },
+  { "egl-headless", RULE_DISPLAY, "egl-headless" },
+  { "dbus", RULE_DISPLAY, "dbus" },
+};
+
+static const Rule video_models[] = {
+  { "vga", RULE_TYPE, "VGA" },
+  { "cirrus", RULE_TYPE, "cirrus-vga" },
+  { "vmvga", RULE_TYPE, "vmware-svga" },
+  { "qxl", RULE_TYPE, "qxl-vga" },
+  { "virtio", RULE_PREFIX, "virtio-gpu" },
+  { "none", RULE_ALWAYS, NULL },
+  { "bochs", RULE_TYPE, "bochs-display" },
+  { "ramfb", RULE_TYPE, "ramfb" },
+};
+
+static const Rule hostdev_subsys[] = {
+  { "usb", RULE_TYPE, "usb-host" },
+  { "pci", RULE_TYPE, "vfio-pci" },
+  { "scsi", RULE_TYPE, "scsi-generic" },
+};
+
+static const Rule rng_backends[] = {
+  { "random", RULE_TYPE, "rng-random" },
+  { "egd", RULE_TYPE, "rng-egd" },
+  { "builtin", RULE_TYPE, "rng-builtin" },
+};
+
+static const Rule filesystem_drivers[] = {
+  { "path", RULE_PREFIX, "virtio-9p-" },
+  { "handle", RULE_PREFIX, "virtio-9p-" },
+  { "virtiofs", RULE_PREFIX, "vhost-user-fs-" },
+};
+
+static const Rule tpm_models[] = {
+  { "tpm-crb", RULE_TYPE, "tpm-crb" },
+  { "tpm-spapr", RULE_TYPE, "tpm-spapr" },
+  { "spapr-tpm-proxy", RULE_TYPE, "spapr-tpm-proxy" },
+};
+
+static const Rule tpm_backends[] = {
+  { "passthrough", RULE_TPM_TYPE, "passthrough" },
+  { "emulator", RULE_TPM_TYPE, "emulator" },
+  { "external", RULE_TPM_TYPE, "emulator" },
+};
+
+static const Rule redirdev_buses[] = { { "usb", RULE_TYPE, "usb-redir" } };
+
+static const Rule channel_types[] = {
+  { "pty", RULE_CHARDEV, "pty" },
+  { "unix", RULE_CHARDEV, "socket" },
+};
+
+static const Rule crypto_models[] = { { "virtio", RULE_PREFIX, "virtio-crypto-" } };
+
+static const Rule crypto_backends[] = {
+  { "builtin", RULE_TYPE, "cryptodev-backend-builtin" },
+  { "lkcf", RULE_TYPE, "cryptodev-backend-lkcf" },
+};
+
+static const Rule interface_backends[] = {
+  { "default", RULE_ALWAYS, NULL },
+  { "passt", RULE_NETDEV, "stream" },
+};
+
+/* Elements supported='yes' with one emulator fact each (value: the
+ * element's name), in their order in the answer. */
+static const Rule top_rules[] = { { "iothreads", RULE_TYPE, "iothread" } };
+static const Rule feature_rules[] = {
+  { "vmcoreinfo", RULE_TYPE, "vmcoreinfo" },
+  { "genid", RULE_TYPE, "vmgenid" },
+  { "backingStoreInput", RULE_COMMAND, "blockdev-add" },
+};
+
+#define TABLE(element, enum_name, rules) { element, enum_name, rules, G_N_ELEMENTS (rules) }
+
+/* Every table above, for docs/architecture.md's value table (checked by
+ * test-render against dc_render_rules_markdown()). */
+static const struct {
+  const char *element;
+  const char *enum_name;
+  const Rule *rules;
+  gsize n;
+} rule_tables[] = {
+  TABLE ("(root)", "(supported)", top_rules),
+  TABLE ("os/loader", "type", loader_types),
+  TABLE ("memoryBacking", "sourceType", memory_sources),
+  TABLE ("devices/disk", "bus", disk_buses),
+  TABLE ("devices/graphics", "type", graphics_before_rdp),
+  TABLE ("devices/graphics", "type", graphics_after_rdp),
+  TABLE ("devices/video", "modelType", video_models),
+  TABLE ("devices/hostdev", "subsysType", hostdev_subsys),
+  TABLE ("devices/rng", "backendModel", rng_backends),
+  TABLE ("devices/filesystem", "driverType", filesystem_drivers),
+  TABLE ("devices/tpm", "model", tpm_models),
+  TABLE ("devices/tpm", "backendModel", tpm_backends),
+  TABLE ("devices/redirdev", "bus", redirdev_buses),
+  TABLE ("devices/channel", "type", channel_types),
+  TABLE ("devices/crypto", "model", crypto_models),
+  TABLE ("devices/crypto", "backendModel", crypto_backends),
+  TABLE ("devices/interface", "backendType", interface_backends),
+  TABLE ("features", "(supported)", feature_rules),
+};
+
 static gboolean
 rule_holds (const Ctx *ctx, const Rule *rule)
 {
@@ -309,7 +439,8 @@ render_header (DcCapsNode *root, const Ctx *ctx)
     vcpus = MIN (vcpus, ctx->host->kvm_max_vcpus);
   max = g_strdup_printf ("%u", vcpus);
   dc_caps_node_set_attr (dc_caps_node_add (root, "vcpu"), "max", max);
-  add_supported_rule (ctx, root, "iothreads", RULE_TYPE, "iothread");
+  add_supported_rule (ctx, root, top_rules[0].value, top_rules[0].kind,
+                      top_rules[0].name);
 }
 
 /* A descriptor this (arch, machine) can boot: it targets them, and the
@@ -341,12 +472,9 @@ render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
           g_hash_table_add (listed, firmware->executable))
         dc_caps_node_add_text (loader, "value", firmware->executable);
     }
-  static const Rule types[] = {
-    { "rom", RULE_ALWAYS, NULL },
-    { "pflash", RULE_PREFIX, "cfi.pflash" },
-  };
 
-  add_rules (ctx, dc_caps_node_add_enum (loader, "type"), types, G_N_ELEMENTS (types));
+  add_rules (ctx, dc_caps_node_add_enum (loader, "type"), loader_types,
+             G_N_ELEMENTS (loader_types));
   e = dc_caps_node_add_enum (loader, "readonly");
   dc_caps_enum_add (e, "yes");
   dc_caps_enum_add (e, "no");
@@ -714,15 +842,10 @@ render_cpu (DcCapsNode *root, const Ctx *ctx)
 static void
 render_memory_backing (DcCapsNode *root, const Ctx *ctx)
 {
-  static const Rule sources[] = {
-    { "file", RULE_TYPE, "memory-backend-file" },
-    { "anonymous", RULE_TYPE, "memory-backend-ram" },
-    { "memfd", RULE_TYPE, "memory-backend-memfd" },
-  };
   DcCapsNode *mb = dc_caps_node_add_supported (root, "memoryBacking", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (mb, "sourceType");
 
-  add_rules (ctx, e, sources, G_N_ELEMENTS (sources));
+  add_rules (ctx, e, memory_sources, G_N_ELEMENTS (memory_sources));
   finish_device (ctx, mb, e);
 }
 
@@ -760,12 +883,6 @@ add_fdc_value (const Ctx *ctx, DcCapsNode *e, const char *value)
 static void
 render_disk (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule buses[] = {
-    { "scsi", RULE_TYPE, "scsi-hd" },
-    { "virtio", RULE_PREFIX, "virtio-blk-" },
-    { "usb", RULE_TYPE, "usb-storage" },
-    { "sata", RULE_TYPE, "ich9-ahci" },
-  };
   static const Rule lun = { "lun", RULE_TYPE, "scsi-block" };
   DcCapsNode *disk = dc_caps_node_add_supported (devices, "disk", TRUE);
   DcCapsNode *dev = dc_caps_node_add_enum (disk, "diskDevice");
@@ -782,7 +899,7 @@ render_disk (DcCapsNode *devices, const Ctx *ctx)
                 "machine:no-builtin-ide",
                 "this machine type has no built-in IDE controller");
   add_fdc_value (ctx, bus, "fdc");
-  add_rules (ctx, bus, buses, G_N_ELEMENTS (buses));
+  add_rules (ctx, bus, disk_buses, G_N_ELEMENTS (disk_buses));
   add_virtio_models (disk, ctx, "virtio-blk");
   finish_device (ctx, disk, bus);
 }
@@ -790,20 +907,11 @@ render_disk (DcCapsNode *devices, const Ctx *ctx)
 static void
 render_graphics (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule before_rdp[] = {
-    { "sdl", RULE_DISPLAY, "sdl" },
-    { "vnc", RULE_COMMAND, "query-vnc" },
-  };
-  static const Rule after_rdp[] = {
-    { "spice", RULE_OPTION, "spice" },
-    { "egl-headless", RULE_DISPLAY, "egl-headless" },
-    { "dbus", RULE_DISPLAY, "dbus" },
-  };
   static const Rule dbus = { "rdp", RULE_DISPLAY, "dbus" };
   DcCapsNode *graphics = dc_caps_node_add_supported (devices, "graphics", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (graphics, "type");
 
-  add_rules (ctx, e, before_rdp, G_N_ELEMENTS (before_rdp));
+  add_rules (ctx, e, graphics_before_rdp, G_N_ELEMENTS (graphics_before_rdp));
   /* RDP is served by libvirt's qemu-rdp helper through QEMU's D-Bus
    * display (libvirt 11) */
   if (!rule_holds (ctx, &dbus))
@@ -811,27 +919,17 @@ render_graphics (DcCapsNode *devices, const Ctx *ctx)
   else
     add_value_or (ctx, e, ctx->host->qemu_rdp, "rdp", "host-lacks-qemu-rdp",
                   "host:qemu-rdp", "libvirt's qemu-rdp helper is not installed");
-  add_rules (ctx, e, after_rdp, G_N_ELEMENTS (after_rdp));
+  add_rules (ctx, e, graphics_after_rdp, G_N_ELEMENTS (graphics_after_rdp));
   finish_device (ctx, graphics, e);
 }
 
 static void
 render_video (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule models[] = {
-    { "vga", RULE_TYPE, "VGA" },
-    { "cirrus", RULE_TYPE, "cirrus-vga" },
-    { "vmvga", RULE_TYPE, "vmware-svga" },
-    { "qxl", RULE_TYPE, "qxl-vga" },
-    { "virtio", RULE_PREFIX, "virtio-gpu" },
-    { "none", RULE_ALWAYS, NULL },
-    { "bochs", RULE_TYPE, "bochs-display" },
-    { "ramfb", RULE_TYPE, "ramfb" },
-  };
   DcCapsNode *video = dc_caps_node_add_supported (devices, "video", TRUE);
 
-  add_rules (ctx, dc_caps_node_add_enum (video, "modelType"), models,
-             G_N_ELEMENTS (models));
+  add_rules (ctx, dc_caps_node_add_enum (video, "modelType"), video_models,
+             G_N_ELEMENTS (video_models));
 }
 
 static void
@@ -852,11 +950,6 @@ add_vfio_value (const Ctx *ctx, DcCapsNode *e, gboolean vfio, const char *value)
 static void
 render_hostdev (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule subsys[] = {
-    { "usb", RULE_TYPE, "usb-host" },
-    { "pci", RULE_TYPE, "vfio-pci" },
-    { "scsi", RULE_TYPE, "scsi-generic" },
-  };
   DcCapsNode *hostdev = dc_caps_node_add_supported (devices, "hostdev", TRUE);
   DcCapsNode *e;
   gboolean vfio = ctx->host->vfio && has_type (ctx, "vfio-pci");
@@ -867,8 +960,8 @@ render_hostdev (DcCapsNode *devices, const Ctx *ctx)
   dc_caps_enum_add (e, "mandatory");
   dc_caps_enum_add (e, "requisite");
   dc_caps_enum_add (e, "optional");
-  add_rules (ctx, dc_caps_node_add_enum (hostdev, "subsysType"), subsys,
-             G_N_ELEMENTS (subsys));
+  add_rules (ctx, dc_caps_node_add_enum (hostdev, "subsysType"), hostdev_subsys,
+             G_N_ELEMENTS (hostdev_subsys));
   /* capsType (storage, misc, net) is for containers, never for QEMU. */
   dc_caps_node_add_enum (hostdev, "capsType");
   e = dc_caps_node_add_enum (hostdev, "pciBackend");
@@ -879,32 +972,22 @@ render_hostdev (DcCapsNode *devices, const Ctx *ctx)
 static void
 render_rng (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule backends[] = {
-    { "random", RULE_TYPE, "rng-random" },
-    { "egd", RULE_TYPE, "rng-egd" },
-    { "builtin", RULE_TYPE, "rng-builtin" },
-  };
   DcCapsNode *rng = dc_caps_node_add_supported (devices, "rng", TRUE);
   DcCapsNode *e;
 
   add_virtio_models (rng, ctx, "virtio-rng");
   e = dc_caps_node_add_enum (rng, "backendModel");
-  add_rules (ctx, e, backends, G_N_ELEMENTS (backends));
+  add_rules (ctx, e, rng_backends, G_N_ELEMENTS (rng_backends));
   finish_device (ctx, rng, dc_caps_node_find (rng, "enum"));
 }
 
 static void
 render_filesystem (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule drivers[] = {
-    { "path", RULE_PREFIX, "virtio-9p-" },
-    { "handle", RULE_PREFIX, "virtio-9p-" },
-    { "virtiofs", RULE_PREFIX, "vhost-user-fs-" },
-  };
   DcCapsNode *fs = dc_caps_node_add_supported (devices, "filesystem", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (fs, "driverType");
 
-  add_rules (ctx, e, drivers, G_N_ELEMENTS (drivers));
+  add_rules (ctx, e, filesystem_drivers, G_N_ELEMENTS (filesystem_drivers));
   finish_device (ctx, fs, e);
 }
 
@@ -941,55 +1024,40 @@ render_tpm_versions (const Ctx *ctx, DcCapsNode *e, const Rule *emulator)
 static void
 render_tpm (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule models[] = {
-    { "tpm-crb", RULE_TYPE, "tpm-crb" },
-    { "tpm-spapr", RULE_TYPE, "tpm-spapr" },
-    { "spapr-tpm-proxy", RULE_TYPE, "spapr-tpm-proxy" },
-  };
   /* An external swtpm is driven through QEMU's emulator backend. */
-  static const Rule backends[] = {
-    { "passthrough", RULE_TPM_TYPE, "passthrough" },
-    { "emulator", RULE_TPM_TYPE, "emulator" },
-    { "external", RULE_TPM_TYPE, "emulator" },
-  };
   DcCapsNode *tpm = dc_caps_node_add_supported (devices, "tpm", TRUE);
   DcCapsNode *model = dc_caps_node_add_enum (tpm, "model");
 
   add_value_or (ctx, model, has_type (ctx, "tpm-tis") || has_type (ctx, "tpm-tis-device"),
                 "tpm-tis", "qemu-lacks-type", "qom-type:tpm-tis,tpm-tis-device",
                 "this QEMU has no TIS TPM device (tpm-tis, tpm-tis-device)");
-  add_rules (ctx, model, models, G_N_ELEMENTS (models));
-  add_rules (ctx, dc_caps_node_add_enum (tpm, "backendModel"), backends,
-             G_N_ELEMENTS (backends));
+  add_rules (ctx, model, tpm_models, G_N_ELEMENTS (tpm_models));
+  add_rules (ctx, dc_caps_node_add_enum (tpm, "backendModel"), tpm_backends,
+             G_N_ELEMENTS (tpm_backends));
   render_tpm_versions (ctx, dc_caps_node_add_enum (tpm, "backendVersion"),
-                       &backends[1]);
+                       &tpm_backends[1]);
   finish_device (ctx, tpm, model);
 }
 
 static void
 render_redirdev (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule buses[] = { { "usb", RULE_TYPE, "usb-redir" } };
   DcCapsNode *redir = dc_caps_node_add_supported (devices, "redirdev", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (redir, "bus");
 
-  add_rules (ctx, e, buses, G_N_ELEMENTS (buses));
+  add_rules (ctx, e, redirdev_buses, G_N_ELEMENTS (redirdev_buses));
   finish_device (ctx, redir, e);
 }
 
 static void
 render_channel (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule types[] = {
-    { "pty", RULE_CHARDEV, "pty" },
-    { "unix", RULE_CHARDEV, "socket" },
-  };
   static const Rule spice = { "spicevmc", RULE_OPTION, "spice" };
   static const Rule spicevmc = { "spicevmc", RULE_CHARDEV, "spicevmc" };
   DcCapsNode *channel = dc_caps_node_add_supported (devices, "channel", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (channel, "type");
 
-  add_rules (ctx, e, types, G_N_ELEMENTS (types));
+  add_rules (ctx, e, channel_types, G_N_ELEMENTS (channel_types));
   if (!rule_holds (ctx, &spice))
     explain_rule (ctx, e, "spicevmc", DC_REASON_ABSENT, &spice);
   else
@@ -1001,21 +1069,16 @@ render_channel (DcCapsNode *devices, const Ctx *ctx)
 static void
 render_crypto (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule models[] = { { "virtio", RULE_PREFIX, "virtio-crypto-" } };
-  static const Rule backends[] = {
-    { "builtin", RULE_TYPE, "cryptodev-backend-builtin" },
-    { "lkcf", RULE_TYPE, "cryptodev-backend-lkcf" },
-  };
   DcCapsNode *crypto = dc_caps_node_add_supported (devices, "crypto", TRUE);
   DcCapsNode *model = dc_caps_node_add_enum (crypto, "model");
   DcCapsNode *e;
 
-  add_rules (ctx, model, models, G_N_ELEMENTS (models));
+  add_rules (ctx, model, crypto_models, G_N_ELEMENTS (crypto_models));
   e = dc_caps_node_add_enum (crypto, "type");
   add_value_or (ctx, e, !enum_is_empty (model), "qemu", "qemu-lacks-type",
                 "qom-type:virtio-crypto-*", "QEMU's crypto device needs virtio-crypto");
-  add_rules (ctx, dc_caps_node_add_enum (crypto, "backendModel"), backends,
-             G_N_ELEMENTS (backends));
+  add_rules (ctx, dc_caps_node_add_enum (crypto, "backendModel"), crypto_backends,
+             G_N_ELEMENTS (crypto_backends));
   finish_device (ctx, crypto, model);
 }
 
@@ -1024,14 +1087,10 @@ render_crypto (DcCapsNode *devices, const Ctx *ctx)
 static void
 render_interface (DcCapsNode *devices, const Ctx *ctx)
 {
-  static const Rule backends[] = {
-    { "default", RULE_ALWAYS, NULL },
-    { "passt", RULE_NETDEV, "stream" },
-  };
   DcCapsNode *interface = dc_caps_node_add_supported (devices, "interface", TRUE);
 
-  add_rules (ctx, dc_caps_node_add_enum (interface, "backendType"), backends,
-             G_N_ELEMENTS (backends));
+  add_rules (ctx, dc_caps_node_add_enum (interface, "backendType"), interface_backends,
+             G_N_ELEMENTS (interface_backends));
 }
 
 /* <panic> (libvirt 11): the guest-panic notifiers the machine can have. */
@@ -1350,9 +1409,9 @@ render_features (DcCapsNode *root, const Ctx *ctx)
   gboolean x86 = dc_arch_is_x86 (ctx->query->arch);
 
   render_gic (features, ctx);
-  add_supported_rule (ctx, features, "vmcoreinfo", RULE_TYPE, "vmcoreinfo");
-  add_supported_rule (ctx, features, "genid", RULE_TYPE, "vmgenid");
-  add_supported_rule (ctx, features, "backingStoreInput", RULE_COMMAND, "blockdev-add");
+  for (gsize i = 0; i < G_N_ELEMENTS (feature_rules); i++)
+    add_supported_rule (ctx, features, feature_rules[i].value, feature_rules[i].kind,
+                        feature_rules[i].name);
   add_supported_or (ctx, features, "backup",
                     has_command (ctx, "blockdev-backup") &&
                     has_command (ctx, "block-dirty-bitmap-merge"),
@@ -1417,3 +1476,36 @@ dc_render_explained (const DcEmulatorFacts *facts, const DcHostFacts *host,
   render_features (root, &ctx);
   return root;
 }
+
+/* How a rule's fact reads in the documentation. */
+static const char *const rule_facts[] = {
+  [RULE_ALWAYS] = "always",
+  [RULE_TYPE] = "QOM type `%s`",
+  [RULE_PREFIX] = "a QOM type `%s*`",
+  [RULE_COMMAND] = "QMP command `%s`",
+  [RULE_DISPLAY] = "display type `%s` in the QMP schema",
+  [RULE_CHARDEV] = "chardev backend `%s` in the QMP schema",
+  [RULE_NETDEV] = "netdev type `%s` in the QMP schema",
+  [RULE_OPTION] = "command-line option `-%s`",
+  [RULE_TPM_TYPE] = "TPM backend `%s` (query-tpm-types)",
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+char *
+dc_render_rules_markdown (void)
+{
+  GString *out = g_string_new ("| element | enum | value | offered with |\n|---|---|---|---|\n");
+
+  for (gsize t = 0; t < G_N_ELEMENTS (rule_tables); t++)
+    for (gsize i = 0; i < rule_tables[t].n; i++)
+      {
+        const Rule *rule = &rule_tables[t].rules[i];
+        g_autofree char *fact = g_strdup_printf (rule_facts[rule->kind], rule->name);
+
+        g_string_append_printf (out, "| %s | %s | `%s` | %s |\n", rule_tables[t].element,
+                                rule_tables[t].enum_name, rule->value, fact);
+      }
+  return g_string_free (out, FALSE);
+}
+#pragma GCC diagnostic pop

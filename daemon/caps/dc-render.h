@@ -27,3 +27,7 @@ DcCapsNode *dc_render (const DcEmulatorFacts *facts, const DcHostFacts *host,
 DcCapsNode *dc_render_explained (const DcEmulatorFacts *facts,
                                  const DcHostFacts *host, GPtrArray *firmware,
                                  const DcRenderQuery *query, GPtrArray *reasons);
+
+/* The renderer's rule tables (enum values offered with one emulator fact
+ * each) as a Markdown table, the one docs/architecture.md carries. */
+char *dc_render_rules_markdown (void);

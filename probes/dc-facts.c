@@ -21,8 +21,8 @@ static const char *const schema_paths[] = {
   DC_SCHEMA_NETDEV_TYPES,
 };
 
-static void
-machine_free (DcMachine *machine)
+void
+dc_machine_free (DcMachine *machine)
 {
   g_free (machine->name);
   g_free (machine->alias);
@@ -42,7 +42,7 @@ dc_emulator_facts_new (void)
   DcEmulatorFacts *facts = &box->facts;
 
   g_ref_count_init (&box->ref);
-  facts->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);
+  facts->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_machine_free);
   facts->qom_types = string_set_new ();
   facts->commands = string_set_new ();
   facts->schema_enums = g_hash_table_new_full (g_str_hash, g_str_equal,

@@ -84,6 +84,8 @@ typedef struct {
   DcCpuFacts *cpu_kvm;
 } DcEmulatorFacts;
 
+void dc_machine_free (DcMachine *machine);
+
 DcEmulatorFacts *dc_emulator_facts_new (void);
 DcEmulatorFacts *dc_emulator_facts_ref (DcEmulatorFacts *facts);
 void dc_emulator_facts_unref (DcEmulatorFacts *facts);

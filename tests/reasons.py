@@ -176,7 +176,7 @@ class Reasons(unittest.TestCase):
         unasserted = documented - Reasons.seen_codes - replay_expected_codes()
         self.assertEqual(unasserted, set(),
                          "documented codes no test asserts (here or in tests/replay.py)")
-        with open(os.path.join(SOURCE, "daemon", "dc-render.c")) as f:
+        with open(os.path.join(SOURCE, "daemon", "caps", "dc-render.c")) as f:
             emitted = set(re.findall(r'"((?:qemu|host|kvm|tcg|no|needs|board|other|cpu|swtpm)'
                                      r'-[a-z0-9-]+)"', f.read()))
         emitted -= {"cpu-models", "host-model", "host-passthrough"}  # facts and names

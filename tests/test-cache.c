@@ -68,9 +68,17 @@ sample_facts (const char *path)
   f->sev.present = TRUE;
   f->sev.cbitpos = 51;
   f->sev.cpu0_id = g_strdup ("Q1BVMA==");
+  f->sgx.present = f->sgx.flc = f->sgx.sgx1 = f->sgx.sgx2 = TRUE;
+  f->sgx.section_size_kib = G_GUINT64_CONSTANT (1) << 40;
+  g_array_append_vals (f->sgx.sections, (DcSgxSection[]) { { 0, 65536 }, { 1, 196608 } }, 2);
+  g_array_append_vals (f->gic, (DcGicVersion[]) { { 2, TRUE, FALSE }, { 3, TRUE, TRUE } }, 2);
+  g_hash_table_add (f->hyperv, g_strdup ("hv-stimer"));
   f->tcg = TRUE;
+  f->kvm = TRUE;
   f->kvm_error = g_strdup ("no KVM here");
   f->cpu_tcg = sample_cpu ();
+  f->cpu_kvm = sample_cpu ();
+  f->cpu_kvm->host_migratable = TRUE;
   return f;
 }
 
@@ -144,6 +152,22 @@ test_round_trip (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (loaded->sev.cpu0_id, ==, "Q1BVMA==");
   g_assert_cmpstr (dc_emulator_facts_find_machine (loaded, "q35")->name, ==, "pc-q35-7.2");
   g_assert_null (loaded->tcg_error);
+  /* every part of the facts, each with a value that is not its default */
+  g_assert_true (loaded->sgx.present && loaded->sgx.flc && loaded->sgx.sgx1 && loaded->sgx.sgx2);
+  g_assert_cmpuint (loaded->sgx.section_size_kib, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_cmpuint (loaded->sgx.sections->len, ==, 2);
+  g_assert_cmpuint (g_array_index (loaded->sgx.sections, DcSgxSection, 1).size_kib, ==, 196608);
+  g_assert_cmpuint (loaded->gic->len, ==, 2);
+  g_assert_true (g_array_index (loaded->gic, DcGicVersion, 1).kernel);
+  g_assert_true (g_hash_table_contains (loaded->hyperv, "hv-stimer"));
+  g_assert_true (loaded->kvm);
+  g_assert_nonnull (loaded->cpu_kvm);
+  g_assert_true (loaded->cpu_kvm->host_migratable);
+  g_assert_cmpint (loaded->cpu_kvm->host->family, ==, 23);
+  g_assert_cmpstr (((DcCpuDefinition *) g_ptr_array_index (loaded->cpu_kvm->definitions, 0))->blockers[1],
+                   ==, "npt");
+  g_assert_true (g_hash_table_contains (((DcCpuExpansion *) g_hash_table_lookup (
+      loaded->cpu_kvm->models, "EPYC"))->switched_off, "vme"));
 }
 
 /* Rewrites the cache file with @edit applied and expects a refusal. */

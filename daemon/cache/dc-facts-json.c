@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dc-facts-json.c: facts <-> JSON. */
+/* dc-facts-json.c: facts <-> JSON, from one description of the fields.
+ *
+ * Every field of DcEmulatorFacts and the structures it holds is named
+ * once below (JSON member, kind, offset); one writer and one reader walk
+ * those tables, so a field cannot be written and forgotten on reading, or
+ * the other way round. */
 #include "config.h"
 
 #include "dc-facts-json.h"
@@ -9,12 +14,187 @@
 
 #include "dc-json.h"
 
-static void
-add_bool (JsonBuilder *b, const char *name, gboolean value)
+typedef enum {
+  F_STRING,      /* char *, never NULL */
+  F_OPT_STRING,  /* char *, may be NULL (JSON null) */
+  F_BOOL,        /* gboolean */
+  F_UINT,        /* guint, 0 ... G_MAXUINT32 */
+  F_CPU_MAX,     /* guint, 1 ... G_MAXUINT32 */
+  F_UINT64,      /* guint64, 0 ... G_MAXINT64 */
+  F_INT,         /* gint, -1 ... G_MAXINT */
+  F_SET,         /* GHashTable * set of strings, as one sorted "\n"-joined string */
+  F_LINES,       /* char ** (GStrv), as one "\n"-joined string */
+  F_STRV_MAP,    /* GHashTable * string -> GStrv, as an object of arrays */
+  F_EMBED,       /* a structure inside this one */
+  F_PTR,         /* a pointer to a structure, or NULL (JSON null) */
+  F_PTR_ARRAY,   /* GPtrArray * of pointers to structures */
+  F_VALUE_ARRAY, /* GArray * of structures */
+  F_PTR_MAP,     /* GHashTable * string -> pointer to a structure */
+} Kind;
+
+typedef struct Record Record;
+
+typedef struct {
+  const char *name;
+  Kind kind;
+  gsize offset;
+  const Record *record;   /* the structure of EMBED, PTR, *_ARRAY, PTR_MAP */
+} Field;
+
+struct Record {
+  const char *name;
+  const Field *fields;
+  gsize n_fields;
+  gsize size;                  /* of one structure (VALUE_ARRAY) */
+  gpointer (*new) (void);      /* PTR, PTR_ARRAY, PTR_MAP elements */
+  GDestroyNotify free;
+};
+
+#define FIELD(type, member, json, kind) { json, kind, G_STRUCT_OFFSET (type, member), NULL }
+#define NESTED(type, member, json, kind, record) \
+  { json, kind, G_STRUCT_OFFSET (type, member), &record }
+#define RECORD(name, type, fields, new, free) \
+  { name, fields, G_N_ELEMENTS (fields), sizeof (type), new, free }
+
+static gpointer
+machine_new (void)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
+  return g_new0 (DcMachine, 1);
 }
+
+static gpointer
+definition_new (void)
+{
+  DcCpuDefinition *def = g_new0 (DcCpuDefinition, 1);
+
+  def->blockers = g_new0 (char *, 1);
+  return def;
+}
+
+static gpointer
+expansion_new (void)
+{
+  return dc_cpu_expansion_new ();
+}
+
+static gpointer
+cpu_new (void)
+{
+  return dc_cpu_facts_new ();
+}
+
+static const Field machine_fields[] = {
+  FIELD (DcMachine, name, "name", F_STRING),
+  FIELD (DcMachine, alias, "alias", F_OPT_STRING),
+  FIELD (DcMachine, cpu_max, "cpu-max", F_CPU_MAX),
+  FIELD (DcMachine, is_default, "is-default", F_BOOL),
+  FIELD (DcMachine, deprecated, "deprecated", F_BOOL),
+};
+static const Record machine_record =
+  RECORD ("machines", DcMachine, machine_fields, machine_new,
+          (GDestroyNotify) dc_machine_free);
+
+static const Field section_fields[] = {
+  FIELD (DcSgxSection, node, "node", F_UINT),
+  FIELD (DcSgxSection, size_kib, "size-kib", F_UINT64),
+};
+static const Record section_record =
+  RECORD ("sections", DcSgxSection, section_fields, NULL, NULL);
+
+static const Field sgx_fields[] = {
+  FIELD (DcSgxFacts, present, "present", F_BOOL),
+  FIELD (DcSgxFacts, flc, "flc", F_BOOL),
+  FIELD (DcSgxFacts, sgx1, "sgx1", F_BOOL),
+  FIELD (DcSgxFacts, sgx2, "sgx2", F_BOOL),
+  FIELD (DcSgxFacts, section_size_kib, "section-size-kib", F_UINT64),
+  NESTED (DcSgxFacts, sections, "sections", F_VALUE_ARRAY, section_record),
+};
+static const Record sgx_record = RECORD ("sgx", DcSgxFacts, sgx_fields, NULL, NULL);
+
+static const Field sev_fields[] = {
+  FIELD (DcSevFacts, present, "present", F_BOOL),
+  FIELD (DcSevFacts, cbitpos, "cbitpos", F_UINT),
+  FIELD (DcSevFacts, reduced_phys_bits, "reduced-phys-bits", F_UINT),
+  FIELD (DcSevFacts, cpu0_id, "cpu0-id", F_OPT_STRING),
+};
+static const Record sev_record = RECORD ("sev", DcSevFacts, sev_fields, NULL, NULL);
+
+static const Field gic_fields[] = {
+  FIELD (DcGicVersion, version, "version", F_UINT),
+  FIELD (DcGicVersion, emulated, "emulated", F_BOOL),
+  FIELD (DcGicVersion, kernel, "kernel", F_BOOL),
+};
+static const Record gic_record = RECORD ("gic", DcGicVersion, gic_fields, NULL, NULL);
+
+static const Field expansion_fields[] = {
+  FIELD (DcCpuExpansion, vendor, "vendor", F_STRING),
+  FIELD (DcCpuExpansion, model_id, "model-id", F_STRING),
+  FIELD (DcCpuExpansion, family, "family", F_INT),
+  FIELD (DcCpuExpansion, model, "model", F_INT),
+  FIELD (DcCpuExpansion, stepping, "stepping", F_INT),
+  FIELD (DcCpuExpansion, features, "features", F_SET),
+  FIELD (DcCpuExpansion, switched_off, "switched-off", F_SET),
+};
+static const Record expansion_record =
+  RECORD ("expansion", DcCpuExpansion, expansion_fields, expansion_new,
+          (GDestroyNotify) dc_cpu_expansion_free);
+
+static const Field definition_fields[] = {
+  FIELD (DcCpuDefinition, name, "name", F_STRING),
+  FIELD (DcCpuDefinition, alias_of, "alias-of", F_OPT_STRING),
+  FIELD (DcCpuDefinition, type_name, "typename", F_OPT_STRING),
+  FIELD (DcCpuDefinition, deprecated, "deprecated", F_BOOL),
+  FIELD (DcCpuDefinition, usable_known, "usable-known", F_BOOL),
+  FIELD (DcCpuDefinition, blockers, "blockers", F_LINES),
+};
+static const Record definition_record =
+  RECORD ("definitions", DcCpuDefinition, definition_fields, definition_new,
+          (GDestroyNotify) dc_cpu_definition_free);
+
+static const Field cpu_fields[] = {
+  FIELD (DcCpuFacts, answered, "answered", F_BOOL),
+  FIELD (DcCpuFacts, host_migratable, "host-migratable", F_BOOL),
+  FIELD (DcCpuFacts, max_migratable, "max-migratable", F_BOOL),
+  NESTED (DcCpuFacts, definitions, "definitions", F_PTR_ARRAY, definition_record),
+  NESTED (DcCpuFacts, host, "host", F_PTR, expansion_record),
+  NESTED (DcCpuFacts, models, "models", F_PTR_MAP, expansion_record),
+};
+static const Record cpu_record =
+  RECORD ("cpu", DcCpuFacts, cpu_fields, cpu_new, (GDestroyNotify) dc_cpu_facts_free);
+
+static const Field facts_fields[] = {
+  FIELD (DcEmulatorFacts, path, "path", F_STRING),
+  FIELD (DcEmulatorFacts, version, "version", F_STRING),
+  FIELD (DcEmulatorFacts, package, "package", F_STRING),
+  FIELD (DcEmulatorFacts, target, "target", F_STRING),
+  FIELD (DcEmulatorFacts, arch, "arch", F_STRING),
+  NESTED (DcEmulatorFacts, machines, "machines", F_PTR_ARRAY, machine_record),
+  FIELD (DcEmulatorFacts, qom_types, "qom-types", F_SET),
+  FIELD (DcEmulatorFacts, commands, "commands", F_SET),
+  FIELD (DcEmulatorFacts, schema_enums, "schema-enums", F_STRV_MAP),
+  FIELD (DcEmulatorFacts, tpm_models, "tpm-models", F_SET),
+  FIELD (DcEmulatorFacts, tpm_types, "tpm-types", F_SET),
+  FIELD (DcEmulatorFacts, options, "options", F_SET),
+  FIELD (DcEmulatorFacts, pc_machine_properties, "pc-machine-properties", F_SET),
+  FIELD (DcEmulatorFacts, tcg, "tcg", F_BOOL),
+  FIELD (DcEmulatorFacts, tcg_error, "tcg-error", F_OPT_STRING),
+  FIELD (DcEmulatorFacts, kvm, "kvm", F_BOOL),
+  FIELD (DcEmulatorFacts, kvm_error, "kvm-error", F_OPT_STRING),
+  NESTED (DcEmulatorFacts, sgx, "sgx", F_EMBED, sgx_record),
+  NESTED (DcEmulatorFacts, sev, "sev", F_EMBED, sev_record),
+  NESTED (DcEmulatorFacts, gic, "gic", F_VALUE_ARRAY, gic_record),
+  FIELD (DcEmulatorFacts, hyperv, "hyperv", F_SET),
+  NESTED (DcEmulatorFacts, cpu_tcg, "cpu-tcg", F_PTR, cpu_record),
+  NESTED (DcEmulatorFacts, cpu_kvm, "cpu-kvm", F_PTR, cpu_record),
+};
+static const Record facts_record =
+  RECORD ("facts", DcEmulatorFacts, facts_fields, NULL, NULL);
+
+#define AT(base, field, type) ((type *) G_STRUCT_MEMBER_P (base, (field)->offset))
+
+/* ---- writing ---- */
+
+static void write_record (JsonBuilder *b, const Record *record, gconstpointer base);
 
 static gint
 compare_strings (gconstpointer a, gconstpointer b, gpointer user_data)
@@ -27,7 +207,7 @@ compare_strings (gconstpointer a, gconstpointer b, gpointer user_data)
  * thousand, which is most of the cost of starting from the cache. Names
  * never hold a newline (dc-facts.c drops any that would). */
 static void
-add_set (JsonBuilder *b, const char *name, GHashTable *set)
+write_set (JsonBuilder *b, GHashTable *set)
 {
   g_autofree const char **keys =
     (const char **) g_hash_table_get_keys_as_array (set, NULL);
@@ -36,43 +216,21 @@ add_set (JsonBuilder *b, const char *name, GHashTable *set)
   g_qsort_with_data (keys, g_hash_table_size (set), sizeof (char *),
                      compare_strings, NULL);
   joined = g_strjoinv ("\n", (char **) keys);
-  dc_json_add_string (b, name, joined);
+  json_builder_add_string_value (b, joined);
 }
 
 static void
-add_machines (JsonBuilder *b, GPtrArray *machines)
-{
-  json_builder_set_member_name (b, "machines");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < machines->len; i++)
-    {
-      const DcMachine *m = g_ptr_array_index (machines, i);
-
-      json_builder_begin_object (b);
-      dc_json_add_string (b, "name", m->name);
-      dc_json_add_string (b, "alias", m->alias);
-      json_builder_set_member_name (b, "cpu-max");
-      json_builder_add_int_value (b, m->cpu_max);
-      add_bool (b, "is-default", m->is_default);
-      add_bool (b, "deprecated", m->deprecated);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-static void
-add_schema_enums (JsonBuilder *b, GHashTable *enums)
+write_strv_map (JsonBuilder *b, GHashTable *map)
 {
   GHashTableIter iter;
-  const char *path;
+  const char *key;
   char **values;
 
-  json_builder_set_member_name (b, "schema-enums");
   json_builder_begin_object (b);
-  g_hash_table_iter_init (&iter, enums);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &path, (gpointer *) &values))
+  g_hash_table_iter_init (&iter, map);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &values))
     {
-      json_builder_set_member_name (b, path);
+      json_builder_set_member_name (b, key);
       json_builder_begin_array (b);
       for (guint i = 0; values[i] != NULL; i++)
         json_builder_add_string_value (b, values[i]);
@@ -82,122 +240,90 @@ add_schema_enums (JsonBuilder *b, GHashTable *enums)
 }
 
 static void
-add_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-add_platform (JsonBuilder *b, const DcEmulatorFacts *facts)
-{
-  json_builder_set_member_name (b, "sgx");
-  json_builder_begin_object (b);
-  add_bool (b, "present", facts->sgx.present);
-  add_bool (b, "flc", facts->sgx.flc);
-  add_bool (b, "sgx1", facts->sgx.sgx1);
-  add_bool (b, "sgx2", facts->sgx.sgx2);
-  add_int (b, "section-size-kib", facts->sgx.section_size_kib);
-  json_builder_set_member_name (b, "sections");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < facts->sgx.sections->len; i++)
-    {
-      const DcSgxSection *section = &g_array_index (facts->sgx.sections, DcSgxSection, i);
-      json_builder_begin_object (b);
-      add_int (b, "node", section->node);
-      add_int (b, "size-kib", section->size_kib);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "sev");
-  json_builder_begin_object (b);
-  add_bool (b, "present", facts->sev.present);
-  add_int (b, "cbitpos", facts->sev.cbitpos);
-  add_int (b, "reduced-phys-bits", facts->sev.reduced_phys_bits);
-  dc_json_add_string (b, "cpu0-id", facts->sev.cpu0_id);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "gic");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < facts->gic->len; i++)
-    {
-      const DcGicVersion *gic = &g_array_index (facts->gic, DcGicVersion, i);
-      json_builder_begin_object (b);
-      add_int (b, "version", gic->version);
-      add_bool (b, "emulated", gic->emulated);
-      add_bool (b, "kernel", gic->kernel);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  add_set (b, "hyperv", facts->hyperv);
-}
-
-static void
-add_expansion (JsonBuilder *b, const DcCpuExpansion *e)
-{
-  json_builder_begin_object (b);
-  dc_json_add_string (b, "vendor", e->vendor);
-  dc_json_add_string (b, "model-id", e->model_id);
-  add_int (b, "family", e->family);
-  add_int (b, "model", e->model);
-  add_int (b, "stepping", e->stepping);
-  add_set (b, "features", e->features);
-  add_set (b, "switched-off", e->switched_off);
-  json_builder_end_object (b);
-}
-
-static void
-add_definition (JsonBuilder *b, const DcCpuDefinition *def)
-{
-  g_autofree char *blockers = g_strjoinv ("\n", def->blockers);
-
-  json_builder_begin_object (b);
-  dc_json_add_string (b, "name", def->name);
-  dc_json_add_string (b, "alias-of", def->alias_of);
-  dc_json_add_string (b, "typename", def->type_name);
-  add_bool (b, "deprecated", def->deprecated);
-  add_bool (b, "usable-known", def->usable_known);
-  dc_json_add_string (b, "blockers", blockers);
-  json_builder_end_object (b);
-}
-
-static void
-add_cpu (JsonBuilder *b, const char *name, const DcCpuFacts *cpu)
+write_ptr_map (JsonBuilder *b, const Record *record, GHashTable *map)
 {
   GHashTableIter iter;
-  const char *model;
-  const DcCpuExpansion *expansion;
+  const char *key;
+  gpointer value;
 
-  json_builder_set_member_name (b, name);
-  if (cpu == NULL)
-    {
-      json_builder_add_null_value (b);
-      return;
-    }
   json_builder_begin_object (b);
-  add_bool (b, "answered", cpu->answered);
-  add_bool (b, "host-migratable", cpu->host_migratable);
-  add_bool (b, "max-migratable", cpu->max_migratable);
-  json_builder_set_member_name (b, "definitions");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < cpu->definitions->len; i++)
-    add_definition (b, g_ptr_array_index (cpu->definitions, i));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "host");
-  if (cpu->host != NULL)
-    add_expansion (b, cpu->host);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "models");
-  json_builder_begin_object (b);
-  g_hash_table_iter_init (&iter, cpu->models);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &model,
-                                 (gpointer *) &expansion))
+  g_hash_table_iter_init (&iter, map);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, &value))
     {
-      json_builder_set_member_name (b, model);
-      add_expansion (b, expansion);
+      json_builder_set_member_name (b, key);
+      write_record (b, record, value);
     }
   json_builder_end_object (b);
+}
+
+static void
+write_array (JsonBuilder *b, const Field *f, gconstpointer base)
+{
+  json_builder_begin_array (b);
+  if (f->kind == F_PTR_ARRAY)
+    {
+      GPtrArray *array = *AT (base, f, GPtrArray *);
+      for (guint i = 0; i < array->len; i++)
+        write_record (b, f->record, g_ptr_array_index (array, i));
+    }
+  else
+    {
+      GArray *array = *AT (base, f, GArray *);
+      for (guint i = 0; i < array->len; i++)
+        write_record (b, f->record, array->data + i * f->record->size);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+write_value (JsonBuilder *b, const Field *f, gconstpointer base)
+{
+  const char *string;
+  g_autofree char *joined = NULL;
+
+  switch (f->kind)
+    {
+    case F_STRING:
+    case F_OPT_STRING:
+      string = *AT (base, f, char *);
+      if (string != NULL)
+        json_builder_add_string_value (b, string);
+      else
+        json_builder_add_null_value (b);
+      break;
+    case F_BOOL: json_builder_add_boolean_value (b, *AT (base, f, gboolean)); break;
+    case F_UINT:
+    case F_CPU_MAX: json_builder_add_int_value (b, *AT (base, f, guint)); break;
+    case F_UINT64: json_builder_add_int_value (b, *AT (base, f, guint64)); break;
+    case F_INT: json_builder_add_int_value (b, *AT (base, f, gint)); break;
+    case F_SET: write_set (b, *AT (base, f, GHashTable *)); break;
+    case F_LINES:
+      joined = g_strjoinv ("\n", *AT (base, f, char **));
+      json_builder_add_string_value (b, joined);
+      break;
+    case F_STRV_MAP: write_strv_map (b, *AT (base, f, GHashTable *)); break;
+    case F_EMBED: write_record (b, f->record, AT (base, f, char)); break;
+    case F_PTR:
+      if (*AT (base, f, gpointer) != NULL)
+        write_record (b, f->record, *AT (base, f, gpointer));
+      else
+        json_builder_add_null_value (b);
+      break;
+    case F_PTR_ARRAY:
+    case F_VALUE_ARRAY: write_array (b, f, base); break;
+    case F_PTR_MAP: write_ptr_map (b, f->record, *AT (base, f, GHashTable *)); break;
+    }
+}
+
+static void
+write_record (JsonBuilder *b, const Record *record, gconstpointer base)
+{
+  json_builder_begin_object (b);
+  for (gsize i = 0; i < record->n_fields; i++)
+    {
+      json_builder_set_member_name (b, record->fields[i].name);
+      write_value (b, &record->fields[i], base);
+    }
   json_builder_end_object (b);
 }
 
@@ -206,32 +332,14 @@ dc_emulator_facts_to_json (const DcEmulatorFacts *facts)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
-  json_builder_begin_object (b);
-  dc_json_add_string (b, "path", facts->path);
-  dc_json_add_string (b, "version", facts->version);
-  dc_json_add_string (b, "package", facts->package);
-  dc_json_add_string (b, "target", facts->target);
-  dc_json_add_string (b, "arch", facts->arch);
-  add_machines (b, facts->machines);
-  add_set (b, "qom-types", facts->qom_types);
-  add_set (b, "commands", facts->commands);
-  add_schema_enums (b, facts->schema_enums);
-  add_set (b, "tpm-models", facts->tpm_models);
-  add_set (b, "tpm-types", facts->tpm_types);
-  add_set (b, "options", facts->options);
-  add_set (b, "pc-machine-properties", facts->pc_machine_properties);
-  add_bool (b, "tcg", facts->tcg);
-  dc_json_add_string (b, "tcg-error", facts->tcg_error);
-  add_bool (b, "kvm", facts->kvm);
-  dc_json_add_string (b, "kvm-error", facts->kvm_error);
-  add_platform (b, facts);
-  add_cpu (b, "cpu-tcg", facts->cpu_tcg);
-  add_cpu (b, "cpu-kvm", facts->cpu_kvm);
-  json_builder_end_object (b);
+  write_record (b, &facts_record, facts);
   return json_builder_get_root (b);
 }
 
-/* ---- reading ---- */
+/* ---- reading: every member's type and range checked ---- */
+
+static gboolean read_record (JsonObject *o, const Record *record,
+                             gpointer base, GError **error);
 
 static gboolean
 bad (GError **error, const char *member)
@@ -242,327 +350,205 @@ bad (GError **error, const char *member)
 }
 
 static gboolean
-read_string (JsonObject *o, const char *name, char **out, gboolean nullable,
-             GError **error)
+read_string (JsonNode *node, const Field *f, gpointer base, GError **error)
 {
-  const char *value = dc_json_get_string (o, name);
-  JsonNode *node = json_object_get_member (o, name);
+  char **out = AT (base, f, char *);
+  gboolean null = JSON_NODE_HOLDS_NULL (node);
 
-  if (value == NULL && !(nullable && node != NULL && JSON_NODE_HOLDS_NULL (node)))
-    return bad (error, name);
-  *out = g_strdup (value);
+  if (!null && (!JSON_NODE_HOLDS_VALUE (node) ||
+                json_node_get_value_type (node) != G_TYPE_STRING))
+    return bad (error, f->name);
+  if (null && f->kind != F_OPT_STRING)
+    return bad (error, f->name);
+  g_free (*out);
+  *out = null ? NULL : g_strdup (json_node_get_string (node));
   return TRUE;
 }
 
 static gboolean
-read_bool (JsonObject *o, const char *name, gboolean *out, GError **error)
+read_number (JsonNode *node, const Field *f, gpointer base, GError **error)
 {
-  JsonNode *node = json_object_get_member (o, name);
+  gint64 value, min = f->kind == F_INT ? -1 : f->kind == F_CPU_MAX ? 1 : 0;
+  gint64 max = f->kind == F_UINT64 ? G_MAXINT64 : f->kind == F_INT ? G_MAXINT
+                                                                    : G_MAXUINT32;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return bad (error, name);
-  *out = json_node_get_boolean (node);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return bad (error, f->name);
+  value = json_node_get_int (node);
+  if (value < min || value > max)
+    return bad (error, f->name);
+  if (f->kind == F_UINT64)
+    *AT (base, f, guint64) = value;
+  else if (f->kind == F_INT)
+    *AT (base, f, gint) = value;
+  else
+    *AT (base, f, guint) = value;
+  return TRUE;
+}
+
+static gboolean
+read_joined (JsonNode *node, const Field *f, gpointer base, GError **error)
+{
+  g_auto(GStrv) lines = NULL;
+  GHashTable *set;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return bad (error, f->name);
+  lines = g_strsplit (json_node_get_string (node), "\n", -1);
+  if (f->kind == F_LINES)
+    {
+      g_strfreev (*AT (base, f, char **));
+      *AT (base, f, char **) = g_steal_pointer (&lines);
+      return TRUE;
+    }
+  set = *AT (base, f, GHashTable *);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_hash_table_add (set, g_steal_pointer (&lines[i]));
   return TRUE;
 }
 
 /* A list of strings, every element checked; NULL (and @error) if not. */
 static char **
-read_strv (JsonObject *o, const char *name, GError **error)
+read_strv (JsonNode *node, const char *name, GError **error)
 {
-  JsonArray *array = dc_json_get_array (o, name);
+  JsonArray *array = dc_json_node_array (node);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      const char *value = dc_json_array_get_string (array, i);
+      if (value == NULL)
+        array = NULL;
+      else
+        g_strv_builder_add (builder, value);
+    }
   if (array == NULL)
     {
       bad (error, name);
       return NULL;
     }
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      const char *value = dc_json_array_get_string (array, i);
-      if (value == NULL)
-        {
-          bad (error, name);
-          return NULL;
-        }
-      g_strv_builder_add (builder, value);
-    }
   return g_strv_builder_end (builder);
 }
 
-static gboolean
-read_set (JsonObject *o, const char *name, GHashTable *set, GError **error)
+/* A new structure of @record read from @node, or NULL (and @error). */
+static gpointer
+read_new (JsonNode *node, const Record *record, GError **error)
 {
-  const char *joined = dc_json_get_string (o, name);
-  g_auto(GStrv) values = NULL;
+  gpointer value = record->new ();
 
-  if (joined == NULL)
-    return bad (error, name);
-  values = g_strsplit (joined, "\n", -1);
-  for (guint i = 0; values[i] != NULL; i++)
-    if (*values[i] != '\0')
-      g_hash_table_add (set, g_steal_pointer (&values[i]));
-  return TRUE;
+  if (read_record (dc_json_node_object (node), record, value, error))
+    return value;
+  record->free (value);
+  return NULL;
 }
 
 static gboolean
-read_machine (JsonObject *o, GPtrArray *machines, GError **error)
+read_map (JsonNode *node, const Field *f, gpointer base, GError **error)
 {
-  g_autofree char *name = NULL, *alias = NULL;
-  gint64 cpu_max;
-  gboolean is_default, deprecated;
-  DcMachine *m;
-
-  if (o == NULL)
-    return bad (error, "machines");
-  if (!dc_json_get_int (o, "cpu-max", &cpu_max) || cpu_max < 1 ||
-      cpu_max > G_MAXUINT32)
-    return bad (error, "cpu-max");
-  if (!read_string (o, "name", &name, FALSE, error) ||
-      !read_string (o, "alias", &alias, TRUE, error) ||
-      !read_bool (o, "is-default", &is_default, error) ||
-      !read_bool (o, "deprecated", &deprecated, error))
-    return FALSE;
-  m = g_new0 (DcMachine, 1);
-  m->name = g_steal_pointer (&name);
-  m->alias = g_steal_pointer (&alias);
-  m->cpu_max = cpu_max;
-  m->is_default = is_default;
-  m->deprecated = deprecated;
-  g_ptr_array_add (machines, m);
-  return TRUE;
-}
-
-static gboolean
-read_machines (JsonObject *o, GPtrArray *machines, GError **error)
-{
-  JsonArray *array = dc_json_get_array (o, "machines");
-
-  if (array == NULL)
-    return bad (error, "machines");
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    if (!read_machine (dc_json_array_get_object (array, i), machines, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-read_schema_enums (JsonObject *o, GHashTable *enums, GError **error)
-{
-  JsonObject *object = dc_json_get_object (o, "schema-enums");
-  g_autoptr(GList) members = NULL;
+  JsonObject *object = dc_json_node_object (node);
+  GHashTable *map = *AT (base, f, GHashTable *);
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
 
   if (object == NULL)
-    return bad (error, "schema-enums");
-  members = json_object_get_members (object);
-  for (GList *l = members; l != NULL; l = l->next)
+    return bad (error, f->name);
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &member))
     {
-      char **values = read_strv (object, l->data, error);
-
-      if (values == NULL)
+      gpointer value = f->kind == F_STRV_MAP ? (gpointer) read_strv (member, key, error)
+                                             : read_new (member, f->record, error);
+      if (value == NULL)
         return FALSE;
-      g_hash_table_insert (enums, g_strdup (l->data), values);
+      g_hash_table_replace (map, g_strdup (key), value);
     }
   return TRUE;
 }
 
 static gboolean
-read_uint (JsonObject *o, const char *name, guint64 max, guint64 *out,
-           GError **error)
+read_array (JsonNode *node, const Field *f, gpointer base, GError **error)
 {
-  gint64 value;
-
-  if (o == NULL || !dc_json_get_int (o, name, &value) || value < 0 ||
-      (guint64) value > max)
-    return bad (error, name);
-  *out = value;
-  return TRUE;
-}
-
-static gboolean
-read_sgx (JsonObject *o, DcSgxFacts *sgx, GError **error)
-{
-  JsonArray *sections = dc_json_get_array (o, "sections");
-
-  if (o == NULL || sections == NULL)
-    return bad (error, "sgx");
-  if (!read_bool (o, "present", &sgx->present, error) ||
-      !read_bool (o, "flc", &sgx->flc, error) ||
-      !read_bool (o, "sgx1", &sgx->sgx1, error) ||
-      !read_bool (o, "sgx2", &sgx->sgx2, error) ||
-      !read_uint (o, "section-size-kib", G_MAXINT64, &sgx->section_size_kib, error))
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (sections); i++)
-    {
-      JsonObject *section = dc_json_array_get_object (sections, i);
-      DcSgxSection entry;
-      guint64 node;
-
-      if (!read_uint (section, "node", G_MAXUINT32, &node, error) ||
-          !read_uint (section, "size-kib", G_MAXINT64, &entry.size_kib, error))
-        return FALSE;
-      entry.node = node;
-      g_array_append_val (sgx->sections, entry);
-    }
-  return TRUE;
-}
-
-static gboolean
-read_sev (JsonObject *o, DcSevFacts *sev, GError **error)
-{
-  guint64 cbitpos, reduced;
-
-  if (o == NULL)
-    return bad (error, "sev");
-  if (!read_bool (o, "present", &sev->present, error) ||
-      !read_uint (o, "cbitpos", G_MAXUINT32, &cbitpos, error) ||
-      !read_uint (o, "reduced-phys-bits", G_MAXUINT32, &reduced, error) ||
-      !read_string (o, "cpu0-id", &sev->cpu0_id, TRUE, error))
-    return FALSE;
-  sev->cbitpos = cbitpos;
-  sev->reduced_phys_bits = reduced;
-  return TRUE;
-}
-
-static gboolean
-read_gic (JsonObject *o, GArray *gic, GError **error)
-{
-  JsonArray *array = dc_json_get_array (o, "gic");
+  JsonArray *array = dc_json_node_array (node);
 
   if (array == NULL)
-    return bad (error, "gic");
+    return bad (error, f->name);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      JsonObject *entry = dc_json_array_get_object (array, i);
-      DcGicVersion version;
-      guint64 number;
-
-      if (!read_uint (entry, "version", G_MAXUINT32, &number, error) ||
-          !read_bool (entry, "emulated", &version.emulated, error) ||
-          !read_bool (entry, "kernel", &version.kernel, error))
-        return FALSE;
-      version.version = number;
-      g_array_append_val (gic, version);
+      JsonNode *element = json_array_get_element (array, i);
+      if (f->kind == F_PTR_ARRAY)
+        {
+          gpointer value = read_new (element, f->record, error);
+          if (value == NULL)
+            return FALSE;
+          g_ptr_array_add (*AT (base, f, GPtrArray *), value);
+        }
+      else
+        {
+          g_autofree gpointer value = g_malloc0 (f->record->size);
+          if (!read_record (dc_json_node_object (element), f->record, value, error))
+            return FALSE;
+          g_array_append_vals (*AT (base, f, GArray *), value, 1);
+        }
     }
   return TRUE;
 }
 
 static gboolean
-read_int (JsonObject *o, const char *name, gint *out, GError **error)
+read_ptr (JsonNode *node, const Field *f, gpointer base, GError **error)
 {
-  gint64 value;
+  gpointer *out = AT (base, f, gpointer);
 
-  if (!dc_json_get_int (o, name, &value) || value < -1 || value > G_MAXINT)
-    return bad (error, name);
-  *out = (gint) value;
-  return TRUE;
-}
-
-static DcCpuExpansion *
-read_expansion (JsonObject *o, GError **error)
-{
-  g_autoptr(DcCpuExpansion) e = dc_cpu_expansion_new ();
-
-  g_clear_pointer (&e->vendor, g_free);
-  g_clear_pointer (&e->model_id, g_free);
-  if (o == NULL)
-    {
-      bad (error, "expansion");
-      return NULL;
-    }
-  if (!read_string (o, "vendor", &e->vendor, FALSE, error) ||
-      !read_string (o, "model-id", &e->model_id, FALSE, error) ||
-      !read_int (o, "family", &e->family, error) ||
-      !read_int (o, "model", &e->model, error) ||
-      !read_int (o, "stepping", &e->stepping, error) ||
-      !read_set (o, "features", e->features, error) ||
-      !read_set (o, "switched-off", e->switched_off, error))
-    return NULL;
-  return g_steal_pointer (&e);
-}
-
-static gboolean
-read_definition (JsonObject *o, GPtrArray *definitions, GError **error)
-{
-  DcCpuDefinition *def = g_new0 (DcCpuDefinition, 1);
-  g_autofree char *blockers = NULL;
-
-  g_ptr_array_add (definitions, def);
-  if (o == NULL)
-    return bad (error, "definitions");
-  if (!read_string (o, "name", &def->name, FALSE, error) ||
-      !read_string (o, "alias-of", &def->alias_of, TRUE, error) ||
-      !read_string (o, "typename", &def->type_name, TRUE, error) ||
-      !read_bool (o, "deprecated", &def->deprecated, error) ||
-      !read_bool (o, "usable-known", &def->usable_known, error) ||
-      !read_string (o, "blockers", &blockers, FALSE, error))
-    return FALSE;
-  def->blockers = blockers[0] ? g_strsplit (blockers, "\n", -1)
-                              : g_new0 (char *, 1);
-  return TRUE;
-}
-
-static gboolean
-read_models (JsonObject *o, GHashTable *models, GError **error)
-{
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
-
-  if (o == NULL)
-    return bad (error, "models");
-  json_object_iter_init (&iter, o);
-  while (json_object_iter_next (&iter, &name, &node))
-    {
-      DcCpuExpansion *e = read_expansion (dc_json_node_object (node), error);
-      if (e == NULL)
-        return FALSE;
-      g_hash_table_replace (models, g_strdup (name), e);
-    }
-  return TRUE;
-}
-
-static gboolean
-read_cpu_parts (JsonObject *o, DcCpuFacts *cpu, GError **error)
-{
-  JsonArray *defs;
-  JsonNode *host;
-
-  if (o == NULL)
-    return bad (error, "cpu");
-  defs = dc_json_get_array (o, "definitions");
-  host = json_object_get_member (o, "host");
-  if (!read_bool (o, "answered", &cpu->answered, error) ||
-      !read_bool (o, "host-migratable", &cpu->host_migratable, error) ||
-      !read_bool (o, "max-migratable", &cpu->max_migratable, error))
-    return FALSE;
-  if (defs == NULL || host == NULL)
-    return bad (error, defs ? "host" : "definitions");
-  for (guint i = 0; i < json_array_get_length (defs); i++)
-    if (!read_definition (dc_json_array_get_object (defs, i),
-                          cpu->definitions, error))
-      return FALSE;
-  if (!JSON_NODE_HOLDS_NULL (host) &&
-      (cpu->host = read_expansion (dc_json_node_object (host), error)) == NULL)
-    return FALSE;
-  return read_models (dc_json_get_object (o, "models"), cpu->models, error);
-}
-
-static gboolean
-read_cpu (JsonObject *o, const char *name, DcCpuFacts **out, GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-  g_autoptr(DcCpuFacts) cpu = NULL;
-
-  if (node == NULL)
-    return bad (error, name);
   if (JSON_NODE_HOLDS_NULL (node))
     return TRUE;
-  cpu = dc_cpu_facts_new ();
-  if (!read_cpu_parts (dc_json_node_object (node), cpu, error))
-    return FALSE;
-  *out = g_steal_pointer (&cpu);
+  *out = read_new (node, f->record, error);
+  return *out != NULL;
+}
+
+static gboolean
+read_value (JsonNode *node, const Field *f, gpointer base, GError **error)
+{
+  switch (f->kind)
+    {
+    case F_STRING:
+    case F_OPT_STRING: return read_string (node, f, base, error);
+    case F_BOOL:
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        return bad (error, f->name);
+      *AT (base, f, gboolean) = json_node_get_boolean (node);
+      return TRUE;
+    case F_UINT:
+    case F_CPU_MAX:
+    case F_UINT64:
+    case F_INT: return read_number (node, f, base, error);
+    case F_SET:
+    case F_LINES: return read_joined (node, f, base, error);
+    case F_STRV_MAP:
+    case F_PTR_MAP: return read_map (node, f, base, error);
+    case F_EMBED:
+      return read_record (dc_json_node_object (node), f->record,
+                          AT (base, f, char), error);
+    case F_PTR: return read_ptr (node, f, base, error);
+    case F_PTR_ARRAY:
+    case F_VALUE_ARRAY: return read_array (node, f, base, error);
+    }
+  g_return_val_if_reached (FALSE);
+}
+
+static gboolean
+read_record (JsonObject *o, const Record *record, gpointer base, GError **error)
+{
+  if (o == NULL)
+    return bad (error, record->name);
+  for (gsize i = 0; i < record->n_fields; i++)
+    {
+      JsonNode *node = json_object_get_member (o, record->fields[i].name);
+
+      if (node == NULL)
+        return bad (error, record->fields[i].name);
+      if (!read_value (node, &record->fields[i], base, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -571,34 +557,7 @@ dc_emulator_facts_from_json (JsonObject *o, GError **error)
 {
   g_autoptr(DcEmulatorFacts) f = dc_emulator_facts_new ();
 
-  if (o == NULL)
-    {
-      bad (error, "facts");
-      return NULL;
-    }
-  if (!read_string (o, "path", &f->path, FALSE, error) ||
-      !read_string (o, "version", &f->version, FALSE, error) ||
-      !read_string (o, "package", &f->package, FALSE, error) ||
-      !read_string (o, "target", &f->target, FALSE, error) ||
-      !read_string (o, "arch", &f->arch, FALSE, error) ||
-      !read_machines (o, f->machines, error) ||
-      !read_set (o, "qom-types", f->qom_types, error) ||
-      !read_set (o, "commands", f->commands, error) ||
-      !read_schema_enums (o, f->schema_enums, error) ||
-      !read_set (o, "tpm-models", f->tpm_models, error) ||
-      !read_set (o, "tpm-types", f->tpm_types, error) ||
-      !read_set (o, "options", f->options, error) ||
-      !read_set (o, "pc-machine-properties", f->pc_machine_properties, error) ||
-      !read_bool (o, "tcg", &f->tcg, error) ||
-      !read_string (o, "tcg-error", &f->tcg_error, TRUE, error) ||
-      !read_bool (o, "kvm", &f->kvm, error) ||
-      !read_string (o, "kvm-error", &f->kvm_error, TRUE, error) ||
-      !read_sgx (dc_json_get_object (o, "sgx"), &f->sgx, error) ||
-      !read_sev (dc_json_get_object (o, "sev"), &f->sev, error) ||
-      !read_gic (o, f->gic, error) ||
-      !read_set (o, "hyperv", f->hyperv, error) ||
-      !read_cpu (o, "cpu-tcg", &f->cpu_tcg, error) ||
-      !read_cpu (o, "cpu-kvm", &f->cpu_kvm, error))
+  if (!read_record (o, &facts_record, f, error))
     return NULL;
   return g_steal_pointer (&f);
 }

@@ -27,3 +27,13 @@ dc_error_quark (void)
                                       G_N_ELEMENTS (dc_error_entries));
   return (GQuark) quark;
 }
+
+void
+dc_error_return (GDBusMethodInvocation *invocation, const GError *error)
+{
+  if (error->domain == DC_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_error_literal (invocation, DC_ERROR,
+                                                   DC_ERROR_FAILED, error->message);
+}

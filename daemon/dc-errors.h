@@ -3,7 +3,7 @@
  * under org.domcapsd.Error. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #define DC_ERROR (dc_error_quark ())
 GQuark dc_error_quark (void);
@@ -18,3 +18,8 @@ typedef enum {
   DC_ERROR_PERMISSION_DENIED,     /* ...PermissionDenied */
   DC_ERROR_FAILED,                /* ...Failed: anything else */
 } DcError;
+
+/* Returns @error to a D-Bus caller under its org.domcapsd.Error name; an
+ * error of another domain becomes org.domcapsd.Error.Failed with its
+ * message, never GDBus's unmapped-error name. */
+void dc_error_return (GDBusMethodInvocation *invocation, const GError *error);

@@ -32,7 +32,7 @@ on_get_domain_capabilities (DcDomainCapabilities1 *skeleton,
                                          machine, virttype, flags, &error);
 
   if (xml == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
+    dc_error_return (invocation, error);
   else
     dc_domain_capabilities1_complete_get_domain_capabilities (skeleton,
                                                               invocation, xml);
@@ -52,7 +52,7 @@ on_get_domain_capabilities_reasons (DcDomainCapabilities1 *skeleton,
                          flags, &error);
 
   if (reasons == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
+    dc_error_return (invocation, error);
   else
     dc_domain_capabilities1_complete_get_domain_capabilities_reasons (
         skeleton, invocation, dc_reasons_to_variant (reasons));
@@ -92,7 +92,7 @@ on_get_node_labels (DcDomainCapabilities1 *skeleton,
 
   if (labels == NULL)
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      dc_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
@@ -180,7 +180,7 @@ on_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!dc_registry_probe_finish (DC_REGISTRY (source), result, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
+    dc_error_return (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }

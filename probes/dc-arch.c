@@ -146,6 +146,14 @@ dc_arch_is_x86 (const char *arch)
   return g_str_equal (arch, "x86_64") || g_str_equal (arch, "i686");
 }
 
+gboolean
+dc_arch_is_arm (const char *arch)
+{
+  static const char *const arm[] = { "aarch64", "armv7l", "armv6l", NULL };
+
+  return g_strv_contains (arm, arch);
+}
+
 const char *
 dc_arch_preferred_machine (const char *arch)
 {

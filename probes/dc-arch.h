@@ -26,6 +26,8 @@ gboolean dc_arch_kvm_compatible (const char *host_arch, const char *guest_arch);
 
 /* x86_64 or i686 (libvirt's names). */
 gboolean dc_arch_is_x86 (const char *arch);
+/* aarch64, armv7l or armv6l. */
+gboolean dc_arch_is_arm (const char *arch);
 
 /* The machine libvirt 11 answers for when none is asked, before QEMU's
  * own default (virt on ARM and RISC-V), or NULL. */

@@ -9,8 +9,8 @@
 #include "dc-json.h"
 #include "dc-qmp.h"
 
-static GHashTable *
-feature_set_new (void)
+GHashTable *
+dc_string_set_new (void)
 {
   return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
@@ -23,8 +23,8 @@ dc_cpu_expansion_new (void)
   expansion->vendor = g_strdup ("");
   expansion->model_id = g_strdup ("");
   expansion->family = expansion->model = expansion->stepping = -1;
-  expansion->features = feature_set_new ();
-  expansion->switched_off = feature_set_new ();
+  expansion->features = dc_string_set_new ();
+  expansion->switched_off = dc_string_set_new ();
   return expansion;
 }
 

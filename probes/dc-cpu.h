@@ -39,6 +39,9 @@ typedef struct {
   gboolean max_migratable; /* the "max" CPU type has "migratable" */
 } DcCpuFacts;
 
+/* A set of strings it owns (names of features, types, commands, ...). */
+GHashTable *dc_string_set_new (void);
+
 DcCpuFacts *dc_cpu_facts_new (void);
 void dc_cpu_facts_free (DcCpuFacts *cpu);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCpuFacts, dc_cpu_facts_free)

@@ -10,11 +10,6 @@
 #include "dc-json.h"
 #include "dc-qmp.h"
 
-typedef struct {
-  grefcount ref;
-  DcEmulatorFacts facts;
-} FactsBox;
-
 static const char *const schema_paths[] = {
   DC_SCHEMA_DISPLAY_TYPES,
   DC_SCHEMA_CHARDEV_BACKENDS,
@@ -29,54 +24,36 @@ dc_machine_free (DcMachine *machine)
   g_free (machine);
 }
 
-static GHashTable *
-string_set_new (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-}
-
 DcEmulatorFacts *
 dc_emulator_facts_new (void)
 {
-  FactsBox *box = g_new0 (FactsBox, 1);
-  DcEmulatorFacts *facts = &box->facts;
+  DcEmulatorFacts *facts = g_rc_box_new0 (DcEmulatorFacts);
 
-  g_ref_count_init (&box->ref);
   facts->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_machine_free);
-  facts->qom_types = string_set_new ();
-  facts->commands = string_set_new ();
+  facts->qom_types = dc_string_set_new ();
+  facts->commands = dc_string_set_new ();
   facts->schema_enums = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                g_free,
                                                (GDestroyNotify) g_strfreev);
-  facts->tpm_models = string_set_new ();
-  facts->tpm_types = string_set_new ();
-  facts->options = string_set_new ();
-  facts->pc_machine_properties = string_set_new ();
+  facts->tpm_models = dc_string_set_new ();
+  facts->tpm_types = dc_string_set_new ();
+  facts->options = dc_string_set_new ();
+  facts->pc_machine_properties = dc_string_set_new ();
   facts->sgx.sections = g_array_new (FALSE, TRUE, sizeof (DcSgxSection));
   facts->gic = g_array_new (FALSE, TRUE, sizeof (DcGicVersion));
-  facts->hyperv = string_set_new ();
+  facts->hyperv = dc_string_set_new ();
   return facts;
 }
 
 DcEmulatorFacts *
 dc_emulator_facts_ref (DcEmulatorFacts *facts)
 {
-  FactsBox *box = G_STRUCT_MEMBER_P (facts, -G_STRUCT_OFFSET (FactsBox, facts));
-
-  g_ref_count_inc (&box->ref);
-  return facts;
+  return g_rc_box_acquire (facts);
 }
 
-void
-dc_emulator_facts_unref (DcEmulatorFacts *facts)
+static void
+facts_clear (DcEmulatorFacts *facts)
 {
-  FactsBox *box;
-
-  if (facts == NULL)
-    return;
-  box = G_STRUCT_MEMBER_P (facts, -G_STRUCT_OFFSET (FactsBox, facts));
-  if (!g_ref_count_dec (&box->ref))
-    return;
   g_free (facts->path);
   g_free (facts->version);
   g_free (facts->package);
@@ -98,7 +75,13 @@ dc_emulator_facts_unref (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->hyperv);
   dc_cpu_facts_free (facts->cpu_tcg);
   dc_cpu_facts_free (facts->cpu_kvm);
-  g_free (box);
+}
+
+void
+dc_emulator_facts_unref (DcEmulatorFacts *facts)
+{
+  if (facts != NULL)
+    g_rc_box_release_full (facts, (GDestroyNotify) facts_clear);
 }
 
 static gint64
@@ -220,7 +203,7 @@ parse_options (GHashTable *set, GPtrArray *replies)
     {
       JsonObject *option = dc_json_array_get_object (ret, i);
       const char *name = dc_json_get_string (option, "option");
-      g_autoptr(GHashTable) params = string_set_new ();
+      g_autoptr(GHashTable) params = dc_string_set_new ();
       GHashTableIter iter;
       const char *param;
 

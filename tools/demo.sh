@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh run
-[ -d build ] || meson setup build >/dev/null
+[ -d build ] || meson setup build -Dwerror=true >/dev/null
 ninja -C build >/dev/null
 
 exec dbus-run-session -- bash -c '

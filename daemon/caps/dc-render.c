@@ -1119,12 +1119,6 @@ render_panic (DcCapsNode *devices, const Ctx *ctx)
   finish_device (ctx, panic, e);
 }
 
-static gboolean
-arch_is (const Ctx *ctx, const char *const *arches)
-{
-  return g_strv_contains (arches, ctx->query->arch);
-}
-
 static void
 add_gic_version (const Ctx *ctx, DcCapsNode *e, const DcGicVersion *v)
 {
@@ -1145,12 +1139,11 @@ add_gic_version (const Ctx *ctx, DcCapsNode *e, const DcGicVersion *v)
 static void
 render_gic (DcCapsNode *features, const Ctx *ctx)
 {
-  static const char *const arm[] = { "aarch64", "armv7l", "armv6l", NULL };
   static const char *const virt[] = { "virt", "virt-*", NULL };
   DcCapsNode *gic = dc_caps_node_add_supported (features, "gic", TRUE);
   DcCapsNode *e = dc_caps_node_add_enum (gic, "version");
 
-  if (!arch_is (ctx, arm) || !machine_is (ctx, virt))
+  if (!dc_arch_is_arm (ctx->query->arch) || !machine_is (ctx, virt))
     {
       explain (ctx, gic, NULL, DC_REASON_UNSUPPORTED, "board-lacks",
                "machine:not-arm-virt", "a GIC is chosen only on ARM's virt board");

@@ -15,6 +15,21 @@ struct _DcEngine {
   char **emulator_dirs;
 };
 
+gboolean
+dc_engine_check_options (gboolean system_bus, gboolean session_bus,
+                         int probe_timeout, GError **error)
+{
+  const char *problem = NULL;
+
+  if (system_bus && session_bus)
+    problem = "--system and --session exclude each other";
+  else if (probe_timeout < 0 || probe_timeout > 3600)
+    problem = "--probe-timeout takes 1 to 3600 seconds";
+  if (problem != NULL)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
+  return problem == NULL;
+}
+
 char **
 dc_engine_default_emulator_dirs (void)
 {
@@ -59,7 +74,8 @@ dc_engine_new (const DcEngineOptions *options)
   if (options->cache_dir != NULL)
     self->cache = open_cache (options->cache_dir, self->host);
   registry_options.emulator_dirs = (const char *const *) self->emulator_dirs;
-  registry_options.probe_timeout = options->probe_timeout;
+  registry_options.probe_timeout = options->probe_timeout ? options->probe_timeout
+                                                         : DC_ENGINE_PROBE_TIMEOUT;
   registry_options.retry_delay = options->retry_delay;
   registry_options.max_parallel = g_get_num_processors ();
   registry_options.cache = self->cache;

@@ -48,5 +48,13 @@ void dc_engine_start_for_query_async (DcEngine *engine,
                                       gpointer user_data);
 void dc_engine_start_finish (DcEngine *engine, GAsyncResult *result);
 
+/* Checks the options the daemon and domcapsctl share: --system and
+ * --session exclude each other; --probe-timeout takes 1 to 3600 seconds
+ * (0: not given, the default). */
+gboolean dc_engine_check_options (gboolean system_bus, gboolean session_bus,
+                                  int probe_timeout, GError **error);
+
+#define DC_ENGINE_PROBE_TIMEOUT 30
+
 /* $PATH's absolute directories, then /usr/libexec, each once. */
 char **dc_engine_default_emulator_dirs (void);

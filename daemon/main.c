@@ -16,7 +16,6 @@
 #include "dc-watch.h"
 
 #define EXIT_USAGE 2
-#define DEFAULT_PROBE_TIMEOUT 30
 
 typedef struct {
   gboolean system_bus;
@@ -91,7 +90,6 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   g_autoptr(GOptionContext) context =
     g_option_context_new ("- serve QEMU domain capabilities over D-Bus");
 
-  options->probe_timeout = DEFAULT_PROBE_TIMEOUT;
   g_option_context_set_summary (context,
     "Probes every installed qemu-system-* emulator and answers\n"
     "org.domcapsd.DomainCapabilities1.GetDomainCapabilities with libvirt's\n"
@@ -99,18 +97,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
-  if (options->system_bus && options->session_bus)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--system and --session exclude each other");
-      return FALSE;
-    }
-  if (options->probe_timeout < 1 || options->probe_timeout > 3600)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--probe-timeout takes 1 to 3600 seconds");
-      return FALSE;
-    }
+  if (!dc_engine_check_options (options->system_bus, options->session_bus,
+                                options->probe_timeout, error))
+    return FALSE;
   return TRUE;
 }
 

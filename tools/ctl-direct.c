@@ -4,8 +4,6 @@
 
 #include "ctl-direct.h"
 
-#define DEFAULT_PROBE_TIMEOUT 30
-
 static void
 on_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -22,8 +20,7 @@ ctl_direct_open (const CtlDirectOptions *options, const char *emulatorbin,
     .emulator_dirs = (const char *const *) options->emulator_dirs,
     .firmware_dirs = (const char *const *) options->firmware_dirs,
     .cache_dir = options->cache_dir,
-    .probe_timeout = options->probe_timeout > 0 ? options->probe_timeout
-                                                : DEFAULT_PROBE_TIMEOUT,
+    .probe_timeout = options->probe_timeout,
   };
   DcEngine *engine = dc_engine_new (&engine_options);
   g_autoptr(GAsyncResult) result = NULL;

@@ -480,17 +480,13 @@ dispatch (Options *options, int argc, char **argv)
 static gboolean
 check_options (const Options *options, int argc, GError **error)
 {
-  const char *problem = NULL;
-
-  if (options->system_bus && options->session_bus)
-    problem = "--system and --session exclude each other";
-  else if (options->engine.probe_timeout < 0 || options->engine.probe_timeout > 3600)
-    problem = "--probe-timeout takes 1 to 3600 seconds";
-  else if (argc < 2)
-    problem = "no command given";
-  if (problem != NULL)
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
-  return problem == NULL;
+  if (!dc_engine_check_options (options->system_bus, options->session_bus,
+                                options->engine.probe_timeout, error))
+    return FALSE;
+  if (argc < 2)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "no command given");
+  return argc >= 2;
 }
 
 static gboolean

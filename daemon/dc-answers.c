@@ -4,6 +4,8 @@
 
 #include "dc-answers.h"
 
+#include "dc-query.h"
+
 #include "dc-json.h"
 
 void
@@ -38,7 +40,7 @@ static GPtrArray *
 answered_machines (const DcEmulatorFacts *facts)
 {
   GPtrArray *machines = g_ptr_array_new ();
-  const DcMachine *def = dc_registry_default_machine (facts);
+  const DcMachine *def = dc_query_default_machine (facts);
 
   if (def != NULL)
     g_ptr_array_add (machines, def->name);
@@ -54,15 +56,16 @@ answered_machines (const DcEmulatorFacts *facts)
 static void
 collect_emulator (GPtrArray *out, DcRegistry *registry, DcEmulator *emulator)
 {
-  const DcEmulatorFacts *facts = emulator->facts;
+  const DcEmulatorFacts *facts = dc_emulator_get_facts (emulator);
+  const char *path = dc_emulator_get_path (emulator);
+  const char *failure = dc_emulator_get_error (emulator);
   g_autoptr(GPtrArray) machines = NULL;
   g_autoptr(GPtrArray) virttypes = NULL;
 
   if (facts == NULL)
     {
-      g_ptr_array_add (out, answer_new (emulator->path, NULL, NULL, NULL, NULL,
-                                        emulator->error ? emulator->error
-                                                        : "not probed yet"));
+      g_ptr_array_add (out, answer_new (path, NULL, NULL, NULL, NULL,
+                                        failure ? failure : "not probed yet"));
       return;
     }
   machines = answered_machines (facts);
@@ -74,10 +77,10 @@ collect_emulator (GPtrArray *out, DcRegistry *registry, DcEmulator *emulator)
         const char *virttype = g_ptr_array_index (virttypes, v);
         g_autoptr(GError) error = NULL;
         g_autofree char *xml =
-          dc_registry_get_domain_capabilities (registry, emulator->path,
+          dc_registry_get_domain_capabilities (registry, path,
                                                facts->arch, machine, virttype,
                                                0, &error);
-        g_ptr_array_add (out, answer_new (emulator->path, facts->arch, machine,
+        g_ptr_array_add (out, answer_new (path, facts->arch, machine,
                                           virttype, xml,
                                           error ? error->message : NULL));
       }

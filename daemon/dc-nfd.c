@@ -327,13 +327,13 @@ dc_nfd_host_labels (DcRegistry *registry, GError **error)
     return NULL;
   path = answer_path (xml);
   emulator = path ? dc_registry_lookup (registry, path) : NULL;
-  if (emulator == NULL || emulator->facts == NULL)
+  if (emulator == NULL || dc_emulator_get_facts (emulator) == NULL)
     {
       g_set_error (error, DC_ERROR, DC_ERROR_FAILED,
                    "the answer names no probed emulator (%s)", path);
       return NULL;
     }
-  return dc_nfd_labels (xml, emulator->facts, error);
+  return dc_nfd_labels (xml, dc_emulator_get_facts (emulator), error);
 }
 
 static gint

@@ -10,15 +10,28 @@
 
 #include "dc-arch.h"
 #include "dc-cache.h"
-#include "dc-caps-xml.h"
+#include "dc-discover.h"
 #include "dc-errors.h"
 #include "dc-probe.h"
-#include "dc-reasons.h"
-#include "dc-render.h"
+#include "dc-query.h"
 
-#define EMULATOR_PREFIX "qemu-system-"
-#define MAX_PATH_ARG 4096
-#define MAX_NAME_ARG 256
+#define MAX_PATH_ARG DC_QUERY_MAX_PATH
+
+struct _DcEmulator {
+  char *path;              /* real path */
+  GPtrArray *names;        /* every path it was found under */
+  DcEmulatorState state;
+  char *error;             /* why the last probe failed, or NULL */
+  DcEmulatorFacts *facts;  /* last good facts, or NULL */
+  GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
+  gboolean queued;         /* waiting for a probe slot */
+  gboolean use_cache;      /* that probe may take facts from the disk cache */
+  DcFileStamp stamp;       /* the binary as it was when facts were taken */
+  gboolean has_stamp;
+  guint retries;           /* transient failures in a row */
+  gint64 retry_at;         /* wall clock (µs) of the next try, or 0 */
+  guint retry_source;
+};
 
 struct _DcRegistry {
   GObject parent_instance;
@@ -31,6 +44,9 @@ struct _DcRegistry {
   GPtrArray *firmware;     /* DcFirmware */
   char *firmware_description;
   GHashTable *emulators;   /* real path -> DcEmulator */
+  DcQueryMemo *memo;       /* rendered answers */
+  DcRegistryProbeAsync probe_async;
+  DcRegistryProbeFinish probe_finish;
   GQueue queue;            /* real paths waiting for a probe slot */
   guint running;
   GCancellable *cancellable;
@@ -69,7 +85,6 @@ emulator_free (DcEmulator *emulator)
   g_ptr_array_unref (emulator->names);
   g_free (emulator->error);
   g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
-  g_hash_table_unref (emulator->rendered);
   g_ptr_array_unref (emulator->waiters);
   g_free (emulator);
 }
@@ -81,8 +96,6 @@ emulator_new (const char *path)
 
   emulator->path = g_strdup (path);
   emulator->names = g_ptr_array_new_with_free_func (g_free);
-  emulator->rendered = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                              g_free, g_free);
   emulator->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   return emulator;
 }
@@ -96,6 +109,7 @@ dc_registry_finalize (GObject *object)
   g_ptr_array_unref (self->firmware);
   g_free (self->firmware_description);
   g_hash_table_unref (self->emulators);
+  dc_query_memo_free (self->memo);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (dc_registry_parent_class)->finalize (object);
@@ -125,6 +139,7 @@ dc_registry_init (DcRegistry *self)
                                            (GDestroyNotify) emulator_free);
   self->cancellable = g_cancellable_new ();
   self->firmware = g_ptr_array_new ();
+  self->memo = dc_query_memo_new ();
   g_queue_init (&self->queue);
 }
 
@@ -140,6 +155,9 @@ dc_registry_new (const DcRegistryOptions *options, const DcHostFacts *host)
                                            : DC_REGISTRY_RETRY_DELAY;
   self->host = host;
   self->cache = options->cache;
+  self->probe_async = options->probe_async ? options->probe_async : dc_probe_emulator_async;
+  self->probe_finish = options->probe_finish ? options->probe_finish
+                                             : dc_probe_emulator_finish;
   return self;
 }
 
@@ -155,12 +173,12 @@ dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
     return;
   g_free (self->firmware_description);
   self->firmware_description = g_steal_pointer (&description);
+  dc_query_memo_forget (self->memo, NULL);
   list = dc_registry_list (self);
   for (guint i = 0; i < list->len; i++)
     {
       DcEmulator *emulator = g_ptr_array_index (list, i);
 
-      g_hash_table_remove_all (emulator->rendered);
       if (emulator->facts != NULL)
         g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0,
                        emulator->path);
@@ -168,57 +186,6 @@ dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
 }
 
 /* ---- discovery ---- */
-
-static gboolean
-is_emulator_name (const char *name)
-{
-  const char *rest;
-
-  if (!g_str_has_prefix (name, EMULATOR_PREFIX))
-    return FALSE;
-  rest = name + strlen (EMULATOR_PREFIX);
-  /* Skips dpkg's temporary files (qemu-system-x86_64.dpkg-new) and such. */
-  for (const char *p = rest; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
-      return FALSE;
-  return *rest != '\0';
-}
-
-static void
-add_name (GHashTable *found, const char *real, const char *name)
-{
-  GPtrArray *names = g_hash_table_lookup (found, real);
-
-  if (names == NULL)
-    {
-      names = g_ptr_array_new_with_free_func (g_free);
-      g_hash_table_insert (found, g_strdup (real), names);
-    }
-  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
-    g_ptr_array_add (names, g_strdup (name));
-}
-
-static void
-scan_dir (GHashTable *found, const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *full = NULL;
-      g_autofree char *real = NULL;
-
-      if (!is_emulator_name (name))
-        continue;
-      full = g_build_filename (dir, name, NULL);
-      real = realpath (full, NULL);
-      if (real == NULL || !g_file_test (real, G_FILE_TEST_IS_REGULAR) ||
-          access (real, X_OK) != 0)
-        continue;
-      add_name (found, real, full);
-    }
-}
 
 static gpointer
 copy_string (gconstpointer src, gpointer user_data)
@@ -241,6 +208,7 @@ merge_found (DcRegistry *self, GHashTable *found)
 
         g_info ("Emulator %s is gone", path);
         g_hash_table_iter_remove (&iter);
+        dc_query_memo_forget (self->memo, path);
         g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, path);
         changed = TRUE;
       }
@@ -265,11 +233,8 @@ void
 dc_registry_discover (DcRegistry *self)
 {
   g_autoptr(GHashTable) found =
-    g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                           (GDestroyNotify) g_ptr_array_unref);
+    dc_discover_emulators ((const char *const *) self->dirs);
 
-  for (guint i = 0; self->dirs[i] != NULL; i++)
-    scan_dir (found, self->dirs[i]);
   if (merge_found (self, found))
     g_signal_emit (self, signals[SIGNAL_EMULATORS_CHANGED], 0);
 }
@@ -359,7 +324,6 @@ record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
     {
       g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
       emulator->facts = facts;
-      g_hash_table_remove_all (emulator->rendered);
       emulator->state = DC_EMULATOR_READY;
       log_facts (emulator, facts, elapsed_ms);
       return;
@@ -524,6 +488,7 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
           emulator->has_stamp = ctx->has_stamp;
           record_probe (emulator, facts, error, ctx->from_cache ? -1 :
                         (g_get_monotonic_time () - ctx->started) / 1000, transient);
+          dc_query_memo_forget (self->memo, emulator->path);
         }
     }
   if (emulator != NULL)
@@ -546,7 +511,7 @@ on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(ProbeCtx) ctx = user_data;
   g_autoptr(GError) error = NULL;
-  DcEmulatorFacts *facts = dc_probe_emulator_finish (result, &error);
+  DcEmulatorFacts *facts = ctx->registry->probe_finish (result, &error);
 
   probe_done (ctx, facts, error);
 }
@@ -624,9 +589,8 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
       return finish_later (ctx, facts, NULL);
     }
   g_debug ("Probing %s", emulator->path);
-  dc_probe_emulator_async (emulator->path, should_try_kvm (self, emulator),
-                           self->probe_timeout, self->cancellable,
-                           on_probed, ctx);
+  self->probe_async (emulator->path, should_try_kvm (self, emulator),
+                     self->probe_timeout, self->cancellable, on_probed, ctx);
 }
 
 static void
@@ -848,44 +812,40 @@ dc_registry_lookup (DcRegistry *self, const char *path)
   return NULL;
 }
 
-/* Whether a name of @emulator promises an emulator that runs @arch. */
-static gboolean
-named_for_arch (const DcEmulator *emulator, const char *arch)
+const char *
+dc_emulator_get_path (const DcEmulator *emulator)
 {
-  for (guint i = 0; i < emulator->names->len; i++)
-    {
-      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
-      g_autofree char *hint = dc_arch_hint_from_name (base);
-      g_autofree const char **arches = hint ? dc_arch_runnable (hint) : NULL;
-
-      if (arches != NULL && g_strv_contains (arches, arch))
-        return TRUE;
-    }
-  return FALSE;
+  return emulator->path;
 }
 
 GPtrArray *
-dc_registry_candidates (DcRegistry *self, const char *emulatorbin,
-                        const char *arch)
+dc_emulator_get_names (const DcEmulator *emulator)
 {
-  g_autoptr(GPtrArray) list = dc_registry_list (self);
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  return emulator->names;
+}
 
-  if (emulatorbin != NULL && *emulatorbin != '\0')
-    {
-      DcEmulator *emulator = dc_registry_lookup (self, emulatorbin);
-      if (emulator != NULL)
-        g_ptr_array_add (paths, g_strdup (emulator->path));
-      return paths;
-    }
-  if (arch == NULL || *arch == '\0')
-    arch = self->host->arch;
-  for (guint i = 0; i < list->len; i++)
-    if (named_for_arch (g_ptr_array_index (list, i), arch))
-      g_ptr_array_add (paths, g_strdup (((DcEmulator *) g_ptr_array_index (list, i))->path));
-  for (guint i = 0; paths->len == 0 && i < list->len; i++)
-    g_ptr_array_add (paths, g_strdup (((DcEmulator *) g_ptr_array_index (list, i))->path));
-  return paths;
+DcEmulatorState
+dc_emulator_get_state (const DcEmulator *emulator)
+{
+  return emulator->state;
+}
+
+const char *
+dc_emulator_get_error (const DcEmulator *emulator)
+{
+  return emulator->error;
+}
+
+const DcEmulatorFacts *
+dc_emulator_get_facts (const DcEmulator *emulator)
+{
+  return emulator->facts;
+}
+
+gint64
+dc_emulator_get_retry_at (const DcEmulator *emulator)
+{
+  return emulator->retry_at;
 }
 
 const char *
@@ -896,266 +856,54 @@ dc_emulator_state_to_string (DcEmulatorState state)
   return names[state];
 }
 
-static gboolean
-kvm_serves (DcRegistry *self, const DcEmulatorFacts *facts, const char *arch)
+/* ---- queries, answered over a snapshot (dc-query.h) ---- */
+
+/* What the registry knows now, for one query: borrowed, valid until the
+ * emulators change (queries are answered synchronously). */
+static DcQuerySnapshot *
+snapshot_new (DcRegistry *self)
 {
-  return facts->kvm && self->host->kvm_usable &&
-         dc_arch_kvm_compatible (self->host->arch, arch);
+  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  DcQuerySnapshot *snapshot = g_new0 (DcQuerySnapshot, 1);
+
+  snapshot->emulators = g_ptr_array_new_with_free_func (g_free);
+  snapshot->host = self->host;
+  snapshot->firmware = self->firmware;
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+      DcQueryEmulator *e = g_new0 (DcQueryEmulator, 1);
+
+      e->path = emulator->path;
+      e->names = emulator->names;
+      e->facts = emulator->facts;
+      e->error = emulator->error;
+      g_ptr_array_add (snapshot->emulators, e);
+    }
+  return snapshot;
+}
+
+static void
+snapshot_free (DcQuerySnapshot *snapshot)
+{
+  g_ptr_array_unref (snapshot->emulators);
+  g_free (snapshot);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQuerySnapshot, snapshot_free)
+
+GPtrArray *
+dc_registry_candidates (DcRegistry *self, const char *emulatorbin,
+                        const char *arch)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+
+  return dc_query_candidates (snapshot, emulatorbin, arch);
 }
 
 GPtrArray *
 dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
 {
-  GPtrArray *out = g_ptr_array_new ();
-
-  if (emulator->facts == NULL)
-    return out;
-  if (kvm_serves (self, emulator->facts, emulator->facts->arch))
-    g_ptr_array_add (out, "kvm");
-  if (emulator->facts->tcg)
-    g_ptr_array_add (out, "qemu");
-  return out;
-}
-
-/* ---- answering GetDomainCapabilities ---- */
-
-static gboolean
-check_arg (const char *value, gsize max, const char *what, GError **error)
-{
-  if (strlen (value) <= max)
-    return TRUE;
-  g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
-               "%s is longer than %" G_GSIZE_FORMAT " bytes", what, max);
-  return FALSE;
-}
-
-static gboolean
-runs_arch (const DcEmulatorFacts *facts, const char *arch)
-{
-  g_autofree const char **arches = dc_arch_runnable (facts->arch);
-
-  return g_strv_contains (arches, arch);
-}
-
-/* How well @emulator fits @arch: its own arch and canonical name beat an
- * emulator that merely also runs it (x86_64 for i686), or a variant build
- * of the same target (qemu-system-x86_64-microvm). 0: it does not. */
-static guint
-arch_fit (const DcEmulator *emulator, const char *arch)
-{
-  const DcEmulatorFacts *facts = emulator->facts;
-  g_autofree char *canonical = NULL;
-
-  if (facts == NULL || !runs_arch (facts, arch))
-    return 0;
-  if (!g_str_equal (facts->arch, arch))
-    return 1;
-  canonical = g_strconcat (EMULATOR_PREFIX, facts->target, NULL);
-  for (guint i = 0; i < emulator->names->len; i++)
-    {
-      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
-      if (g_str_equal (base, canonical))
-        return 3;
-    }
-  return 2;
-}
-
-static DcEmulator *
-pick_emulator (DcRegistry *self, const char *arch)
-{
-  g_autoptr(GPtrArray) list = dc_registry_list (self);
-  DcEmulator *best = NULL;
-  guint best_fit = 0;
-
-  for (guint i = 0; i < list->len; i++)
-    {
-      DcEmulator *emulator = g_ptr_array_index (list, i);
-      guint fit = arch_fit (emulator, arch);
-
-      if (fit > best_fit)
-        best = emulator, best_fit = fit;
-    }
-  return best;
-}
-
-static DcEmulator *
-resolve_named_emulator (DcRegistry *self, const char *emulatorbin,
-                        const char **arch, GError **error)
-{
-  DcEmulator *emulator = dc_registry_lookup (self, emulatorbin);
-
-  if (emulator == NULL)
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_EMULATOR,
-                   "'%s' is not an emulator this daemon discovered",
-                   emulatorbin);
-      return NULL;
-    }
-  if (emulator->facts == NULL)
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
-                   "%s could not be probed: %s", emulator->path,
-                   emulator->error ? emulator->error : "not probed yet");
-      return NULL;
-    }
-  if (**arch == '\0')
-    *arch = emulator->facts->arch;
-  else if (!runs_arch (emulator->facts, *arch))
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
-                   "%s runs %s guests, not %s", emulator->path,
-                   emulator->facts->arch, *arch);
-      return NULL;
-    }
-  return emulator;
-}
-
-static DcEmulator *
-resolve_emulator (DcRegistry *self, const char *emulatorbin,
-                  const char **arch, GError **error)
-{
-  DcEmulator *emulator;
-
-  if (*emulatorbin != '\0')
-    return resolve_named_emulator (self, emulatorbin, arch, error);
-  if (**arch == '\0')
-    *arch = self->host->arch;
-  emulator = pick_emulator (self, *arch);
-  if (emulator == NULL)
-    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
-                 "no emulator for arch '%s' is installed", *arch);
-  return emulator;
-}
-
-/* QEMU's default machine; where it names none, the one libvirt has always
- * taken for that arch; else QEMU's first. */
-const DcMachine *
-dc_registry_default_machine (const DcEmulatorFacts *facts)
-{
-  const char *preferred = dc_arch_preferred_machine (facts->arch);
-  const char *fallback = dc_arch_fallback_machine (facts->arch);
-  const DcMachine *machine = preferred ? dc_emulator_facts_find_machine (facts, preferred)
-                                       : NULL;
-
-  if (machine == NULL)
-    machine = dc_emulator_facts_default_machine (facts);
-  if (machine == NULL && fallback != NULL)
-    machine = dc_emulator_facts_find_machine (facts, fallback);
-  if (machine == NULL && facts->machines->len > 0)
-    machine = g_ptr_array_index (facts->machines, 0);
-  return machine;
-}
-
-static const DcMachine *
-default_machine (const DcEmulatorFacts *facts, GError **error)
-{
-  const DcMachine *machine = dc_registry_default_machine (facts);
-
-  if (machine == NULL)
-    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
-                 "%s has no machine type", facts->path);
-  return machine;
-}
-
-static const DcMachine *
-resolve_machine (const DcEmulatorFacts *facts, const char *name,
-                 GError **error)
-{
-  const DcMachine *machine;
-
-  if (*name == '\0')
-    return default_machine (facts, error);
-  machine = dc_emulator_facts_find_machine (facts, name);
-  if (machine == NULL)
-    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
-                 "%s has no machine type '%s'", facts->path, name);
-  return machine;
-}
-
-static const char *
-resolve_virttype (DcRegistry *self, const DcEmulatorFacts *facts,
-                  const char *arch, const char *virttype, GError **error)
-{
-  gboolean kvm = kvm_serves (self, facts, arch);
-
-  if (*virttype == '\0')
-    virttype = kvm || !facts->tcg ? "kvm" : "qemu";
-  if ((facts->tcg && g_str_equal (virttype, "qemu")) ||
-      (kvm && g_str_equal (virttype, "kvm")))
-    return virttype;
-  if (g_str_equal (virttype, "qemu"))
-    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
-                 "%s cannot emulate without KVM: %s", facts->path,
-                 facts->tcg_error);
-  else if (g_str_equal (virttype, "kvm"))
-    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
-                 "KVM cannot run %s guests with %s on this host%s%s", arch,
-                 facts->path, facts->kvm_error ? ": " : "",
-                 facts->kvm_error ? facts->kvm_error : "");
-  else
-    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
-                 "virttype '%s' is not supported; use 'kvm' or 'qemu'",
-                 virttype);
-  return NULL;
-}
-
-static char *
-render_xml (DcRegistry *self, DcEmulator *emulator, const char *arch,
-            const DcMachine *machine, const char *virttype, GError **error)
-{
-  const DcRenderQuery query = { arch, machine, virttype };
-  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", arch, machine->name,
-                                          virttype);
-  const char *cached = g_hash_table_lookup (emulator->rendered, key);
-  g_autoptr(DcCapsNode) root = NULL;
-  char *xml;
-
-  if (cached != NULL)
-    return g_strdup (cached);
-  root = dc_render (emulator->facts, self->host, self->firmware, &query);
-  xml = dc_caps_to_xml (root, error);
-  if (xml == NULL)
-    return NULL;
-  g_hash_table_insert (emulator->rendered, g_steal_pointer (&key),
-                       g_strdup (xml));
-  return xml;
-}
-
-typedef struct {
-  DcEmulator *emulator;
-  const char *arch;
-  const DcMachine *machine;
-  const char *virttype;
-} Resolved;
-
-/* Checks a query's arguments and resolves its defaults (architecture.md,
- * "Defaults of GetDomainCapabilities"). */
-static gboolean
-resolve_query (DcRegistry *self, const char *emulatorbin, const char *arch,
-               const char *machine, const char *virttype, guint flags,
-               Resolved *out, GError **error)
-{
-  if (flags != 0)
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
-                   "unknown flags 0x%x: no flag is defined", flags);
-      return FALSE;
-    }
-  if (!check_arg (emulatorbin, MAX_PATH_ARG, "emulatorbin", error) ||
-      !check_arg (arch, MAX_NAME_ARG, "arch", error) ||
-      !check_arg (machine, MAX_NAME_ARG, "machine", error) ||
-      !check_arg (virttype, MAX_NAME_ARG, "virttype", error))
-    return FALSE;
-  out->arch = arch;
-  out->emulator = resolve_emulator (self, emulatorbin, &out->arch, error);
-  if (out->emulator == NULL)
-    return FALSE;
-  out->machine = resolve_machine (out->emulator->facts, machine, error);
-  if (out->machine == NULL)
-    return FALSE;
-  out->virttype = resolve_virttype (self, out->emulator->facts, out->arch,
-                                    virttype, error);
-  return out->virttype != NULL;
+  return dc_query_virttypes (self->host, emulator->facts);
 }
 
 char *
@@ -1164,12 +912,13 @@ dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
                                      const char *virttype, guint flags,
                                      GError **error)
 {
-  Resolved q;
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+  DcQueryAnswer answer;
 
-  if (!resolve_query (self, emulatorbin, arch, machine, virttype, flags, &q,
-                      error))
+  if (!dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
+                         &answer, error))
     return NULL;
-  return render_xml (self, q.emulator, q.arch, q.machine, q.virttype, error);
+  return dc_query_render (self->memo, snapshot, &answer, error);
 }
 
 GPtrArray *
@@ -1177,17 +926,11 @@ dc_registry_explain (DcRegistry *self, const char *emulatorbin,
                      const char *arch, const char *machine,
                      const char *virttype, guint flags, GError **error)
 {
-  g_autoptr(GPtrArray) reasons = NULL;
-  g_autoptr(DcCapsNode) root = NULL;
-  Resolved q;
-  DcRenderQuery query;
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+  DcQueryAnswer answer;
 
-  if (!resolve_query (self, emulatorbin, arch, machine, virttype, flags, &q,
-                      error))
+  if (!dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
+                         &answer, error))
     return NULL;
-  query = (DcRenderQuery) { q.arch, q.machine, q.virttype };
-  reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
-  root = dc_render_explained (q.emulator->facts, self->host, self->firmware,
-                              &query, reasons);
-  return g_steal_pointer (&reasons);
+  return dc_query_explain (snapshot, &answer);
 }

@@ -22,22 +22,31 @@ typedef enum {
   DC_EMULATOR_FAILED,
 } DcEmulatorState;
 
-typedef struct {
-  char *path;              /* real path */
-  GPtrArray *names;        /* every path it was found under */
-  DcEmulatorState state;
-  char *error;             /* why the last probe failed, or NULL */
-  DcEmulatorFacts *facts;  /* last good facts, or NULL */
-  GHashTable *rendered;    /* memo: query key -> XML */
-  GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
-  gboolean queued;         /* waiting for a probe slot */
-  gboolean use_cache;      /* that probe may take facts from the disk cache */
-  DcFileStamp stamp;       /* the binary as it was when facts were taken */
-  gboolean has_stamp;
-  guint retries;           /* transient failures in a row */
-  gint64 retry_at;         /* wall clock (µs) of the next try, or 0 */
-  guint retry_source;
-} DcEmulator;
+/* One emulator binary as the registry knows it; read with the accessors
+ * below, owned by the registry (valid until the emulators change). */
+typedef struct _DcEmulator DcEmulator;
+
+const char *dc_emulator_get_path (const DcEmulator *emulator);
+/* Every path it was found under (char *). */
+GPtrArray *dc_emulator_get_names (const DcEmulator *emulator);
+DcEmulatorState dc_emulator_get_state (const DcEmulator *emulator);
+/* Why the last probe failed, or NULL. */
+const char *dc_emulator_get_error (const DcEmulator *emulator);
+/* The last good facts, or NULL. */
+const DcEmulatorFacts *dc_emulator_get_facts (const DcEmulator *emulator);
+/* After a failure that may pass: the wall-clock time (µs) of the next
+ * try, or 0. */
+gint64 dc_emulator_get_retry_at (const DcEmulator *emulator);
+
+/* How the registry probes one emulator: dc_probe_emulator_async() and
+ * _finish() (dc-probe.h) unless a test puts its own. */
+typedef void (*DcRegistryProbeAsync) (const char *path, gboolean try_kvm,
+                                      guint timeout_seconds,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+typedef DcEmulatorFacts *(*DcRegistryProbeFinish) (GAsyncResult *result,
+                                                   GError **error);
 
 typedef struct {
   const char *const *emulator_dirs;
@@ -47,16 +56,14 @@ typedef struct {
   guint retry_delay;       /* seconds before the first retry of a transient
                             * failure (0: DC_REGISTRY_RETRY_DELAY); each next
                             * waits DC_REGISTRY_RETRY_FACTOR times longer */
+  DcRegistryProbeAsync probe_async;   /* NULL: the real probe */
+  DcRegistryProbeFinish probe_finish;
 } DcRegistryOptions;
 
 #define DC_REGISTRY_RETRY_DELAY 10
 #define DC_REGISTRY_RETRY_FACTOR 6
 #define DC_REGISTRY_MAX_RETRIES 3
 
-/* The machine answered for when none is asked: libvirt 11's preferred one
- * for the arch (virt on ARM and RISC-V), else QEMU's default, else
- * libvirt's old fallback, else the first; NULL without machines. */
-const DcMachine *dc_registry_default_machine (const DcEmulatorFacts *facts);
 
 #define DC_TYPE_REGISTRY (dc_registry_get_type ())
 G_DECLARE_FINAL_TYPE (DcRegistry, dc_registry, DC, REGISTRY, GObject)

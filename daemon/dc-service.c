@@ -9,6 +9,7 @@
 #include "dc-dbus-generated.h"
 #include "dc-errors.h"
 #include "dc-nfd.h"
+#include "dc-query.h"
 #include "dc-reasons.h"
 
 struct _DcService {
@@ -129,20 +130,23 @@ machines_variant (const DcEmulatorFacts *facts)
 static GVariant *
 emulator_variant (DcService *self, DcEmulator *emulator)
 {
-  const DcEmulatorFacts *facts = emulator->facts;
-  const DcMachine *def = facts ? dc_registry_default_machine (facts) : NULL;
+  const DcEmulatorFacts *facts = dc_emulator_get_facts (emulator);
+  const DcMachine *def = facts ? dc_query_default_machine (facts) : NULL;
+  const char *failure = dc_emulator_get_error (emulator);
+  gint64 retry_at = dc_emulator_get_retry_at (emulator);
   g_autoptr(GPtrArray) virttypes =
     dc_registry_emulator_virttypes (self->registry, emulator);
   g_autofree const char **arches = NULL;
   GVariantDict dict;
 
   g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "path", "s", emulator->path);
-  g_variant_dict_insert_value (&dict, "names", strv_variant (emulator->names));
+  g_variant_dict_insert (&dict, "path", "s", dc_emulator_get_path (emulator));
+  g_variant_dict_insert_value (&dict, "names",
+                               strv_variant (dc_emulator_get_names (emulator)));
   g_variant_dict_insert (&dict, "state", "s",
-                         dc_emulator_state_to_string (emulator->state));
+                         dc_emulator_state_to_string (dc_emulator_get_state (emulator)));
   g_variant_dict_insert (&dict, "error", "s",
-                         emulator->error ? emulator->error : "");
+                         failure ? failure : "");
   g_variant_dict_insert (&dict, "arch", "s", facts ? facts->arch : "");
   arches = facts ? dc_arch_runnable (facts->arch) : g_new0 (const char *, 1);
   g_variant_dict_insert_value (&dict, "arches",
@@ -152,8 +156,8 @@ emulator_variant (DcService *self, DcEmulator *emulator)
   g_variant_dict_insert_value (&dict, "virttypes", strv_variant (virttypes));
   g_variant_dict_insert (&dict, "version", "s", facts ? facts->version : "");
   /* After a failure that may pass: when the next try is due (Unix time). */
-  if (emulator->retry_at != 0)
-    g_variant_dict_insert (&dict, "next-try", "x", emulator->retry_at / G_USEC_PER_SEC);
+  if (retry_at != 0)
+    g_variant_dict_insert (&dict, "next-try", "x", retry_at / G_USEC_PER_SEC);
   return g_variant_dict_end (&dict);
 }
 
@@ -258,7 +262,7 @@ update_emulators (DcService *self)
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
 
   for (guint i = 0; i < list->len; i++)
-    g_ptr_array_add (paths, ((DcEmulator *) g_ptr_array_index (list, i))->path);
+    g_ptr_array_add (paths, (gpointer) dc_emulator_get_path (g_ptr_array_index (list, i)));
   g_ptr_array_add (paths, NULL);
   dc_domain_capabilities1_set_emulators (self->skeleton,
                                          (const char *const *) paths->pdata);

@@ -165,10 +165,9 @@ count_probed (DcRegistry *registry, guint *total, guint *failed)
   *failed = 0;
   for (guint i = 0; i < list->len; i++)
     {
-      DcEmulator *emulator = g_ptr_array_index (list, i);
-      done += emulator->state == DC_EMULATOR_READY ||
-              emulator->state == DC_EMULATOR_FAILED;
-      *failed += emulator->state == DC_EMULATOR_FAILED;
+      DcEmulatorState state = dc_emulator_get_state (g_ptr_array_index (list, i));
+      done += state == DC_EMULATOR_READY || state == DC_EMULATOR_FAILED;
+      *failed += state == DC_EMULATOR_FAILED;
     }
   *total = list->len;
   return done;

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-query.c: query defaults, emulator choice and the answer memo. */
+#include "config.h"
+
+#include "dc-query.h"
+
+#include <string.h>
+
+#include "dc-arch.h"
+#include "dc-caps-xml.h"
+#include "dc-errors.h"
+#include "dc-reasons.h"
+#include "dc-render.h"
+
+#define EMULATOR_PREFIX "qemu-system-"
+
+static gboolean
+check_arg (const char *value, gsize max, const char *what, GError **error)
+{
+  if (strlen (value) <= max)
+    return TRUE;
+  g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+               "%s is longer than %" G_GSIZE_FORMAT " bytes", what, max);
+  return FALSE;
+}
+
+const DcQueryEmulator *
+dc_query_lookup (const DcQuerySnapshot *snapshot, const char *path)
+{
+  for (guint i = 0; i < snapshot->emulators->len; i++)
+    {
+      const DcQueryEmulator *e = g_ptr_array_index (snapshot->emulators, i);
+
+      if (g_str_equal (e->path, path) ||
+          g_ptr_array_find_with_equal_func (e->names, path, g_str_equal, NULL))
+        return e;
+    }
+  return NULL;
+}
+
+static gboolean
+kvm_serves (const DcHostFacts *host, const DcEmulatorFacts *facts,
+            const char *arch)
+{
+  return facts->kvm && host->kvm_usable && dc_arch_kvm_compatible (host->arch, arch);
+}
+
+GPtrArray *
+dc_query_virttypes (const DcHostFacts *host, const DcEmulatorFacts *facts)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (facts == NULL)
+    return out;
+  if (kvm_serves (host, facts, facts->arch))
+    g_ptr_array_add (out, "kvm");
+  if (facts->tcg)
+    g_ptr_array_add (out, "qemu");
+  return out;
+}
+
+static gboolean
+runs_arch (const DcEmulatorFacts *facts, const char *arch)
+{
+  g_autofree const char **arches = dc_arch_runnable (facts->arch);
+
+  return g_strv_contains (arches, arch);
+}
+
+/* How well @e fits @arch: its own arch and canonical name beat an
+ * emulator that merely also runs it (x86_64 for i686), or a variant build
+ * of the same target (qemu-system-x86_64-microvm). 0: it does not. */
+static guint
+arch_fit (const DcQueryEmulator *e, const char *arch)
+{
+  g_autofree char *canonical = NULL;
+
+  if (e->facts == NULL || !runs_arch (e->facts, arch))
+    return 0;
+  if (!g_str_equal (e->facts->arch, arch))
+    return 1;
+  canonical = g_strconcat (EMULATOR_PREFIX, e->facts->target, NULL);
+  for (guint i = 0; i < e->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (e->names, i));
+      if (g_str_equal (base, canonical))
+        return 3;
+    }
+  return 2;
+}
+
+static const DcQueryEmulator *
+pick_emulator (const DcQuerySnapshot *snapshot, const char *arch)
+{
+  const DcQueryEmulator *best = NULL;
+  guint best_fit = 0;
+
+  for (guint i = 0; i < snapshot->emulators->len; i++)
+    {
+      const DcQueryEmulator *e = g_ptr_array_index (snapshot->emulators, i);
+      guint fit = arch_fit (e, arch);
+
+      if (fit > best_fit)
+        best = e, best_fit = fit;
+    }
+  return best;
+}
+
+static const DcQueryEmulator *
+resolve_named_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+                        const char **arch, GError **error)
+{
+  const DcQueryEmulator *e = dc_query_lookup (snapshot, emulatorbin);
+
+  if (e == NULL)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_EMULATOR,
+                   "'%s' is not an emulator this daemon discovered", emulatorbin);
+      return NULL;
+    }
+  if (e->facts == NULL)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
+                   "%s could not be probed: %s", e->path,
+                   e->error ? e->error : "not probed yet");
+      return NULL;
+    }
+  if (**arch == '\0')
+    *arch = e->facts->arch;
+  else if (!runs_arch (e->facts, *arch))
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
+                   "%s runs %s guests, not %s", e->path, e->facts->arch, *arch);
+      return NULL;
+    }
+  return e;
+}
+
+static const DcQueryEmulator *
+resolve_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+                  const char **arch, GError **error)
+{
+  const DcQueryEmulator *e;
+
+  if (*emulatorbin != '\0')
+    return resolve_named_emulator (snapshot, emulatorbin, arch, error);
+  if (**arch == '\0')
+    *arch = snapshot->host->arch;
+  e = pick_emulator (snapshot, *arch);
+  if (e == NULL)
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
+                 "no emulator for arch '%s' is installed", *arch);
+  return e;
+}
+
+const DcMachine *
+dc_query_default_machine (const DcEmulatorFacts *facts)
+{
+  const char *preferred = dc_arch_preferred_machine (facts->arch);
+  const char *fallback = dc_arch_fallback_machine (facts->arch);
+  const DcMachine *machine = preferred ? dc_emulator_facts_find_machine (facts, preferred)
+                                       : NULL;
+
+  if (machine == NULL)
+    machine = dc_emulator_facts_default_machine (facts);
+  if (machine == NULL && fallback != NULL)
+    machine = dc_emulator_facts_find_machine (facts, fallback);
+  if (machine == NULL && facts->machines->len > 0)
+    machine = g_ptr_array_index (facts->machines, 0);
+  return machine;
+}
+
+static const DcMachine *
+resolve_machine (const DcEmulatorFacts *facts, const char *name, GError **error)
+{
+  const DcMachine *machine = *name == '\0' ? dc_query_default_machine (facts)
+                                           : dc_emulator_facts_find_machine (facts, name);
+
+  if (machine == NULL && *name == '\0')
+    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
+                 "%s has no machine type", facts->path);
+  else if (machine == NULL)
+    g_set_error (error, DC_ERROR, DC_ERROR_UNKNOWN_MACHINE,
+                 "%s has no machine type '%s'", facts->path, name);
+  return machine;
+}
+
+static const char *
+resolve_virttype (const DcHostFacts *host, const DcEmulatorFacts *facts,
+                  const char *arch, const char *virttype, GError **error)
+{
+  gboolean kvm = kvm_serves (host, facts, arch);
+
+  if (*virttype == '\0')
+    virttype = kvm || !facts->tcg ? "kvm" : "qemu";
+  if ((facts->tcg && g_str_equal (virttype, "qemu")) ||
+      (kvm && g_str_equal (virttype, "kvm")))
+    return virttype;
+  if (g_str_equal (virttype, "qemu"))
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "%s cannot emulate without KVM: %s", facts->path, facts->tcg_error);
+  else if (g_str_equal (virttype, "kvm"))
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "KVM cannot run %s guests with %s on this host%s%s", arch,
+                 facts->path, facts->kvm_error ? ": " : "",
+                 facts->kvm_error ? facts->kvm_error : "");
+  else
+    g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE,
+                 "virttype '%s' is not supported; use 'kvm' or 'qemu'", virttype);
+  return NULL;
+}
+
+gboolean
+dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+                  const char *arch, const char *machine, const char *virttype,
+                  guint flags, DcQueryAnswer *out, GError **error)
+{
+  if (flags != 0)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                   "unknown flags 0x%x: no flag is defined", flags);
+      return FALSE;
+    }
+  if (!check_arg (emulatorbin, DC_QUERY_MAX_PATH, "emulatorbin", error) ||
+      !check_arg (arch, DC_QUERY_MAX_NAME, "arch", error) ||
+      !check_arg (machine, DC_QUERY_MAX_NAME, "machine", error) ||
+      !check_arg (virttype, DC_QUERY_MAX_NAME, "virttype", error))
+    return FALSE;
+  out->arch = arch;
+  out->emulator = resolve_emulator (snapshot, emulatorbin, &out->arch, error);
+  if (out->emulator == NULL)
+    return FALSE;
+  out->machine = resolve_machine (out->emulator->facts, machine, error);
+  if (out->machine == NULL)
+    return FALSE;
+  out->virttype = resolve_virttype (snapshot->host, out->emulator->facts,
+                                    out->arch, virttype, error);
+  return out->virttype != NULL;
+}
+
+/* Whether a name of @e promises an emulator that runs @arch. */
+static gboolean
+named_for_arch (const DcQueryEmulator *e, const char *arch)
+{
+  for (guint i = 0; i < e->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (e->names, i));
+      g_autofree char *hint = dc_arch_hint_from_name (base);
+      g_autofree const char **arches = hint ? dc_arch_runnable (hint) : NULL;
+
+      if (arches != NULL && g_strv_contains (arches, arch))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+GPtrArray *
+dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+                     const char *arch)
+{
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *all = snapshot->emulators;
+
+  if (emulatorbin != NULL && *emulatorbin != '\0')
+    {
+      const DcQueryEmulator *e = dc_query_lookup (snapshot, emulatorbin);
+      if (e != NULL)
+        g_ptr_array_add (paths, g_strdup (e->path));
+      return paths;
+    }
+  if (arch == NULL || *arch == '\0')
+    arch = snapshot->host->arch;
+  for (guint i = 0; i < all->len; i++)
+    if (named_for_arch (g_ptr_array_index (all, i), arch))
+      g_ptr_array_add (paths, g_strdup (((DcQueryEmulator *) g_ptr_array_index (all, i))->path));
+  if (paths->len > 0)
+    return paths;
+  for (guint i = 0; i < all->len; i++)
+    g_ptr_array_add (paths, g_strdup (((DcQueryEmulator *) g_ptr_array_index (all, i))->path));
+  return paths;
+}
+
+/* ---- the memo ---- */
+
+struct _DcQueryMemo {
+  GHashTable *by_emulator;   /* real path -> (query key -> XML) */
+};
+
+DcQueryMemo *
+dc_query_memo_new (void)
+{
+  DcQueryMemo *memo = g_new0 (DcQueryMemo, 1);
+
+  memo->by_emulator = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_hash_table_unref);
+  return memo;
+}
+
+void
+dc_query_memo_free (DcQueryMemo *memo)
+{
+  g_hash_table_unref (memo->by_emulator);
+  g_free (memo);
+}
+
+void
+dc_query_memo_forget (DcQueryMemo *memo, const char *path)
+{
+  if (path == NULL)
+    g_hash_table_remove_all (memo->by_emulator);
+  else
+    g_hash_table_remove (memo->by_emulator, path);
+}
+
+static DcCapsNode *
+render (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer,
+        GPtrArray *reasons)
+{
+  const DcRenderQuery query = { answer->arch, answer->machine, answer->virttype };
+
+  return dc_render_explained (answer->emulator->facts, snapshot->host,
+                              snapshot->firmware, &query, reasons);
+}
+
+char *
+dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
+                 const DcQueryAnswer *answer, GError **error)
+{
+  const char *path = answer->emulator->path;
+  GHashTable *rendered = g_hash_table_lookup (memo->by_emulator, path);
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", answer->arch,
+                                          answer->machine->name, answer->virttype);
+  const char *cached = rendered ? g_hash_table_lookup (rendered, key) : NULL;
+  g_autoptr(DcCapsNode) root = NULL;
+  char *xml;
+
+  if (cached != NULL)
+    return g_strdup (cached);
+  root = render (snapshot, answer, NULL);
+  xml = dc_caps_to_xml (root, error);
+  if (xml == NULL)
+    return NULL;
+  if (rendered == NULL)
+    {
+      rendered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (memo->by_emulator, g_strdup (path), rendered);
+    }
+  g_hash_table_insert (rendered, g_steal_pointer (&key), g_strdup (xml));
+  return xml;
+}
+
+GPtrArray *
+dc_query_explain (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer)
+{
+  GPtrArray *reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
+  g_autoptr(DcCapsNode) root = render (snapshot, answer, reasons);
+
+  return reasons;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-query.h: answering a query over a snapshot of the emulators.
+ *
+ * Pure: given what the registry knows at this moment (each emulator's
+ * paths and facts, the host, the firmware), resolve a query's defaults
+ * (docs/architecture.md, "Defaults of GetDomainCapabilities") and render
+ * the answer, memoised per (emulator, arch, machine, virttype). Nothing
+ * here calls back into the registry or runs anything, so it is tested
+ * alone (tests/test-query.c). */
+#pragma once
+
+#include <glib.h>
+
+#include "dc-facts.h"
+#include "dc-firmware.h"
+#include "dc-host.h"
+
+#define DC_QUERY_MAX_PATH 4096
+#define DC_QUERY_MAX_NAME 256
+
+typedef struct {
+  const char *path;          /* real path */
+  GPtrArray *names;          /* every path it was found under (char *) */
+  const DcEmulatorFacts *facts;  /* NULL until probed */
+  const char *error;         /* why it has no facts, or NULL */
+} DcQueryEmulator;
+
+typedef struct {
+  GPtrArray *emulators;      /* of DcQueryEmulator *, sorted by path */
+  const DcHostFacts *host;
+  GPtrArray *firmware;       /* of DcFirmware */
+} DcQuerySnapshot;
+
+typedef struct {
+  const DcQueryEmulator *emulator;
+  const char *arch;
+  const DcMachine *machine;
+  const char *virttype;
+} DcQueryAnswer;
+
+/* Resolves a query (libvirt's GetDomainCapabilities arguments, "" for
+ * "not given") against @snapshot; fails with a DC_ERROR. */
+gboolean dc_query_resolve (const DcQuerySnapshot *snapshot,
+                           const char *emulatorbin, const char *arch,
+                           const char *machine, const char *virttype,
+                           guint flags, DcQueryAnswer *out, GError **error);
+
+/* The emulator known under @path (a name or its real path), or NULL. */
+const DcQueryEmulator *dc_query_lookup (const DcQuerySnapshot *snapshot,
+                                        const char *path);
+
+/* The machine answered for when none is asked: libvirt 11's preferred one
+ * for the arch (virt on ARM and RISC-V), else QEMU's default, else
+ * libvirt's old fallback, else the first; NULL without machines. */
+const DcMachine *dc_query_default_machine (const DcEmulatorFacts *facts);
+
+/* The virttypes @facts' emulator serves for its own arch on @host
+ * ("kvm", "qemu"; static strings). */
+GPtrArray *dc_query_virttypes (const DcHostFacts *host,
+                               const DcEmulatorFacts *facts);
+
+/* The real paths of the emulators that may answer a query for
+ * @emulatorbin (that one) or @arch ("" or NULL: the host's), judged by
+ * their names alone, before any probe: those whose name promises an arch
+ * that runs @arch, or every emulator if no name does. */
+GPtrArray *dc_query_candidates (const DcQuerySnapshot *snapshot,
+                                const char *emulatorbin, const char *arch);
+
+/* Rendered answers, per emulator. */
+typedef struct _DcQueryMemo DcQueryMemo;
+
+DcQueryMemo *dc_query_memo_new (void);
+void dc_query_memo_free (DcQueryMemo *memo);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQueryMemo, dc_query_memo_free)
+/* Forgets @path's answers (NULL: everyone's). */
+void dc_query_memo_forget (DcQueryMemo *memo, const char *path);
+
+/* The XML of @answer, from @memo or rendered (and remembered). */
+char *dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
+                       const DcQueryAnswer *answer, GError **error);
+
+/* Why @answer says no where it does (DcReason), rendered again. */
+GPtrArray *dc_query_explain (const DcQuerySnapshot *snapshot,
+                             const DcQueryAnswer *answer);

@@ -291,6 +291,29 @@ test_rules_documented (void)
              table);
 }
 
+/* Hyper-V enlightenments: QEMU's own always, KVM's as it passes them
+ * through (libvirt 11 lists emsr_bitmap and xmm_input too). */
+static void
+test_hyperv (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) kvm = NULL;
+  g_autoptr(DcCapsNode) tcg = NULL;
+  g_autofree char *with_kvm = NULL;
+  g_autofree char *with_tcg = NULL;
+
+  g_hash_table_add (facts->hyperv, g_strdup ("hv-relaxed"));
+  g_hash_table_add (facts->hyperv, g_strdup ("hv-emsr-bitmap"));
+  g_hash_table_add (facts->hyperv, g_strdup ("hv-xmm-input"));
+  kvm = render (facts, &host, "q35", "kvm");
+  tcg = render (facts, &host, "q35", "qemu");
+  with_kvm = enum_values (kvm, "features/hyperv", "features");
+  with_tcg = enum_values (tcg, "features/hyperv", "features");
+  g_assert_cmpstr (with_kvm, ==, "relaxed,spinlocks,vendor_id,emsr_bitmap,xmm_input");
+  g_assert_cmpstr (with_tcg, ==, "spinlocks,vendor_id");
+}
+
 static DcCpuDefinition *
 add_definition (DcCpuFacts *cpu, const char *name, const char *blockers,
                 gboolean deprecated)
@@ -692,6 +715,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/power-models", test_power_models);
   g_test_add_func ("/xml/layout", test_xml_layout);
   g_test_add_func ("/render/reasons", test_reasons);
+  g_test_add_func ("/render/hyperv", test_hyperv);
   g_test_add_func ("/render/rules-documented", test_rules_documented);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);

@@ -1340,6 +1340,8 @@ static const struct {
   { "ipi", "hv-ipi", FALSE },
   { "evmcs", "hv-evmcs", FALSE },
   { "avic", "hv-avic", FALSE },
+  { "emsr_bitmap", "hv-emsr-bitmap", FALSE },   /* libvirt 10.x, QEMU 7.1 */
+  { "xmm_input", "hv-xmm-input", FALSE },       /* libvirt 10.x, QEMU 7.1 */
 };
 
 static void

@@ -348,14 +348,11 @@ cpu_mode (const DcCapsNode *root, const char *name)
  * host-model; usable, deprecated, canonical and blockers come from QEMU's
  * list; host, max and base are modes, not models; each model's blockers
  * follow it. */
-static void
-test_cpu_modes (void)
+/* Facts with CPU definitions for both accelerators. */
+static DcEmulatorFacts *
+cpu_facts (void)
 {
-  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
-  DcHostFacts host = plain_host ();
-  g_autoptr(DcCapsNode) kvm = NULL;
-  g_autoptr(DcCapsNode) qemu = NULL;
-  const DcCapsNode *custom, *model;
+  DcEmulatorFacts *facts = x86_facts ();
 
   facts->cpu_tcg = dc_cpu_facts_new ();
   facts->cpu_kvm = dc_cpu_facts_new ();
@@ -372,8 +369,18 @@ test_cpu_modes (void)
   add_definition (facts->cpu_kvm, "Icelake-Client-v1", "", TRUE);
   facts->cpu_kvm->host_migratable = TRUE;
   facts->cpu_tcg->max_migratable = FALSE;
-  kvm = render (facts, &host, "pc", "kvm");
-  qemu = render (facts, &host, "pc", "qemu");
+  return facts;
+}
+
+static void
+test_cpu_modes (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = cpu_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) kvm = render (facts, &host, "pc", "kvm");
+  g_autoptr(DcCapsNode) qemu = render (facts, &host, "pc", "qemu");
+  const DcCapsNode *custom, *model;
+
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "host-passthrough"), "supported"), ==, "yes");
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (qemu, "host-passthrough"), "supported"), ==, "no");
   g_assert_cmpstr (dc_caps_node_get_attr (cpu_mode (kvm, "maximum"), "supported"), ==, "no");
@@ -403,10 +410,19 @@ test_cpu_modes (void)
   g_assert_cmpstr (model->text, ==, "Old");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "unknown");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "deprecated"), ==, "yes");
-  /* max is a model everywhere but on x86, as libvirt 11 lists it */
+}
+
+/* max is a model everywhere but on x86, as libvirt 11 lists it. */
+static void
+test_cpu_max_model (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = cpu_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) qemu = NULL;
+  const DcCapsNode *model;
+
   g_free (facts->arch);
   facts->arch = g_strdup ("s390x");
-  g_clear_pointer (&qemu, dc_caps_node_free);
   qemu = render (facts, &host, "pc", "qemu");
   model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
   g_assert_cmpstr (model->text, ==, "max");
@@ -711,6 +727,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/missing-devices-unsupported", test_missing_devices_unsupported);
   g_test_add_func ("/render/graphics-and-channel", test_graphics_and_channel);
   g_test_add_func ("/render/cpu-modes", test_cpu_modes);
+  g_test_add_func ("/render/cpu-max-model", test_cpu_max_model);
   g_test_add_func ("/render/libvirt-11-elements", test_libvirt_11_elements);
   g_test_add_func ("/render/power-models", test_power_models);
   g_test_add_func ("/xml/layout", test_xml_layout);

@@ -5,6 +5,7 @@
 #include "dc-engine.h"
 
 #include "dc-firmware.h"
+#include "dc-helper.h"
 #include "dc-swtpm.h"
 
 struct _DcEngine {
@@ -79,6 +80,11 @@ dc_engine_new (const DcEngineOptions *options)
   registry_options.retry_delay = options->retry_delay;
   registry_options.max_parallel = g_get_num_processors ();
   registry_options.cache = self->cache;
+  if (options->probe_in_helper)
+    {
+      registry_options.probe_async = dc_helper_probe_async;
+      registry_options.probe_finish = dc_helper_probe_finish;
+    }
   self->registry = dc_registry_new (&registry_options, self->host);
   dc_engine_load_firmware (self);
   return self;

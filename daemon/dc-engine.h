@@ -18,6 +18,7 @@ typedef struct {
   const char *host_root;   /* NULL: "/" */
   guint probe_timeout;     /* seconds per probe */
   guint retry_delay;       /* see DcRegistryOptions */
+  gboolean probe_in_helper;/* each probe in a helper process (dc-helper.h) */
 } DcEngineOptions;
 
 typedef struct _DcEngine DcEngine;

@@ -25,6 +25,7 @@ typedef struct {
   char *cache_dir;
   char *host_root;
   char *nfd_file;
+  gboolean no_probe_helper;
   int probe_timeout;
   int retry_delay;
   gboolean verbose;
@@ -79,6 +80,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "host-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
       &options->host_root,
       "Read host facts (/dev, /sys, /proc) below DIR; for tests", "DIR" },
+    { "no-probe-helper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE,
+      &options->no_probe_helper, "Probe in the daemon's own process", NULL },
     { "retry-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->retry_delay,
       "Seconds before a probe that failed for a passing reason is tried again", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
@@ -273,6 +276,7 @@ run (Daemon *daemon)
     .host_root = options->host_root,
     .probe_timeout = options->probe_timeout,
     .retry_delay = CLAMP (options->retry_delay, 0, 3600),
+    .probe_in_helper = !options->no_probe_helper,
   };
 
   daemon->connection = g_bus_get_sync (options->session_bus ? G_BUS_TYPE_SESSION
@@ -346,6 +350,7 @@ main (int argc, char **argv)
     }
   if (daemon.options.verbose)
     g_log_set_debug_enabled (TRUE);
+
   /* Registers the org.domcapsd.Error names before any call arrives. */
   (void) DC_ERROR;
   code = run (&daemon);

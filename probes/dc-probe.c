@@ -109,15 +109,21 @@ process_probe_free (ProcessProbe *probe)
   g_free (probe);
 }
 
-static void
-child_setup (gpointer user_data)
+void
+dc_probe_die_with_parent (gpointer parent_pid)
 {
   /* Dies with the daemon, even when the daemon is killed with SIGKILL;
    * if it died already (between fork and here), the signal will never
    * come: leave at once. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != (pid_t) GPOINTER_TO_INT (user_data))
+  if (getppid () != (pid_t) GPOINTER_TO_INT (parent_pid))
     _exit (1);
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  dc_probe_die_with_parent (user_data);
   /* Leads a process group of its own, so that whatever it forks (and
    * which may hold the QMP socket and ignore SIGTERM) ends with it. */
   setpgid (0, 0);

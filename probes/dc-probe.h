@@ -23,6 +23,11 @@ typedef enum {
   DC_PROBE_ERROR_KILLED,    /* a signal not of ours ended it (OOM killer) */
 } DcProbeError;
 
+/* For a GSubprocessLauncher's child setup, with getpid() of the parent as
+ * @parent_pid: the child gets SIGKILL when its parent dies, and leaves at
+ * once if the parent died already. */
+void dc_probe_die_with_parent (gpointer parent_pid);
+
 /* Whether trying again later may succeed: the emulator ran out of time
  * or was killed from outside, rather than answered wrongly or exited. */
 gboolean dc_probe_error_is_transient (const GError *error);

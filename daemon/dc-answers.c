@@ -129,23 +129,10 @@ dc_answers_from_variant (GVariant *variant)
 char *
 dc_answers_to_json (GPtrArray *answers)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  /* xml or error, whichever the answer has */
+  static const char *const members[] = { "emulator", "arch", "machine",
+                                         "virttype", "xml", "error" };
 
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < answers->len; i++)
-    {
-      const DcAnswer *a = g_ptr_array_index (answers, i);
-      json_builder_begin_object (builder);
-      dc_json_add_string (builder, "emulator", a->emulator);
-      dc_json_add_string (builder, "arch", a->arch);
-      dc_json_add_string (builder, "machine", a->machine);
-      dc_json_add_string (builder, "virttype", a->virttype);
-      if (*a->error != '\0')
-        dc_json_add_string (builder, "error", a->error);
-      else
-        dc_json_add_string (builder, "xml", a->xml);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  return dc_json_builder_to_text (builder, TRUE, NULL);
+  G_STATIC_ASSERT (sizeof (DcAnswer) == G_N_ELEMENTS (members) * sizeof (char *));
+  return dc_json_string_records (answers, members, G_N_ELEMENTS (members), 4);
 }

@@ -63,20 +63,9 @@ dc_reasons_from_variant (GVariant *variant)
 char *
 dc_reasons_to_json (GPtrArray *reasons)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  static const char *const members[] = { "path", "state", "code", "facts", "message" };
 
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < reasons->len; i++)
-    {
-      const DcReason *r = g_ptr_array_index (reasons, i);
-      json_builder_begin_object (builder);
-      dc_json_add_string (builder, "path", r->path);
-      dc_json_add_string (builder, "state", r->state);
-      dc_json_add_string (builder, "code", r->code);
-      dc_json_add_string (builder, "facts", r->facts);
-      dc_json_add_string (builder, "message", r->message);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  return dc_json_builder_to_text (builder, TRUE, NULL);
+  G_STATIC_ASSERT (sizeof (DcReason) == G_N_ELEMENTS (members) * sizeof (char *));
+  return dc_json_string_records (reasons, members, G_N_ELEMENTS (members),
+                                 G_N_ELEMENTS (members));
 }

@@ -25,6 +25,7 @@ typedef struct {
   GCancellable *cancellable;
   gulong cancelled_id;
   guint watchdog;
+  gboolean timed_out;     /* the watchdog ended it */
 } Call;
 
 static void
@@ -44,6 +45,7 @@ on_watchdog (gpointer user_data)
   Call *call = user_data;
 
   call->watchdog = 0;
+  call->timed_out = !g_cancellable_is_cancelled (call->cancellable);
   g_subprocess_force_exit (call->process);
   return G_SOURCE_REMOVE;
 }
@@ -63,11 +65,11 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
 static DcEmulatorFacts *
 parse_output (const char *text, GError **error)
 {
-  /* the cache file's limits: the helper prints what the cache stores */
-  static const DcJsonLimits limits = { 16, 64 * 1024 };
+  /* the helper prints what the cache stores: the cache file's limits */
   g_autoptr(JsonNode) root = text ? dc_json_parse_object (text, strlen (text),
                                                           DC_CACHE_MAX_SIZE,
-                                                          &limits, error)
+                                                          &dc_cache_json_limits,
+                                                          error)
                                   : NULL;
   JsonObject *object = root ? dc_json_node_object (root) : NULL;
   JsonObject *failure = object ? dc_json_get_object (object, "error") : NULL;
@@ -106,6 +108,9 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_cancellable_is_cancelled (call->cancellable))
     return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                     "the probe was cancelled");
+  if (call->timed_out)
+    return g_task_return_new_error (task, DC_PROBE_ERROR, DC_PROBE_ERROR_TIMEOUT,
+                                    "the probe helper did not finish in time");
   if (g_subprocess_get_if_signaled (call->process))
     /* the OOM killer, say: a failure that may pass */
     return g_task_return_new_error (task, DC_PROBE_ERROR, DC_PROBE_ERROR_KILLED,
@@ -119,19 +124,13 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* domcapsd-probe, installed beside the daemon's binary (or, in a build
  * tree, built beside it). */
-static const char *
+static char *
 helper_path (void)
 {
-  static char *path;   /* the daemon's binary does not move: computed once */
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self ? g_path_get_dirname (self) : g_strdup (LIBEXECDIR);
 
-  if (path == NULL)
-    {
-      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-      g_autofree char *dir = self ? g_path_get_dirname (self) : g_strdup (LIBEXECDIR);
-
-      path = g_build_filename (dir, "domcapsd-probe", NULL);
-    }
-  return path;
+  return g_build_filename (dir, "domcapsd-probe", NULL);
 }
 
 static GSubprocess *
@@ -141,10 +140,11 @@ spawn_helper (const char *path, gboolean try_kvm, guint timeout_seconds,
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *timeout = g_strdup_printf ("%u", timeout_seconds);
+  g_autofree char *helper = helper_path ();
 
   g_subprocess_launcher_set_child_setup (launcher, dc_probe_die_with_parent,
                                          GINT_TO_POINTER (getpid ()), NULL);
-  return g_subprocess_launcher_spawn (launcher, error, helper_path (),
+  return g_subprocess_launcher_spawn (launcher, error, helper,
                                       path, timeout, try_kvm ? "kvm" : "tcg",
                                       NULL);
 }

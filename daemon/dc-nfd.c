@@ -12,6 +12,7 @@
 #include "dc-arch.h"
 #include "dc-cpu-model.h"
 #include "dc-errors.h"
+#include "dc-file.h"
 
 #define CPU_MODEL "cpu-model.node.kubevirt.io/"
 #define CPU_MODEL_MIGRATION "cpu-model-migration.node.kubevirt.io/"
@@ -299,41 +300,20 @@ dc_nfd_labels (const char *xml, const DcEmulatorFacts *facts, GError **error)
   return g_steal_pointer (&labels);
 }
 
-/* The emulator an answer names in its <path>. */
-static char *
-answer_path (const char *xml)
-{
-  const char *start = strstr (xml, "<path>");
-  const char *end = start ? strstr (start, "</path>") : NULL;
-
-  return end ? g_strndup (start + 6, end - start - 6) : NULL;
-}
-
 GHashTable *
 dc_nfd_host_labels (DcRegistry *registry, GError **error)
 {
   const char *host_arch = dc_registry_get_host_arch (registry);
   const char *machine = dc_arch_is_x86 (host_arch) ? "q35" : "";
-  g_autofree char *xml = NULL;
-  g_autofree char *path = NULL;
-  DcEmulator *emulator;
+  const DcEmulatorFacts *facts = NULL;
+  g_autofree char *xml = dc_registry_answer (registry, "", host_arch, machine, "",
+                                             0, &facts, NULL);
 
-  xml = dc_registry_get_domain_capabilities (registry, "", host_arch, machine,
-                                             "", 0, NULL);
   if (xml == NULL)
-    xml = dc_registry_get_domain_capabilities (registry, "", host_arch, "",
-                                               "", 0, error);
+    xml = dc_registry_answer (registry, "", host_arch, "", "", 0, &facts, error);
   if (xml == NULL)
     return NULL;
-  path = answer_path (xml);
-  emulator = path ? dc_registry_lookup (registry, path) : NULL;
-  if (emulator == NULL || dc_emulator_get_facts (emulator) == NULL)
-    {
-      g_set_error (error, DC_ERROR, DC_ERROR_FAILED,
-                   "the answer names no probed emulator (%s)", path);
-      return NULL;
-    }
-  return dc_nfd_labels (xml, dc_emulator_get_facts (emulator), error);
+  return dc_nfd_labels (xml, facts, error);
 }
 
 static gint
@@ -364,7 +344,13 @@ dc_nfd_write (const char *path, GHashTable *labels, gboolean *changed,
   g_autofree char *text = dc_nfd_format (labels);
   g_autofree char *old = NULL;
 
-  *changed = !g_file_get_contents (path, &old, NULL, NULL) ||
+  gsize length = strlen (text), old_length;
+
+  /* The old file is read as any file someone else may have put there
+   * (never blocking on a FIFO, never past the new text's size): unreadable
+   * or different means changed. */
+  *changed = !dc_file_read_bounded (path, length, DC_FILE_FOLLOW_LINKS, &old,
+                                    &old_length, NULL) ||
              !g_str_equal (old, text);
   if (!*changed)
     return TRUE;

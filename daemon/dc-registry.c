@@ -907,10 +907,10 @@ dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
 }
 
 char *
-dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
-                                     const char *arch, const char *machine,
-                                     const char *virttype, guint flags,
-                                     GError **error)
+dc_registry_answer (DcRegistry *self, const char *emulatorbin,
+                    const char *arch, const char *machine,
+                    const char *virttype, guint flags,
+                    const DcEmulatorFacts **facts, GError **error)
 {
   g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
   DcQueryAnswer answer;
@@ -918,7 +918,19 @@ dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
   if (!dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
                          &answer, error))
     return NULL;
+  if (facts != NULL)
+    *facts = answer.emulator->facts;
   return dc_query_render (self->memo, snapshot, &answer, error);
+}
+
+char *
+dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
+                                     const char *arch, const char *machine,
+                                     const char *virttype, guint flags,
+                                     GError **error)
+{
+  return dc_registry_answer (self, emulatorbin, arch, machine, virttype, flags,
+                             NULL, error);
 }
 
 GPtrArray *

@@ -132,6 +132,13 @@ char *dc_registry_get_domain_capabilities (DcRegistry *registry,
                                            guint flags,
                                            GError **error);
 
+/* The same, and the facts it was rendered from in *@facts (borrowed:
+ * valid until the emulators change). */
+char *dc_registry_answer (DcRegistry *registry, const char *emulatorbin,
+                          const char *arch, const char *machine,
+                          const char *virttype, guint flags,
+                          const DcEmulatorFacts **facts, GError **error);
+
 /* Why the answer to the same query says no where it does (DcReason,
  * dc-reasons.h), rendered again from the same facts; fails as
  * dc_registry_get_domain_capabilities() does. */

@@ -21,7 +21,6 @@
 typedef struct {
   GMainLoop *loop;
   GCancellable *cancellable;
-  int status;
 } Helper;
 
 static void
@@ -75,7 +74,7 @@ on_helper_term (gpointer user_data)
 static int
 run (const char *path, gboolean try_kvm, guint timeout_seconds)
 {
-  Helper helper = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), 0 };
+  Helper helper = { g_main_loop_new (NULL, FALSE), g_cancellable_new () };
 
   g_unix_signal_add (SIGTERM, on_helper_term, &helper);
   dc_probe_emulator_async (path, try_kvm, timeout_seconds, helper.cancellable,
@@ -83,7 +82,7 @@ run (const char *path, gboolean try_kvm, guint timeout_seconds)
   g_main_loop_run (helper.loop);
   g_main_loop_unref (helper.loop);
   g_object_unref (helper.cancellable);
-  return helper.status;
+  return 0;
 }
 
 int

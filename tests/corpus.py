@@ -266,18 +266,22 @@ def replay(corpus, cases, bus):
 
 
 def answer_of(bus, emulator, recording, case):
-    virttype = "qemu" if case.accel == "kvm" and not recording.kvm else case.accel
     try:
-        return ask(bus, emulator, case, virttype)
+        return ask(bus, emulator, case, virttype_asked(recording, case))
     except GLib.Error as e:
         return e.message
 
 
+def virttype_asked(recording, case):
+    """What we ask: libvirt's test labels TCG-only recordings kvm, and
+    there is no KVM to offer for them."""
+    return "qemu" if case.accel == "kvm" and not recording.kvm else case.accel
+
+
 def compare(bus, emulator, recording, case):
-    virttype, notes = case.accel, []
+    virttype, notes = virttype_asked(recording, case), []
     left_out = [p for p, _ in LEFT_OUT]
-    if virttype == "kvm" and not recording.kvm:
-        virttype = "qemu"
+    if virttype != case.accel:
         left_out.append("domain")
         notes.append("domain: libvirt's test calls this TCG-only recording kvm")
     try:

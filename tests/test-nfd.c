@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "dc-nfd.h"
 
@@ -138,6 +139,12 @@ test_write_only_on_change (void)
   g_assert_cmpstr (text, ==, "a.io/x=\nb.io/y=true\n");
   g_assert_true (dc_nfd_write (path, labels, &changed, NULL));
   g_assert_false (changed);
+  /* a FIFO where the file was is replaced, never read (it would block) */
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_assert_true (dc_nfd_write (path, labels, &changed, NULL));
+  g_assert_true (changed);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_unlink (path);
   g_rmdir (dir);
 }

@@ -406,18 +406,16 @@ static int
 run_direct (Options *options, const char *command)
 {
   gboolean all = g_str_equal (command, "all");
+  /* node labels are the host's: its arch, whatever the options say */
+  gboolean host = g_str_equal (command, "nfd");
   Source source = { 0 };
   int code;
 
   ctl_direct_quiet_logs (options->verbose);
   /* Registers the org.domcapsd.Error names used in messages. */
   (void) DC_ERROR;
-  source.engine = ctl_direct_open (&options->engine,
-                                   g_str_equal (command, "nfd") ? NULL
-                                                                : options->emulatorbin,
-                                   g_str_equal (command, "nfd") ? NULL
-                                                                : options->arch,
-                                   all);
+  source.engine = ctl_direct_open (&options->engine, host ? NULL : options->emulatorbin,
+                                   host ? NULL : options->arch, all);
   code = run_answering (&source, options, command);
   dc_engine_free (source.engine);
   return code;

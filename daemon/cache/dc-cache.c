@@ -16,7 +16,7 @@
 
 #define FORMAT_NAME "domcapsd-cache"
 /* A cache file holds ~3,000 values (x86_64, 120 KB). */
-static const DcJsonLimits cache_json_limits = { 16, 64 * 1024 };
+const DcJsonLimits dc_cache_json_limits = { 16, 64 * 1024 };
 
 struct _DcCache {
   char *dir;
@@ -206,7 +206,7 @@ dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
   /* The cache directory is ours: a link or a FIFO there is not. */
   if (!dc_file_read_bounded (file, DC_CACHE_MAX_SIZE, 0, &text, &len, error))
     return NULL;
-  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, &cache_json_limits, error);
+  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, &dc_cache_json_limits, error);
   if (node == NULL)
     return NULL;
   root = json_node_get_object (node);

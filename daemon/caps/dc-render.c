@@ -491,18 +491,13 @@ static void
 explain_firmware (const Ctx *ctx, DcCapsNode *kinds, gboolean ok,
                   const char *kind)
 {
-  g_autofree char *message = NULL;
-
-  if (ok || ctx->reasons == NULL)
-    {
-      dc_caps_enum_add_if (kinds, ok, kind);
-      return;
-    }
-  message = g_strdup_printf ("no firmware descriptor offers %s for machine %s "
-                             "on %s (%u usable descriptors read)", kind,
-                             ctx->query->machine->name, ctx->query->arch,
-                             ctx->firmware->len);
-  explain_absent (ctx, kinds, kind, "no-firmware", "firmware-descriptors", message);
+  if (ok)
+    dc_caps_enum_add (kinds, kind);
+  else
+    explain (ctx, kinds, kind, DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
+             "no firmware descriptor offers %s for machine %s on %s "
+             "(%u usable descriptors read)", kind, ctx->query->machine->name,
+             ctx->query->arch, ctx->firmware->len);
 }
 
 /* <os>: firmware auto-selection offers a value only where a descriptor
@@ -551,16 +546,21 @@ render_type_mode (const Ctx *ctx, DcCapsNode *cpu, const char *mode,
 {
   DcCapsNode *node = add_mode (cpu, mode, supported);
   DcCapsNode *e;
-  g_autofree char *fact = g_strdup_printf ("cpu-type-property:%s.migratable", type);
-  g_autofree char *message = g_strdup_printf ("QEMU's %s CPU type has no "
-                                              "\"migratable\" property", type);
+  g_autofree char *fact = NULL;
 
   if (!supported)
     return node;
   e = dc_caps_node_add_enum (node, g_str_equal (mode, "maximum")
                                      ? "maximumMigratable"
                                      : "hostPassthroughMigratable");
-  add_value_or (ctx, e, migratable, "on", "qemu-lacks-cpu-property", fact, message);
+  if (migratable)
+    dc_caps_enum_add (e, "on");
+  else if (ctx->reasons != NULL)
+    {
+      fact = g_strdup_printf ("cpu-type-property:%s.migratable", type);
+      explain (ctx, e, "on", DC_REASON_ABSENT, "qemu-lacks-cpu-property", fact,
+               "QEMU's %s CPU type has no \"migratable\" property", type);
+    }
   dc_caps_enum_add (e, "off");
   return node;
 }
@@ -996,22 +996,19 @@ static void
 add_tpm_version (const Ctx *ctx, DcCapsNode *e, const Rule *emulator,
                  gboolean ok, const char *version)
 {
-  g_autofree char *message = NULL;
+  gboolean backend = rule_holds (ctx, emulator);
 
-  if (rule_holds (ctx, emulator) && ok)
+  if (backend && ok)
     dc_caps_enum_add (e, version);
-  else if (!rule_holds (ctx, emulator))
+  else if (!backend)
     explain_rule (ctx, e, version, DC_REASON_ABSENT, emulator);
   else if (!ctx->host->swtpm)
     explain_absent (ctx, e, version, "host-lacks-swtpm", "host:swtpm_setup",
                     "swtpm not found (swtpm_setup --print-capabilities did not "
                     "answer; install swtpm-tools)");
   else
-    {
-      message = g_strdup_printf ("this host's swtpm cannot set up a TPM %s", version);
-      explain_absent (ctx, e, version, "swtpm-lacks-version", "host:swtpm_setup",
-                      message);
-    }
+    explain (ctx, e, version, DC_REASON_ABSENT, "swtpm-lacks-version",
+             "host:swtpm_setup", "this host's swtpm cannot set up a TPM %s", version);
 }
 
 static void
@@ -1122,16 +1119,20 @@ render_panic (DcCapsNode *devices, const Ctx *ctx)
 static void
 add_gic_version (const Ctx *ctx, DcCapsNode *e, const DcGicVersion *v)
 {
+  gboolean kvm = is_kvm (ctx);
   g_autofree char *number = g_strdup_printf ("%u", v->version);
-  g_autofree char *fact = g_strdup_printf ("query-gic-capabilities:v%u.%s",
-                                           v->version,
-                                           is_kvm (ctx) ? "kernel" : "emulated");
-  g_autofree char *message =
-    g_strdup_printf (is_kvm (ctx) ? "KVM cannot provide GICv%u in the kernel"
-                                  : "QEMU cannot emulate GICv%u", v->version);
+  g_autofree char *fact = NULL;
 
-  add_value_or (ctx, e, is_kvm (ctx) ? v->kernel : v->emulated, number,
-                is_kvm (ctx) ? "kvm-lacks-gic" : "tcg-lacks-gic", fact, message);
+  if (kvm ? v->kernel : v->emulated)
+    dc_caps_enum_add (e, number);
+  else if (ctx->reasons != NULL)
+    {
+      fact = g_strdup_printf ("query-gic-capabilities:v%u.%s", v->version,
+                              kvm ? "kernel" : "emulated");
+      explain (ctx, e, number, DC_REASON_ABSENT, kvm ? "kvm-lacks-gic" : "tcg-lacks-gic",
+               fact, kvm ? "KVM cannot provide GICv%u in the kernel"
+                         : "QEMU cannot emulate GICv%u", v->version);
+    }
 }
 
 /* <gic>: the GIC versions of an ARM virt board, as KVM (in-kernel) or TCG

@@ -56,7 +56,7 @@ answered_machines (const DcEmulatorFacts *facts)
 static void
 collect_emulator (GPtrArray *out, DcRegistry *registry, DcEmulator *emulator)
 {
-  const DcEmulatorFacts *facts = dc_emulator_get_facts (emulator);
+  const DcEmulatorFacts *facts = dc_registry_get_facts (registry, emulator);
   const char *path = dc_emulator_get_path (emulator);
   const char *failure = dc_emulator_get_error (emulator);
   g_autoptr(GPtrArray) machines = NULL;

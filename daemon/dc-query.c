@@ -60,11 +60,24 @@ dc_query_virttypes (const DcHostFacts *host, const DcEmulatorFacts *facts)
 }
 
 static gboolean
-runs_arch (const DcEmulatorFacts *facts, const char *arch)
+runs_arch (const char *own_arch, const char *arch)
 {
-  g_autofree const char **arches = dc_arch_runnable (facts->arch);
+  g_autofree const char **arches = dc_arch_runnable (own_arch);
 
   return g_strv_contains (arches, arch);
+}
+
+/* What @e emulates (NULL: not known, never probed or failed). */
+static const char *
+emulated_arch (const DcQueryEmulator *e)
+{
+  return e->facts ? e->facts->arch : e->arch;
+}
+
+static const char *
+emulated_target (const DcQueryEmulator *e)
+{
+  return e->facts ? e->facts->target : e->target;
 }
 
 /* How well @e fits @arch: its own arch and canonical name beat an
@@ -75,11 +88,13 @@ arch_fit (const DcQueryEmulator *e, const char *arch)
 {
   g_autofree char *canonical = NULL;
 
-  if (e->facts == NULL || !runs_arch (e->facts, arch))
+  const char *own = emulated_arch (e);
+
+  if (own == NULL || !runs_arch (own, arch))
     return 0;
-  if (!g_str_equal (e->facts->arch, arch))
+  if (!g_str_equal (own, arch))
     return 1;
-  canonical = g_strconcat (EMULATOR_PREFIX, e->facts->target, NULL);
+  canonical = g_strconcat (EMULATOR_PREFIX, emulated_target (e), NULL);
   for (guint i = 0; i < e->names->len; i++)
     {
       g_autofree char *base = g_path_get_basename (g_ptr_array_index (e->names, i));
@@ -118,7 +133,7 @@ resolve_named_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin
                    "'%s' is not an emulator this daemon discovered", emulatorbin);
       return NULL;
     }
-  if (e->facts == NULL)
+  if (emulated_arch (e) == NULL)
     {
       g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
                    "%s could not be probed: %s", e->path,
@@ -126,11 +141,11 @@ resolve_named_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin
       return NULL;
     }
   if (**arch == '\0')
-    *arch = e->facts->arch;
-  else if (!runs_arch (e->facts, *arch))
+    *arch = emulated_arch (e);
+  else if (!runs_arch (emulated_arch (e), *arch))
     {
       g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_ARCH,
-                   "%s runs %s guests, not %s", e->path, e->facts->arch, *arch);
+                   "%s runs %s guests, not %s", e->path, emulated_arch (e), *arch);
       return NULL;
     }
   return e;
@@ -210,10 +225,10 @@ resolve_virttype (const DcHostFacts *host, const DcEmulatorFacts *facts,
   return NULL;
 }
 
-gboolean
-dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
-                  const char *arch, const char *machine, const char *virttype,
-                  guint flags, DcQueryAnswer *out, GError **error)
+/* The arguments of a query, checked before anything is looked up. */
+static gboolean
+check_query (guint flags, const char *emulatorbin, const char *arch,
+             const char *machine, const char *virttype, GError **error)
 {
   if (flags != 0)
     {
@@ -221,15 +236,40 @@ dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
                    "unknown flags 0x%x: no flag is defined", flags);
       return FALSE;
     }
-  if (!check_arg (emulatorbin, DC_QUERY_MAX_PATH, "emulatorbin", error) ||
-      !check_arg (arch, DC_QUERY_MAX_NAME, "arch", error) ||
-      !check_arg (machine, DC_QUERY_MAX_NAME, "machine", error) ||
-      !check_arg (virttype, DC_QUERY_MAX_NAME, "virttype", error))
+  return check_arg (emulatorbin, DC_QUERY_MAX_PATH, "emulatorbin", error) &&
+         check_arg (arch, DC_QUERY_MAX_NAME, "arch", error) &&
+         check_arg (machine, DC_QUERY_MAX_NAME, "machine", error) &&
+         check_arg (virttype, DC_QUERY_MAX_NAME, "virttype", error);
+}
+
+const DcQueryEmulator *
+dc_query_pick (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+               const char **arch, guint flags, GError **error)
+{
+  if (!check_query (flags, emulatorbin, *arch, "", "", error))
+    return NULL;
+  return resolve_emulator (snapshot, emulatorbin, arch, error);
+}
+
+gboolean
+dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
+                  const char *arch, const char *machine, const char *virttype,
+                  guint flags, DcQueryAnswer *out, GError **error)
+{
+  if (!check_query (flags, emulatorbin, arch, machine, virttype, error))
     return FALSE;
   out->arch = arch;
   out->emulator = resolve_emulator (snapshot, emulatorbin, &out->arch, error);
   if (out->emulator == NULL)
     return FALSE;
+  if (out->emulator->facts == NULL)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
+                   "%s could not be probed: %s", out->emulator->path,
+                   out->emulator->error ? out->emulator->error
+                                        : "its facts are not at hand");
+      return FALSE;
+    }
   out->machine = resolve_machine (out->emulator->facts, machine, error);
   if (out->machine == NULL)
     return FALSE;
@@ -284,6 +324,8 @@ dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
 
 struct _DcQueryMemo {
   GHashTable *by_emulator;   /* real path -> (query key -> XML) */
+  GHashTable *by_question;   /* the arguments as asked -> XML (borrowed from
+                              * by_emulator; forgotten with any of it) */
 };
 
 DcQueryMemo *
@@ -293,12 +335,14 @@ dc_query_memo_new (void)
 
   memo->by_emulator = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) g_hash_table_unref);
+  memo->by_question = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return memo;
 }
 
 void
 dc_query_memo_free (DcQueryMemo *memo)
 {
+  g_hash_table_unref (memo->by_question);
   g_hash_table_unref (memo->by_emulator);
   g_free (memo);
 }
@@ -306,10 +350,42 @@ dc_query_memo_free (DcQueryMemo *memo)
 void
 dc_query_memo_forget (DcQueryMemo *memo, const char *path)
 {
+  /* Which emulator answers a question may change with any of them. */
+  g_hash_table_remove_all (memo->by_question);
   if (path == NULL)
     g_hash_table_remove_all (memo->by_emulator);
   else
     g_hash_table_remove (memo->by_emulator, path);
+}
+
+static char *
+question_key (const char *emulatorbin, const char *arch, const char *machine,
+              const char *virttype)
+{
+  return g_strjoin ("\n", emulatorbin, arch, machine, virttype, NULL);
+}
+
+const char *
+dc_query_memo_lookup_question (DcQueryMemo *memo, const char *emulatorbin,
+                               const char *arch, const char *machine,
+                               const char *virttype)
+{
+  g_autofree char *key = question_key (emulatorbin, arch, machine, virttype);
+
+  return g_hash_table_lookup (memo->by_question, key);
+}
+
+void
+dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
+                                 const char *arch, const char *machine,
+                                 const char *virttype, const DcQueryAnswer *answer)
+{
+  const char *xml = dc_query_memo_lookup (memo, answer);
+
+  if (xml != NULL)
+    g_hash_table_insert (memo->by_question,
+                         question_key (emulatorbin, arch, machine, virttype),
+                         (gpointer) xml);
 }
 
 static DcCapsNode *
@@ -322,15 +398,29 @@ render (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer,
                               snapshot->firmware, &query, reasons);
 }
 
+static char *
+memo_key (const DcQueryAnswer *answer)
+{
+  return g_strdup_printf ("%s\n%s\n%s", answer->arch, answer->machine->name,
+                          answer->virttype);
+}
+
+const char *
+dc_query_memo_lookup (DcQueryMemo *memo, const DcQueryAnswer *answer)
+{
+  GHashTable *rendered = g_hash_table_lookup (memo->by_emulator, answer->emulator->path);
+  g_autofree char *key = rendered ? memo_key (answer) : NULL;
+
+  return rendered ? g_hash_table_lookup (rendered, key) : NULL;
+}
+
 char *
 dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
                  const DcQueryAnswer *answer, GError **error)
 {
   const char *path = answer->emulator->path;
-  GHashTable *rendered = g_hash_table_lookup (memo->by_emulator, path);
-  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", answer->arch,
-                                          answer->machine->name, answer->virttype);
-  const char *cached = rendered ? g_hash_table_lookup (rendered, key) : NULL;
+  const char *cached = dc_query_memo_lookup (memo, answer);
+  GHashTable *rendered;
   g_autoptr(DcCapsNode) root = NULL;
   char *xml;
 
@@ -340,12 +430,13 @@ dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
   xml = dc_caps_to_xml (root, error);
   if (xml == NULL)
     return NULL;
+  rendered = g_hash_table_lookup (memo->by_emulator, path);
   if (rendered == NULL)
     {
       rendered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_hash_table_insert (memo->by_emulator, g_strdup (path), rendered);
     }
-  g_hash_table_insert (rendered, g_steal_pointer (&key), g_strdup (xml));
+  g_hash_table_insert (rendered, memo_key (answer), g_strdup (xml));
   return xml;
 }
 

@@ -21,7 +21,9 @@
 typedef struct {
   const char *path;          /* real path */
   GPtrArray *names;          /* every path it was found under (char *) */
-  const DcEmulatorFacts *facts;  /* NULL until probed */
+  const DcEmulatorFacts *facts;  /* NULL until probed, or not read yet */
+  const char *arch;          /* what it emulates when @facts are not at */
+  const char *target;        /* hand (else NULL: @facts' own count) */
   const char *error;         /* why it has no facts, or NULL */
 } DcQueryEmulator;
 
@@ -38,8 +40,16 @@ typedef struct {
   const char *virttype;
 } DcQueryAnswer;
 
+/* The emulator that answers a query, chosen by what each emulates (its
+ * facts' or its arch and target): the arguments checked and the arch
+ * resolved (*@arch), no facts needed; NULL with a DC_ERROR. */
+const DcQueryEmulator *dc_query_pick (const DcQuerySnapshot *snapshot,
+                                      const char *emulatorbin, const char **arch,
+                                      guint flags, GError **error);
+
 /* Resolves a query (libvirt's GetDomainCapabilities arguments, "" for
- * "not given") against @snapshot; fails with a DC_ERROR. */
+ * "not given") against @snapshot, which must have the facts of the
+ * emulator dc_query_pick() chooses; fails with a DC_ERROR. */
 gboolean dc_query_resolve (const DcQuerySnapshot *snapshot,
                            const char *emulatorbin, const char *arch,
                            const char *machine, const char *virttype,
@@ -74,6 +84,21 @@ void dc_query_memo_free (DcQueryMemo *memo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQueryMemo, dc_query_memo_free)
 /* Forgets @path's answers (NULL: everyone's). */
 void dc_query_memo_forget (DcQueryMemo *memo, const char *path);
+
+/* The XML of @answer if @memo has it, or NULL. */
+const char *dc_query_memo_lookup (DcQueryMemo *memo, const DcQueryAnswer *answer);
+
+/* The XML already rendered for a question asked exactly so before (no
+ * flags), or NULL: answers a repeated question without resolving it. */
+const char *dc_query_memo_lookup_question (DcQueryMemo *memo,
+                                           const char *emulatorbin,
+                                           const char *arch, const char *machine,
+                                           const char *virttype);
+/* Remembers that the question was answered by @answer's XML in @memo. */
+void dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
+                                      const char *arch, const char *machine,
+                                      const char *virttype,
+                                      const DcQueryAnswer *answer);
 
 /* The XML of @answer, from @memo or rendered (and remembered). */
 char *dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,

@@ -4,6 +4,7 @@
 
 #include "dc-registry.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,13 +17,18 @@
 #include "dc-query.h"
 
 #define MAX_PATH_ARG DC_QUERY_MAX_PATH
+/* How long the main loop is quiet before freed heap goes back. */
+#define TRIM_DELAY_MS 100
 
 struct _DcEmulator {
   char *path;              /* real path */
   GPtrArray *names;        /* every path it was found under */
   DcEmulatorState state;
   char *error;             /* why the last probe failed, or NULL */
-  DcEmulatorFacts *facts;  /* last good facts, or NULL */
+  DcEmulatorFacts *facts;  /* last good facts in memory, or NULL */
+  gboolean on_disk;        /* or: they are in the cache, read when asked for */
+  DcFileStamp facts_stamp; /* the binary they were taken from */
+  DcFactsSummary summary;  /* what they say it is, while it has them */
   GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
   gboolean queued;         /* waiting for a probe slot */
   gboolean use_cache;      /* that probe may take facts from the disk cache */
@@ -52,6 +58,7 @@ struct _DcRegistry {
   GCancellable *cancellable;
   GSourceFunc shutdown_done;
   gpointer shutdown_data;
+  guint trim_source;
 };
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
@@ -85,8 +92,16 @@ emulator_free (DcEmulator *emulator)
   g_ptr_array_unref (emulator->names);
   g_free (emulator->error);
   g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  dc_facts_summary_clear (&emulator->summary);
   g_ptr_array_unref (emulator->waiters);
   g_free (emulator);
+}
+
+/* Whether it has good facts, in memory or in the cache. */
+static gboolean
+has_facts (const DcEmulator *emulator)
+{
+  return emulator->facts != NULL || emulator->on_disk;
 }
 
 static DcEmulator *
@@ -112,6 +127,7 @@ dc_registry_finalize (GObject *object)
   dc_query_memo_free (self->memo);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->trim_source, g_source_remove);
   G_OBJECT_CLASS (dc_registry_parent_class)->finalize (object);
 }
 
@@ -179,10 +195,33 @@ dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
     {
       DcEmulator *emulator = g_ptr_array_index (list, i);
 
-      if (emulator->facts != NULL)
+      if (has_facts (emulator))
         g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0,
                        emulator->path);
     }
+}
+
+/* ---- memory ---- */
+
+static gboolean
+on_trim (gpointer user_data)
+{
+  DcRegistry *self = user_data;
+
+  self->trim_source = 0;
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a burst of work that frees much (a probe's facts stored, facts
+ * read from the cache, an answer rendered): glibc keeps freed pages amid
+ * the heap unless told. Once, when quiet (docs/architecture.md, "What the
+ * daemon keeps in memory"). */
+static void
+schedule_trim (DcRegistry *self)
+{
+  if (self->trim_source == 0)
+    self->trim_source = g_timeout_add (TRIM_DELAY_MS, on_trim, self);
 }
 
 /* ---- discovery ---- */
@@ -283,14 +322,14 @@ complete_waiters (DcEmulator *emulator)
  * (probed, cached), DOMCAPSD_ACCELERATORS, and DOMCAPSD_PROBE_MS when
  * QEMU ran. */
 static void
-log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
+log_facts (const DcEmulator *emulator, const DcFactsSummary *facts,
            gint64 elapsed_ms)
 {
   g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
   const char *accels = facts->tcg && facts->kvm ? "tcg kvm" : facts->kvm ? "kvm" : "tcg";
   g_autofree char *summary =
     g_strdup_printf ("QEMU %s, %s, %u machines%s%s", facts->version,
-                     facts->arch, facts->machines->len,
+                     facts->arch, facts->machines,
                      facts->tcg ? ", tcg" : "", facts->kvm ? ", kvm" : "");
 
   if (elapsed_ms < 0)
@@ -298,7 +337,7 @@ log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
                       "DOMCAPSD_EMULATOR", emulator->path,
                       "DOMCAPSD_OUTCOME", "cached",
                       "DOMCAPSD_ACCELERATORS", accels,
-                      "MESSAGE", "Loaded %s from the cache: %s",
+                      "MESSAGE", "Cached facts of %s are current: %s",
                       emulator->path, summary);
   else
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
@@ -310,24 +349,34 @@ log_facts (const DcEmulator *emulator, const DcEmulatorFacts *facts,
                       emulator->path, ms, summary);
 }
 
-/* Records a probe's outcome; @elapsed_ms < 0: loaded from the cache.
- * A failure is logged with DOMCAPSD_ERROR beside the fields above, unless
- * @logged (a transient one, logged with its next try). */
+/* Records facts: in memory (@facts), or in the cache file alone (@facts
+ * NULL); @elapsed_ms < 0: found in the cache. */
 static void
-record_probe (DcEmulator *emulator, DcEmulatorFacts *facts, GError *error,
-              gint64 elapsed_ms, gboolean logged)
+record_facts (DcEmulator *emulator, DcEmulatorFacts *facts,
+              DcFactsSummary *summary, const DcFileStamp *stamp,
+              gint64 elapsed_ms)
+{
+  g_clear_pointer (&emulator->error, g_free);
+  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  emulator->facts = facts;
+  emulator->on_disk = facts == NULL;
+  emulator->facts_stamp = *stamp;
+  emulator->state = DC_EMULATOR_READY;
+  log_facts (emulator, summary, elapsed_ms);
+  dc_facts_summary_clear (&emulator->summary);
+  emulator->summary = *summary;
+  memset (summary, 0, sizeof *summary);
+}
+
+/* Records a failed probe, logged with DOMCAPSD_ERROR beside the fields
+ * above, unless @logged (a transient one, logged with its next try). */
+static void
+record_failure (DcEmulator *emulator, GError *error, gint64 elapsed_ms,
+                gboolean logged)
 {
   g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, elapsed_ms);
 
   g_clear_pointer (&emulator->error, g_free);
-  if (facts != NULL)
-    {
-      g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
-      emulator->facts = facts;
-      emulator->state = DC_EMULATOR_READY;
-      log_facts (emulator, facts, elapsed_ms);
-      return;
-    }
   emulator->state = DC_EMULATOR_FAILED;
   emulator->error = g_strdup (error->message);
   if (!logged)
@@ -348,6 +397,7 @@ typedef struct {
   DcFileStamp stamp;    /* of the binary when the probe began ... */
   gboolean has_stamp;   /* ... if it could be read */
   gboolean from_cache;
+  DcFactsSummary cached;  /* from the cache file, when from_cache */
 } ProbeCtx;
 
 static void
@@ -355,22 +405,44 @@ probe_ctx_free (ProbeCtx *ctx)
 {
   g_object_unref (ctx->registry);
   g_free (ctx->path);
+  dc_facts_summary_clear (&ctx->cached);
   g_free (ctx);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProbeCtx, probe_ctx_free)
 
-static void
+/* Whether @facts are now in the cache, to be read from there when asked
+ * for rather than kept in memory. */
+static gboolean
 store_in_cache (DcRegistry *self, DcEmulatorFacts *facts,
                 const DcFileStamp *stamp)
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->cache != NULL && !dc_cache_store (self->cache, facts, stamp, &error))
-    g_warning ("Cannot cache the facts of %s: %s", facts->path, error->message);
+  if (self->cache == NULL)
+    return FALSE;
+  if (dc_cache_store (self->cache, facts, stamp, &error))
+    return TRUE;
+  g_warning ("Cannot cache the facts of %s: %s", facts->path, error->message);
+  return FALSE;
+}
+
+/* Facts just probed: into the cache, and out of memory once there; they
+ * are read back when a query asks for them (docs/architecture.md, "What
+ * the daemon keeps in memory"). */
+static void
+record_probed (DcRegistry *self, DcEmulator *emulator, DcEmulatorFacts *facts,
+               const DcFileStamp *stamp, gint64 elapsed_ms)
+{
+  DcFactsSummary summary = { 0 };
+
+  dc_facts_summary_init (&summary, facts);
+  if (store_in_cache (self, facts, stamp))
+    g_clear_pointer (&facts, dc_emulator_facts_unref);
+  record_facts (emulator, facts, &summary, stamp, elapsed_ms);
 }
 
 static void enqueue_detached (DcRegistry *self, DcEmulator *emulator,
-                              const char *why);
+                              const char *why, gboolean use_cache);
 static gboolean binary_changed (DcEmulator *emulator);
 
 typedef struct {
@@ -393,7 +465,7 @@ on_retry (gpointer user_data)
                                               retry->path);
 
   emulator->retry_source = 0;
-  enqueue_detached (retry->registry, emulator, "trying again");
+  enqueue_detached (retry->registry, emulator, "trying again", TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -437,7 +509,7 @@ static gboolean
 failed_for_now (DcRegistry *self, DcEmulator *emulator, const ProbeCtx *ctx,
                 const GError *error)
 {
-  gboolean keep = emulator->facts != NULL && emulator->has_stamp &&
+  gboolean keep = has_facts (emulator) && emulator->has_stamp &&
                   ctx->has_stamp && dc_file_stamp_equal (&emulator->stamp, &ctx->stamp);
   guint delay = schedule_retry (self, emulator);
   g_autofree char *next = delay ? g_strdup_printf ("next try in %u s", delay)
@@ -475,9 +547,8 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
   else
     {
       gboolean transient = dc_probe_error_is_transient (error);
+      gint64 ms = ctx->from_cache ? -1 : (g_get_monotonic_time () - ctx->started) / 1000;
 
-      if (facts != NULL && !ctx->from_cache)
-        store_in_cache (self, facts, &ctx->stamp);
       if (!transient)
         reset_retries (emulator);
       if (!transient || !failed_for_now (self, emulator, ctx, error))
@@ -486,8 +557,12 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
            * not "changed" again at once (that looped), a rescan drops it. */
           emulator->stamp = ctx->stamp;
           emulator->has_stamp = ctx->has_stamp;
-          record_probe (emulator, facts, error, ctx->from_cache ? -1 :
-                        (g_get_monotonic_time () - ctx->started) / 1000, transient);
+          if (error != NULL)
+            record_failure (emulator, error, ms, transient);
+          else if (ctx->from_cache)
+            record_facts (emulator, NULL, &ctx->cached, &ctx->stamp, ms);
+          else
+            record_probed (self, emulator, facts, &ctx->stamp, ms);
           dc_query_memo_forget (self->memo, emulator->path);
         }
     }
@@ -496,10 +571,11 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
       g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
       if (emulator->state != DC_EMULATOR_PENDING && binary_changed (emulator))
-        enqueue_detached (self, emulator, "changed on disk");
+        enqueue_detached (self, emulator, "changed on disk", TRUE);
       /* Last: a waiter's callback may rescan and drop @emulator. */
       complete_waiters (emulator);
     }
+  schedule_trim (self);
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);
   else
@@ -547,24 +623,31 @@ finish_later (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
   g_idle_add (on_deferred, deferred);
 }
 
-static DcEmulatorFacts *
-load_from_cache (DcRegistry *self, DcEmulator *emulator,
-                 const DcFileStamp *stamp)
+static void
+log_discarded (const DcEmulator *emulator, const GError *error)
 {
-  g_autoptr(GError) error = NULL;
-  DcEmulatorFacts *facts;
-
-  if (self->cache == NULL || !emulator->use_cache)
-    return NULL;
-  facts = dc_cache_load (self->cache, emulator->path, stamp, &error);
-  if (facts == NULL && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     g_debug ("No cached facts for %s", emulator->path);
-  else if (facts == NULL)
+  else
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                       "DOMCAPSD_EMULATOR", emulator->path,
                       "MESSAGE", "Discarding cached facts of %s: %s",
                       emulator->path, error->message);
-  return facts;
+}
+
+/* Whether the cache holds current facts for @emulator (its first line
+ * only: the facts are read when a query asks for them). */
+static gboolean
+cache_is_current (DcRegistry *self, DcEmulator *emulator, ProbeCtx *ctx)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->cache == NULL || !emulator->use_cache)
+    return FALSE;
+  if (dc_cache_check (self->cache, emulator->path, &ctx->stamp, &ctx->cached, &error))
+    return TRUE;
+  log_discarded (emulator, error);
+  return FALSE;
 }
 
 static void
@@ -572,7 +655,6 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
 {
   ProbeCtx *ctx = g_new0 (ProbeCtx, 1);
   GError *error = NULL;
-  DcEmulatorFacts *facts;
 
   ctx->registry = g_object_ref (self);
   ctx->path = g_strdup (emulator->path);
@@ -582,11 +664,10 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
   if (!dc_file_stamp_read (emulator->path, &ctx->stamp, &error))
     return finish_later (ctx, NULL, error);
   ctx->has_stamp = TRUE;
-  facts = load_from_cache (self, emulator, &ctx->stamp);
-  if (facts != NULL)
+  if (cache_is_current (self, emulator, ctx))
     {
       ctx->from_cache = TRUE;
-      return finish_later (ctx, facts, NULL);
+      return finish_later (ctx, NULL, NULL);
     }
   g_debug ("Probing %s", emulator->path);
   self->probe_async (emulator->path, should_try_kvm (self, emulator),
@@ -698,12 +779,13 @@ binary_changed (DcEmulator *emulator)
 
 /* Queues a probe of @emulator outside any caller's batch. */
 static void
-enqueue_detached (DcRegistry *self, DcEmulator *emulator, const char *why)
+enqueue_detached (DcRegistry *self, DcEmulator *emulator, const char *why,
+                  gboolean use_cache)
 {
   g_autoptr(GTask) task = batch_new (self, FALSE, NULL, NULL);
 
   g_info ("%s: %s", emulator->path, why);
-  enqueue (self, emulator, task, TRUE);
+  enqueue (self, emulator, task, use_cache);
   run_batch (self, task);
 }
 
@@ -837,9 +919,32 @@ dc_emulator_get_error (const DcEmulator *emulator)
 }
 
 const DcEmulatorFacts *
-dc_emulator_get_facts (const DcEmulator *emulator)
+dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
 {
-  return emulator->facts;
+  g_autoptr(GError) error = NULL;
+
+  if (emulator->facts != NULL || !emulator->on_disk)
+    return emulator->facts;
+  emulator->facts = dc_cache_load (self->cache, emulator->path,
+                                   &emulator->facts_stamp, &error);
+  schedule_trim (self);
+  if (emulator->facts != NULL)
+    return emulator->facts;
+  /* Changed under us since it was found current: probe again, without it. */
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_ERROR", error->message,
+                    "MESSAGE", "Cannot read back the cached facts of %s: %s",
+                    emulator->path, error->message);
+  emulator->on_disk = FALSE;
+  dc_facts_summary_clear (&emulator->summary);
+  emulator->state = DC_EMULATOR_PENDING;
+  g_free (emulator->error);
+  emulator->error = g_strdup_printf ("its cached facts could not be read back (%s);"
+                                     " it is being probed again", error->message);
+  dc_query_memo_forget (self->memo, emulator->path);
+  enqueue_detached (self, emulator, "cached facts unreadable", FALSE);
+  return NULL;
 }
 
 gint64
@@ -859,9 +964,12 @@ dc_emulator_state_to_string (DcEmulatorState state)
 /* ---- queries, answered over a snapshot (dc-query.h) ---- */
 
 /* What the registry knows now, for one query: borrowed, valid until the
- * emulators change (queries are answered synchronously). */
+ * emulators change (queries are answered synchronously). Every emulator
+ * with facts has its arch and target (from the cache file's summary);
+ * facts themselves only for those in @with_facts (real paths; NULL:
+ * none), read from the cache if need be. */
 static DcQuerySnapshot *
-snapshot_new (DcRegistry *self)
+snapshot_new (DcRegistry *self, GPtrArray *with_facts)
 {
   g_autoptr(GPtrArray) list = dc_registry_list (self);
   DcQuerySnapshot *snapshot = g_new0 (DcQuerySnapshot, 1);
@@ -876,7 +984,15 @@ snapshot_new (DcRegistry *self)
 
       e->path = emulator->path;
       e->names = emulator->names;
-      e->facts = emulator->facts;
+      if (with_facts != NULL &&
+          g_ptr_array_find_with_equal_func (with_facts, emulator->path,
+                                            g_str_equal, NULL))
+        e->facts = dc_registry_get_facts (self, emulator);
+      if (has_facts (emulator))
+        {
+          e->arch = emulator->summary.arch;
+          e->target = emulator->summary.target;
+        }
       e->error = emulator->error;
       g_ptr_array_add (snapshot->emulators, e);
     }
@@ -895,15 +1011,33 @@ GPtrArray *
 dc_registry_candidates (DcRegistry *self, const char *emulatorbin,
                         const char *arch)
 {
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
 
   return dc_query_candidates (snapshot, emulatorbin, arch);
+}
+
+/* A snapshot with the facts of the one emulator that answers a query,
+ * chosen first by what each emulator emulates (its facts need not be
+ * read for that); NULL if the query names none (@error: why). */
+static DcQuerySnapshot *
+snapshot_for_query (DcRegistry *self, const char *emulatorbin, const char *arch,
+                    guint flags, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) summaries = snapshot_new (self, NULL);
+  const DcQueryEmulator *chosen = dc_query_pick (summaries, emulatorbin, &arch,
+                                                 flags, error);
+  g_autoptr(GPtrArray) with_facts = g_ptr_array_new ();
+
+  if (chosen == NULL)
+    return NULL;
+  g_ptr_array_add (with_facts, (gpointer) chosen->path);
+  return snapshot_new (self, with_facts);
 }
 
 GPtrArray *
 dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
 {
-  return dc_query_virttypes (self->host, emulator->facts);
+  return dc_query_virttypes (self->host, dc_registry_get_facts (self, emulator));
 }
 
 char *
@@ -912,15 +1046,30 @@ dc_registry_answer (DcRegistry *self, const char *emulatorbin,
                     const char *virttype, guint flags,
                     const DcEmulatorFacts **facts, GError **error)
 {
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
+  const char *known = NULL;
   DcQueryAnswer answer;
+  char *xml;
 
-  if (!dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
+  if (facts == NULL && flags == 0)
+    known = dc_query_memo_lookup_question (self->memo, emulatorbin, arch, machine,
+                                           virttype);
+  if (known != NULL)
+    return g_strdup (known);
+  snapshot = snapshot_for_query (self, emulatorbin, arch, flags, error);
+  if (snapshot == NULL ||
+      !dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
                          &answer, error))
     return NULL;
   if (facts != NULL)
     *facts = answer.emulator->facts;
-  return dc_query_render (self->memo, snapshot, &answer, error);
+  if (dc_query_memo_lookup (self->memo, &answer) == NULL)
+    schedule_trim (self);
+  xml = dc_query_render (self->memo, snapshot, &answer, error);
+  if (xml != NULL)
+    dc_query_memo_remember_question (self->memo, emulatorbin, arch, machine,
+                                     virttype, &answer);
+  return xml;
 }
 
 char *
@@ -938,10 +1087,12 @@ dc_registry_explain (DcRegistry *self, const char *emulatorbin,
                      const char *arch, const char *machine,
                      const char *virttype, guint flags, GError **error)
 {
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self);
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_for_query (self, emulatorbin, arch,
+                                                            flags, error);
   DcQueryAnswer answer;
 
-  if (!dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
+  if (snapshot == NULL ||
+      !dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
                          &answer, error))
     return NULL;
   return dc_query_explain (snapshot, &answer);

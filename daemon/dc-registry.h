@@ -32,8 +32,6 @@ GPtrArray *dc_emulator_get_names (const DcEmulator *emulator);
 DcEmulatorState dc_emulator_get_state (const DcEmulator *emulator);
 /* Why the last probe failed, or NULL. */
 const char *dc_emulator_get_error (const DcEmulator *emulator);
-/* The last good facts, or NULL. */
-const DcEmulatorFacts *dc_emulator_get_facts (const DcEmulator *emulator);
 /* After a failure that may pass: the wall-clock time (µs) of the next
  * try, or 0. */
 gint64 dc_emulator_get_retry_at (const DcEmulator *emulator);
@@ -147,6 +145,12 @@ GPtrArray *dc_registry_explain (DcRegistry *registry, const char *emulatorbin,
                                 const char *virttype, guint flags,
                                 GError **error);
 
+/* @emulator's last good facts, or NULL: read from the disk cache when
+ * they are only there, and then kept (docs/architecture.md, "What the
+ * daemon keeps in memory"). If that file cannot be read back any more,
+ * NULL, and the emulator is probed again. */
+const DcEmulatorFacts *dc_registry_get_facts (DcRegistry *registry,
+                                              DcEmulator *emulator);
 /* The virttypes @emulator can serve for its own arch ("kvm", "qemu"). */
 GPtrArray *dc_registry_emulator_virttypes (DcRegistry *registry,
                                            DcEmulator *emulator);

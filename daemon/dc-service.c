@@ -130,7 +130,7 @@ machines_variant (const DcEmulatorFacts *facts)
 static GVariant *
 emulator_variant (DcService *self, DcEmulator *emulator)
 {
-  const DcEmulatorFacts *facts = dc_emulator_get_facts (emulator);
+  const DcEmulatorFacts *facts = dc_registry_get_facts (self->registry, emulator);
   const DcMachine *def = facts ? dc_query_default_machine (facts) : NULL;
   const char *failure = dc_emulator_get_error (emulator);
   gint64 retry_at = dc_emulator_get_retry_at (emulator);

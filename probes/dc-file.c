@@ -39,17 +39,17 @@ too_large (const char *path, gsize max_size, GError **error)
 }
 
 /* Reads at most @max_size + 1 bytes of @fd: one more than allowed tells a
- * file that grew since fstat(). */
+ * file that grew since fstat() (or, for a @prefix, @max_size bytes). */
 static gboolean
-read_all (int fd, const char *path, gsize max_size, GByteArray *out,
-          GError **error)
+read_all (int fd, const char *path, gsize max_size, gboolean prefix,
+          GByteArray *out, GError **error)
 {
   guint8 chunk[16384];
 
   for (;;)
     {
-      gsize want = MIN (sizeof chunk, max_size + 1 - out->len);
-      gssize n = read (fd, chunk, want);
+      gsize want = MIN (sizeof chunk, max_size + !prefix - out->len);
+      gssize n = want ? read (fd, chunk, want) : 0;
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -88,10 +88,10 @@ dc_file_read_bounded (const char *path, gsize max_size, DcFileFlags flags,
                    "%s is not a regular file", path);
       ok = FALSE;
     }
-  else if ((guint64) st.st_size > max_size)
+  else if ((guint64) st.st_size > max_size && !(flags & DC_FILE_PREFIX))
     ok = too_large (path, max_size, error);
   else
-    ok = read_all (fd, path, max_size, bytes, error);
+    ok = read_all (fd, path, max_size, flags & DC_FILE_PREFIX, bytes, error);
   close (fd);
   if (!ok)
     return FALSE;

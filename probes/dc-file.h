@@ -13,6 +13,8 @@
 typedef enum {
   DC_FILE_FOLLOW_LINKS = 1 << 0,   /* else a symbolic link is refused */
   DC_FILE_NULL_IS_EMPTY = 1 << 1,  /* a link to /dev/null reads as empty */
+  DC_FILE_PREFIX = 1 << 2,         /* a larger file: its first @max_size
+                                    * bytes, not an error */
 } DcFileFlags;
 
 /* Reads @path whole into *@contents (NUL-terminated) and *@length.

@@ -247,9 +247,28 @@ class HostileTest(unittest.TestCase):
         write(path, deep_json("['\"', ", 325000))
         self.case.start()
         with open(path) as f:
-            self.assertEqual(json.load(f)["format"], "domcapsd-cache")   # rewritten
+            self.assertEqual(json.loads(f.readline())["format"], "domcapsd-cache")   # rewritten
         out = self.case.finish(self.baseline)
         self.assertIn("Discarding cached facts", out)
+
+    def test_cache_facts_spoiled_while_serving(self):
+        """Facts are read back from the cache when first asked for: a file
+        spoiled after the daemon checked its first line costs that query,
+        and the emulator is probed again."""
+        self.case.start()
+        path = cache_file(self.case.cache, self.case.real)
+        with open(path) as f:
+            envelope = f.readline()
+        write(path, envelope + deep_json('{"path": "', 325000) + "\n")
+        name, message = self.case.error_of("GetDomainCapabilities",
+                                           (self.case.real, "", "q35", "qemu", 0), "(ssssu)")
+        self.assertEqual(name, "org.domcapsd.Error.ProbeFailed", message)
+        self.assertIn("could not be read back", message)
+        answered = self.case.pump(30, lambda: self.case.error_of(
+            "GetDomainCapabilities", (self.case.real, "", "q35", "qemu", 0), "(ssssu)")[0] is None)
+        self.assertTrue(answered, "not probed again")
+        out = self.case.finish(self.baseline)
+        self.assertIn("Cannot read back the cached facts", out)
 
     # -- a binary gone during its probe (failure 2) --
 

@@ -272,12 +272,68 @@ test_binary_changed (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "binary changed"));
 }
 
+/* The first line alone tells whether a file is current; the facts on
+ * the second are read only when asked for, and checked then. */
+static void
+test_check_reads_the_envelope (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *text = stored_text (fx);
+  g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
+  const char *newline = strchr (text, '\n');
+  g_autofree char *envelope = g_strndup (text, newline - text);
+  g_autofree char *bad_facts = g_strconcat (envelope, "\n{\"path\": 42}\n", NULL);
+  g_autoptr(GError) error = NULL;
+  DcFactsSummary summary = { 0 };
+
+  g_assert_true (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (summary.version, ==, "7.2.0");
+  g_assert_cmpstr (summary.arch, ==, "x86_64");
+  g_assert_cmpstr (summary.target, ==, "x86_64");
+  g_assert_cmpuint (summary.machines, ==, 1);
+  g_assert_true (summary.tcg && summary.kvm);
+  dc_facts_summary_clear (&summary);
+
+  g_assert_true (g_file_set_contents (file, bad_facts, -1, NULL));
+  g_assert_true (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, NULL));
+  dc_facts_summary_clear (&summary);
+  expect_refused (fx, bad_facts, "path");
+  expect_refused (fx, envelope, "no facts");
+  g_assert_false (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_nonnull (strstr (error->message, "no facts"));
+}
+
+static void
+test_program_output (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(DcCache) other_host = dc_cache_new (fx->dir, "another host", NULL);
+  g_autofree char *output = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (dc_cache_load_output (fx->cache, "swtpm_setup", "v1", &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  g_assert_true (dc_cache_store_output (fx->cache, "swtpm_setup", "v1",
+                                        "{\"features\": [\"tpm-2.0\"]}", &error));
+  g_assert_no_error (error);
+  output = dc_cache_load_output (fx->cache, "swtpm_setup", "v1", &error);
+  g_assert_cmpstr (output, ==, "{\"features\": [\"tpm-2.0\"]}");
+  g_assert_null (dc_cache_load_output (fx->cache, "swtpm_setup", "v2", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_null (dc_cache_load_output (other_host, "swtpm_setup", "v1", NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cache/round-trip", Fixture, NULL, set_up, test_round_trip, tear_down);
   g_test_add ("/cache/missing", Fixture, NULL, set_up, test_missing, tear_down);
+  g_test_add ("/cache/check-reads-the-envelope", Fixture, NULL, set_up,
+              test_check_reads_the_envelope, tear_down);
+  g_test_add ("/cache/program-output", Fixture, NULL, set_up, test_program_output,
+              tear_down);
   g_test_add ("/cache/corrupt-and-truncated", Fixture, NULL, set_up,
               test_corrupt_and_truncated, tear_down);
   g_test_add ("/cache/foreign-and-old", Fixture, NULL, set_up,

@@ -193,6 +193,25 @@ test_memo (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (after, "<iothreads supported='yes'/>"));
 }
 
+/* A question asked again is answered from what it was answered with,
+ * until any emulator's answers are forgotten (a new emulator, new facts
+ * or firmware may change which emulator or machine answers it). */
+static void
+test_memo_of_questions (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(DcQueryMemo) memo = dc_query_memo_new ();
+  DcQueryAnswer a = resolve_ok (fx, "", "", "", "");
+  g_autofree char *xml = dc_query_render (memo, &fx->snapshot, &a, NULL);
+
+  g_assert_null (dc_query_memo_lookup_question (memo, "", "", "", ""));
+  dc_query_memo_remember_question (memo, "", "", "", "", &a);
+  g_assert_cmpstr (dc_query_memo_lookup_question (memo, "", "", "", ""), ==, xml);
+  g_assert_null (dc_query_memo_lookup_question (memo, "", "x86_64", "", ""));
+  dc_query_memo_forget (memo, "/usr/bin/qemu-system-sh4");   /* another one */
+  g_assert_null (dc_query_memo_lookup_question (memo, "", "", "", ""));
+  g_assert_nonnull (dc_query_memo_lookup (memo, &a));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +221,7 @@ main (int argc, char **argv)
   g_test_add ("/query/errors", Fixture, NULL, set_up, test_errors, tear_down);
   g_test_add ("/query/candidates", Fixture, NULL, set_up, test_candidates, tear_down);
   g_test_add ("/query/memo", Fixture, NULL, set_up, test_memo, tear_down);
+  g_test_add ("/query/memo-of-questions", Fixture, NULL, set_up, test_memo_of_questions,
+              tear_down);
   return g_test_run ();
 }

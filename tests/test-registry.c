@@ -2,13 +2,15 @@
 /* Unit tests of the registry (dc-registry.c) in one process, with the
  * probe replaced: batching under the parallelism limit, one probe per
  * emulator, a changed binary probed again (and only it), the disk cache
- * taken instead of a probe, and shutdown cancelling what runs. */
+ * taken instead of a probe, facts read back from it when asked for, and
+ * shutdown cancelling what runs. */
 #include "config.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "dc-arch.h"
+#include "dc-errors.h"
 #include "dc-registry.h"
 
 /* The fake probe's record: a test's own state, reset by each set-up. */
@@ -226,6 +228,45 @@ test_cache_instead_of_probe (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (probes.calls, ==, 2 * G_N_ELEMENTS (targets));
 }
 
+static void
+wait_ready (Fixture *fx, const char *path)
+{
+  DcEmulator *emulator = dc_registry_lookup (fx->registry, path);
+
+  while (dc_emulator_get_state (emulator) != DC_EMULATOR_READY || probes.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Probed facts go to the cache and are read back from there by the first
+ * query that needs them; a file gone meanwhile means a new probe. */
+static void
+test_facts_read_back (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *sh4 = g_build_filename (fx->emulators, "qemu-system-sh4", NULL);
+  g_autofree char *file = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  probe_all (fx->registry, TRUE);
+  file = dc_cache_file (fx->cache, sh4);
+  xml = dc_registry_answer (fx->registry, "", "x86_64", "", "", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<domainCapabilities>"));
+
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_assert_null (dc_registry_answer (fx->registry, sh4, "", "", "", 0, NULL, &error));
+  g_assert_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED);
+  g_assert_nonnull (strstr (error->message, "read back"));
+  g_clear_error (&error);
+  wait_ready (fx, sh4);
+  g_assert_cmpuint (calls ("sh4"), ==, 2);
+  g_assert_cmpuint (calls ("x86_64"), ==, 1);
+  again = dc_registry_answer (fx->registry, sh4, "", "", "", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (again);
+}
+
 static gboolean
 on_shut_down (gpointer user_data)
 {
@@ -258,6 +299,8 @@ main (int argc, char **argv)
   g_test_add ("/registry/changed-binary", Fixture, NULL, set_up,
               test_changed_binary_probed_again, tear_down);
   g_test_add ("/registry/cache", Fixture, NULL, set_up, test_cache_instead_of_probe,
+              tear_down);
+  g_test_add ("/registry/facts-read-back", Fixture, NULL, set_up, test_facts_read_back,
               tear_down);
   g_test_add ("/registry/shutdown", Fixture, NULL, set_up, test_shutdown_cancels,
               tear_down);

@@ -179,7 +179,7 @@ class WatchTest(unittest.TestCase):
         self.assertEqual(self.fx.starts() - before, self.probes_per_emulator())
         self.assertIn("<domainCapabilities>", self.caps("", "x86_64", "", ""))
         with open(files[0]) as f:
-            self.assertEqual(json.load(f)["format"], "domcapsd-cache")
+            self.assertEqual(json.loads(f.readline())["format"], "domcapsd-cache")
 
     def test_deleting_an_emulator_removes_it(self):
         self.start()

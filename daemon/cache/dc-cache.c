@@ -15,6 +15,8 @@
 #include "dc-json.h"
 
 #define FORMAT_NAME "domcapsd-cache"
+/* The first line: a path (4 KB at most), the host key and a few numbers. */
+#define ENVELOPE_MAX_SIZE (16 * 1024)
 /* A cache file holds ~3,000 values (x86_64, 120 KB). */
 const DcJsonLimits dc_cache_json_limits = { 16, 64 * 1024 };
 
@@ -155,6 +157,64 @@ read_stamp (JsonObject *object, DcFileStamp *stamp)
   return TRUE;
 }
 
+/* ---- the summary as JSON ---- */
+
+static void
+add_summary (JsonBuilder *b, const DcEmulatorFacts *facts)
+{
+  json_builder_set_member_name (b, "summary");
+  json_builder_begin_object (b);
+  dc_json_add_string (b, "version", facts->version);
+  dc_json_add_string (b, "arch", facts->arch);
+  dc_json_add_string (b, "target", facts->target);
+  add_int (b, "machines", facts->machines->len);
+  json_builder_set_member_name (b, "tcg");
+  json_builder_add_boolean_value (b, facts->tcg);
+  json_builder_set_member_name (b, "kvm");
+  json_builder_add_boolean_value (b, facts->kvm);
+  json_builder_end_object (b);
+}
+
+static gboolean
+read_summary (JsonObject *object, DcFactsSummary *summary)
+{
+  const char *version = object ? dc_json_get_string (object, "version") : NULL;
+  const char *arch = object ? dc_json_get_string (object, "arch") : NULL;
+  const char *target = object ? dc_json_get_string (object, "target") : NULL;
+  gint64 machines;
+
+  if (version == NULL || arch == NULL || target == NULL ||
+      !dc_json_get_int (object, "machines", &machines) ||
+      machines < 0 || machines > G_MAXUINT32)
+    return FALSE;
+  summary->version = g_strdup (version);
+  summary->arch = g_strdup (arch);
+  summary->target = g_strdup (target);
+  summary->machines = machines;
+  summary->tcg = dc_json_get_bool (object, "tcg");
+  summary->kvm = dc_json_get_bool (object, "kvm");
+  return TRUE;
+}
+
+void
+dc_facts_summary_init (DcFactsSummary *summary, const DcEmulatorFacts *facts)
+{
+  summary->version = g_strdup (facts->version);
+  summary->arch = g_strdup (facts->arch);
+  summary->target = g_strdup (facts->target);
+  summary->machines = facts->machines->len;
+  summary->tcg = facts->tcg;
+  summary->kvm = facts->kvm;
+}
+
+void
+dc_facts_summary_clear (DcFactsSummary *summary)
+{
+  g_clear_pointer (&summary->version, g_free);
+  g_clear_pointer (&summary->arch, g_free);
+  g_clear_pointer (&summary->target, g_free);
+}
+
 /* ---- load ---- */
 
 static gboolean
@@ -192,27 +252,78 @@ check_envelope (DcCache *cache, JsonObject *root, const char *path,
   return TRUE;
 }
 
+/* A cache file is two lines of JSON: the envelope (what it is for, and a
+ * summary of the facts), then the facts. Reads the file (@whole, or just
+ * enough for the envelope) and checks the envelope; @facts_text points
+ * into the text returned, at the second line. */
+static char *
+read_checked (DcCache *cache, const char *path, const DcFileStamp *stamp,
+              gboolean whole, DcFactsSummary *summary, const char **facts_text,
+              gsize *facts_len, GError **error)
+{
+  g_autofree char *file = dc_cache_file (cache, path);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) envelope = NULL;
+  const char *newline;
+  gsize len;
+
+  /* The cache directory is ours: a link or a FIFO there is not. */
+  if (!dc_file_read_bounded (file, whole ? DC_CACHE_MAX_SIZE : ENVELOPE_MAX_SIZE,
+                             whole ? 0 : DC_FILE_PREFIX, &text, &len, error))
+    return NULL;
+  newline = memchr (text, '\n', len);
+  envelope = dc_json_parse_object (text, newline ? (gsize) (newline - text) : len,
+                                   DC_CACHE_MAX_SIZE, &dc_cache_json_limits, error);
+  if (envelope == NULL ||
+      !check_envelope (cache, json_node_get_object (envelope), path, stamp, error))
+    return NULL;
+  if (newline == NULL)
+    {
+      refuse (error, "has no facts after its envelope");
+      return NULL;
+    }
+  if (summary != NULL &&
+      !read_summary (dc_json_get_object (json_node_get_object (envelope), "summary"),
+                     summary))
+    {
+      refuse (error, "has no valid summary of the facts");
+      return NULL;
+    }
+  *facts_text = newline + 1;
+  *facts_len = len - (newline + 1 - text);
+  return g_steal_pointer (&text);
+}
+
+gboolean
+dc_cache_check (DcCache *cache, const char *path, const DcFileStamp *stamp,
+                DcFactsSummary *summary, GError **error)
+{
+  const char *facts_text;
+  gsize facts_len;
+  g_autofree char *text = read_checked (cache, path, stamp, FALSE, summary,
+                                        &facts_text, &facts_len, error);
+
+  return text != NULL;
+}
+
 DcEmulatorFacts *
 dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
                GError **error)
 {
-  g_autofree char *file = dc_cache_file (cache, path);
-  g_autofree char *text = NULL;
+  const char *facts_text = NULL;
+  gsize facts_len = 0;
+  g_autofree char *text = read_checked (cache, path, stamp, TRUE, NULL,
+                                        &facts_text, &facts_len, error);
   g_autoptr(JsonNode) node = NULL;
-  gsize len;
-  JsonObject *root;
   DcEmulatorFacts *facts;
 
-  /* The cache directory is ours: a link or a FIFO there is not. */
-  if (!dc_file_read_bounded (file, DC_CACHE_MAX_SIZE, 0, &text, &len, error))
+  if (text == NULL)
     return NULL;
-  node = dc_json_parse_object (text, len, DC_CACHE_MAX_SIZE, &dc_cache_json_limits, error);
+  node = dc_json_parse_object (facts_text, facts_len, DC_CACHE_MAX_SIZE,
+                               &dc_cache_json_limits, error);
   if (node == NULL)
     return NULL;
-  root = json_node_get_object (node);
-  if (!check_envelope (cache, root, path, stamp, error))
-    return NULL;
-  facts = dc_emulator_facts_from_json (dc_json_get_object (root, "facts"), error);
+  facts = dc_emulator_facts_from_json (json_node_get_object (node), error);
   if (facts != NULL && !g_str_equal (facts->path, path))
     {
       refuse (error, "its facts are for another emulator");
@@ -228,8 +339,12 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
                 const DcFileStamp *stamp, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *file = dc_cache_file (cache, facts->path);
+  g_autofree char *envelope = NULL;
+  g_autofree char *body = NULL;
   g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
   gsize len;
 
   json_builder_begin_object (b);
@@ -239,8 +354,75 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
   dc_json_add_string (b, "host-key", cache->host_key);
   dc_json_add_string (b, "path", facts->path);
   add_stamp (b, stamp);
-  json_builder_set_member_name (b, "facts");
-  json_builder_add_value (b, dc_emulator_facts_to_json (facts));
+  add_summary (b, facts);
+  json_builder_end_object (b);
+  envelope = dc_json_builder_to_text (b, FALSE, NULL);
+  json_generator_set_root (generator, node);
+  body = json_generator_to_data (generator, NULL);
+  text = g_strconcat (envelope, "\n", body, "\n", NULL);
+  len = strlen (text);
+  return g_file_set_contents_full (file, text, len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* ---- other programs' answers ---- */
+
+#define OUTPUT_MAX_SIZE (256 * 1024)
+
+static char *
+output_file (DcCache *cache, const char *name)
+{
+  g_autofree char *base = g_strconcat (name, ".output.json", NULL);
+
+  return g_build_filename (cache->dir, base, NULL);
+}
+
+char *
+dc_cache_load_output (DcCache *cache, const char *name, const char *identity,
+                      GError **error)
+{
+  g_autofree char *file = output_file (cache, name);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *root;
+  gint64 version;
+  const char *output;
+  gsize len;
+
+  if (!dc_file_read_bounded (file, OUTPUT_MAX_SIZE, 0, &text, &len, error) ||
+      (node = dc_json_parse_object (text, len, OUTPUT_MAX_SIZE, &dc_cache_json_limits,
+                                    error)) == NULL)
+    return NULL;
+  root = json_node_get_object (node);
+  output = dc_json_get_string (root, "output");
+  if (g_strcmp0 (dc_json_get_string (root, "format"), FORMAT_NAME) != 0 ||
+      !dc_json_get_int (root, "format-version", &version) ||
+      version != DC_CACHE_FORMAT_VERSION ||
+      g_strcmp0 (dc_json_get_string (root, "host-key"), cache->host_key) != 0 ||
+      g_strcmp0 (dc_json_get_string (root, "identity"), identity) != 0 ||
+      output == NULL)
+    {
+      refuse (error, "written for another program, host or format");
+      return NULL;
+    }
+  return g_strdup (output);
+}
+
+gboolean
+dc_cache_store_output (DcCache *cache, const char *name, const char *identity,
+                       const char *output, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *file = output_file (cache, name);
+  g_autofree char *text = NULL;
+  gsize len;
+
+  json_builder_begin_object (b);
+  dc_json_add_string (b, "format", FORMAT_NAME);
+  add_int (b, "format-version", DC_CACHE_FORMAT_VERSION);
+  dc_json_add_string (b, "host-key", cache->host_key);
+  dc_json_add_string (b, "identity", identity);
+  dc_json_add_string (b, "output", output);
   json_builder_end_object (b);
   text = dc_json_builder_to_text (b, FALSE, &len);
   return g_file_set_contents_full (file, text, len,

@@ -14,7 +14,7 @@
 #include "dc-facts.h"
 #include "dc-json.h"
 
-#define DC_CACHE_FORMAT_VERSION 5
+#define DC_CACHE_FORMAT_VERSION 6
 #define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
 /* What a cache file's JSON may hold (depth, values). */
 extern const DcJsonLimits dc_cache_json_limits;
@@ -40,7 +40,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCache, dc_cache_free)
 
 /* The file that holds @path's facts. */
 char *dc_cache_file (DcCache *cache, const char *path);
+
+/* What a cache file's first line says of the facts on its second. */
+typedef struct {
+  char *version;
+  char *arch;
+  char *target;
+  guint machines;
+  gboolean tcg;
+  gboolean kvm;
+} DcFactsSummary;
+
+void dc_facts_summary_init (DcFactsSummary *summary, const DcEmulatorFacts *facts);
+void dc_facts_summary_clear (DcFactsSummary *summary);
+
+/* Whether @path's cache file is current for @stamp and this host, from
+ * its first line alone (the facts are not parsed); fills @summary. */
+gboolean dc_cache_check (DcCache *cache, const char *path,
+                         const DcFileStamp *stamp, DcFactsSummary *summary,
+                         GError **error);
 DcEmulatorFacts *dc_cache_load (DcCache *cache, const char *path,
                                 const DcFileStamp *stamp, GError **error);
 gboolean dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
                          const DcFileStamp *stamp, GError **error);
+
+/* Another program's small answer (swtpm_setup's) under @name, valid for
+ * the same @identity of that program on the same host; NULL (and
+ * @error) if there is none or it is not valid. */
+char *dc_cache_load_output (DcCache *cache, const char *name,
+                            const char *identity, GError **error);
+gboolean dc_cache_store_output (DcCache *cache, const char *name,
+                                const char *identity, const char *output,
+                                GError **error);

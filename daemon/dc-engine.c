@@ -140,15 +140,57 @@ start_job_done (GTask *task)
     g_task_return_boolean (task, TRUE);
 }
 
+typedef struct {
+  DcEngine *engine;
+  char *identity;
+} SwtpmJob;
+
 static void
 on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
+  SwtpmJob *job = g_object_get_data (G_OBJECT (task), "swtpm-job");
   g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
 
-  if (!dc_host_facts_probe_swtpm_finish (result, &error))
+  if (!dc_host_facts_probe_swtpm_finish (result, &output, &error))
     g_info ("No software TPM: %s", error->message);
+  else if (job->engine->cache != NULL &&
+           !dc_cache_store_output (job->engine->cache, "swtpm_setup", job->identity,
+                                   output, &error))
+    g_warning ("Cannot cache swtpm_setup's capabilities: %s", error->message);
   start_job_done (task);
+}
+
+static void
+swtpm_job_free (SwtpmJob *job)
+{
+  g_free (job->identity);
+  g_free (job);
+}
+
+/* swtpm_setup's capabilities: from the cache while swtpm_setup and swtpm
+ * are the same files, else asked (7 ms, which a warm start need not wait
+ * for). */
+static void
+start_swtpm (DcEngine *self, GTask *task)
+{
+  SwtpmJob *job = g_new0 (SwtpmJob, 1);
+  g_autofree char *output = NULL;
+
+  job->engine = self;
+  job->identity = dc_swtpm_identity ();
+  g_object_set_data_full (G_OBJECT (task), "swtpm-job", job,
+                          (GDestroyNotify) swtpm_job_free);
+  if (job->identity != NULL && self->cache != NULL)
+    output = dc_cache_load_output (self->cache, "swtpm_setup", job->identity, NULL);
+  if (output != NULL && dc_host_facts_parse_swtpm (self->host, output, NULL))
+    {
+      g_info ("swtpm_setup's capabilities from the cache");
+      return start_job_done (task);
+    }
+  dc_host_facts_probe_swtpm_async (self->host, NULL, NULL, on_swtpm_probed,
+                                   g_object_ref (task));
 }
 
 static void
@@ -171,8 +213,7 @@ start (DcEngine *self, GPtrArray *paths, GAsyncReadyCallback callback,
 
   *pending = 1 + (paths ? paths->len : 1);
   g_task_set_task_data (task, pending, g_free);
-  dc_host_facts_probe_swtpm_async (self->host, NULL, NULL, on_swtpm_probed,
-                                   g_object_ref (task));
+  start_swtpm (self, task);
   if (paths == NULL)
     dc_registry_probe_async (self->registry, NULL, TRUE, on_probed,
                              g_object_ref (task));

@@ -4,6 +4,9 @@
 
 #include "dc-swtpm.h"
 
+#include <inttypes.h>
+#include <sys/stat.h>
+
 #define SWTPM_TIMEOUT_SECONDS 5
 #define SWTPM_MAX_OUTPUT 65536
 
@@ -55,8 +58,8 @@ on_swtpm_output (GObject *source, GAsyncResult *result, gpointer user_data)
                                        g_bytes_get_size (out));
     if (!dc_host_facts_parse_swtpm (probe->facts, text, &error))
       return g_task_return_error (task, error);
+    g_task_return_pointer (task, g_steal_pointer (&text), g_free);
   }
-  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -90,7 +93,46 @@ dc_host_facts_probe_swtpm_async (DcHostFacts *facts, const char *swtpm_setup,
 }
 
 gboolean
-dc_host_facts_probe_swtpm_finish (GAsyncResult *result, GError **error)
+dc_host_facts_probe_swtpm_finish (GAsyncResult *result, char **output,
+                                  GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_autofree char *text = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (text == NULL)
+    return FALSE;
+  if (output != NULL)
+    *output = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static void
+add_identity (GString *identity, const char *program)
+{
+  g_autofree char *path = g_find_program_in_path (program);
+  struct stat st;
+
+  if (path == NULL || stat (path, &st) != 0)
+    {
+      g_string_append_printf (identity, "%s: none; ", program);
+      return;
+    }
+  g_string_append_printf (identity, "%s: %s %ju %ju %jd %jd.%09ld %jd.%09ld; ",
+                          program, path, (uintmax_t) st.st_dev, (uintmax_t) st.st_ino,
+                          (intmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec,
+                          st.st_mtim.tv_nsec, (intmax_t) st.st_ctim.tv_sec,
+                          st.st_ctim.tv_nsec);
+}
+
+char *
+dc_swtpm_identity (void)
+{
+  g_autofree char *setup = g_find_program_in_path ("swtpm_setup");
+  GString *identity;
+
+  if (setup == NULL)
+    return NULL;
+  identity = g_string_new (NULL);
+  add_identity (identity, "swtpm_setup");
+  add_identity (identity, "swtpm");
+  return g_string_free (identity, FALSE);
 }

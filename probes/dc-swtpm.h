@@ -14,5 +14,12 @@ void dc_host_facts_probe_swtpm_async (DcHostFacts *facts,
                                       GCancellable *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer user_data);
+/* On success, @output (may be NULL) is what swtpm_setup printed. */
 gboolean dc_host_facts_probe_swtpm_finish (GAsyncResult *result,
-                                           GError **error);
+                                           char **output, GError **error);
+
+/* What swtpm_setup's answer depends on: the programs swtpm_setup and
+ * swtpm found in PATH, each by path, inode, size and times; NULL if
+ * swtpm_setup is not installed. Its answer may be reused while this
+ * stays the same. */
+char *dc_swtpm_identity (void);

@@ -39,6 +39,9 @@ enum { WATCH_EMULATORS = 1 << 0, WATCH_FIRMWARE = 1 << 1 };
 #define WATCH_MAX_DELAY_MS 1000
 /* Answers that change together (a rescan) rewrite the label file once. */
 #define NFD_DELAY_MS 200
+/* After the name is ours, before the watches are set: the first
+ * answers go first (setting an inotify watch on /usr/bin takes ~1 ms). */
+#define WATCH_START_DELAY_MS 100
 
 typedef struct {
   Options options;
@@ -152,9 +155,10 @@ start_watching (Daemon *daemon)
   dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
   dc_watch_set_dirs (daemon->watch, WATCH_FIRMWARE,
                      dc_engine_get_firmware_dirs (daemon->engine));
-  /* What changed while the first probes ran, before any watch: a binary
-   * added, replaced or removed meanwhile (stats only, no QEMU unless one
-   * changed). From the main loop, not from within a probe's completion. */
+  /* What changed since start, before any watch: firmware descriptors (a
+   * signal only if they differ), and a binary added, replaced or removed
+   * (stats only, no QEMU unless one changed). */
+  dc_engine_load_firmware (daemon->engine);
   g_idle_add_once (rescan_once, daemon->registry);
 }
 
@@ -187,12 +191,24 @@ on_emulator_probed (DcRegistry *registry, const char *path, gpointer user_data)
     sd_notifyf (0, "STATUS=Probing: %u/%u emulators done", done, total);
 }
 
+static gboolean
+on_serving (gpointer user_data)
+{
+  start_watching (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_name_acquired (GDBusConnection *connection, const char *name,
                   gpointer user_data)
 {
   Daemon *daemon = user_data;
   guint total, failed;
+
+  /* The watches after the first answers (WATCH_START_DELAY_MS); what
+   * changed before they are set is found when they are. */
+  if (daemon->watch == NULL)
+    g_timeout_add (WATCH_START_DELAY_MS, on_serving, daemon);
 
   count_probed (daemon->registry, &total, &failed);
   g_message ("Serving %s with %u emulators (%u failed to probe)", name,
@@ -230,7 +246,6 @@ on_started (GObject *source, GAsyncResult *result, gpointer user_data)
   Daemon *daemon = user_data;
 
   dc_engine_start_finish (daemon->engine, result);
-  start_watching (daemon);
   if (daemon->options.nfd_file != NULL)
     daemon->nfd_writer = dc_nfd_writer_new (daemon->registry,
                                             daemon->options.nfd_file,

@@ -21,43 +21,50 @@ G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
 #define QMP_CHILD_FD 3
 #define STDERR_KEEP 4096
 
-/* What every probe process is asked. Both accelerators ask everything:
- * some builds run only one of them (qemu-system-x86_64-microvm has no
- * tcg), and the facts come from whichever answered. */
+/* What a probe process is asked. The facts that do not depend on the
+ * accelerator (the machines, types, schema, ...) come from the tcg
+ * process, or from the kvm process where tcg did not answer (some builds
+ * run only one: qemu-system-x86_64-microvm has no tcg); a kvm process
+ * after a tcg one that answered asks only what depends on it. */
 static const struct {
   const char *command;
   const char *arguments;   /* JSON, or NULL */
+  gboolean per_accel;      /* its answer depends on the accelerator */
 } probe_commands[] = {
-  { "query-version", NULL },
-  { "query-target", NULL },
-  { "query-machines", NULL },
-  { "qom-list-types", NULL },
-  { "query-qmp-schema", NULL },
-  { "query-tpm-models", NULL },
-  { "query-tpm-types", NULL },
-  { "query-kvm", NULL },
-  { "query-gic-capabilities", NULL },
-  { "query-sgx-capabilities", NULL },
-  { "query-sev-capabilities", NULL },
-  { "query-cpu-definitions", NULL },
-  { "query-command-line-options", NULL },
+  { "query-version", NULL, FALSE },
+  { "query-target", NULL, TRUE },   /* the kvm facts check it */
+  { "query-machines", NULL, FALSE },
+  { "qom-list-types", NULL, FALSE },
+  { "query-qmp-schema", NULL, FALSE },
+  { "query-tpm-models", NULL, FALSE },
+  { "query-tpm-types", NULL, FALSE },
+  { "query-kvm", NULL, TRUE },
+  { "query-gic-capabilities", NULL, TRUE },
+  { "query-sgx-capabilities", NULL, TRUE },
+  { "query-sev-capabilities", NULL, TRUE },
+  { "query-cpu-definitions", NULL, TRUE },
+  { "query-command-line-options", NULL, FALSE },
   /* x86's machine options (i8042: ps2); elsewhere an error, harmless. */
-  { "qom-list-properties", "{\"typename\": \"" DC_PC_MACHINE_TYPE "\"}" },
+  { "qom-list-properties", "{\"typename\": \"" DC_PC_MACHINE_TYPE "\"}", FALSE },
   /* Which Hyper-V enlightenments KVM can pass through. */
   { "query-cpu-model-expansion",
     "{\"type\": \"full\", \"model\": {\"name\": \"host\","
-    " \"props\": {\"hv-passthrough\": true}}}" },
+    " \"props\": {\"hv-passthrough\": true}}}", TRUE },
 };
 
 GPtrArray *
-dc_probe_conversation_new (const char *accel)
+dc_probe_conversation_new (const char *accel, gboolean whole)
 {
   GPtrArray *exchanges =
     g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
 
   for (gsize i = 0; i < G_N_ELEMENTS (probe_commands); i++)
     {
-      g_autoptr(JsonNode) arguments = probe_commands[i].arguments
+      g_autoptr(JsonNode) arguments = NULL;
+
+      if (!whole && !probe_commands[i].per_accel)
+        continue;
+      arguments = probe_commands[i].arguments
         ? json_from_string (probe_commands[i].arguments, NULL) : NULL;
 
       g_ptr_array_add (exchanges, dc_qmp_exchange_new (probe_commands[i].command,
@@ -331,10 +338,10 @@ start_process (ProcessProbe *probe, GError **error)
   return TRUE;
 }
 
-void
-dc_probe_process_async (const char *path, const char *accel,
-                        guint timeout_seconds, GCancellable *cancellable,
-                        GAsyncReadyCallback callback, gpointer user_data)
+static void
+process_async (const char *path, const char *accel, gboolean whole,
+               guint timeout_seconds, GCancellable *cancellable,
+               GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   ProcessProbe *probe = g_new0 (ProcessProbe, 1);
@@ -346,7 +353,7 @@ dc_probe_process_async (const char *path, const char *accel,
   probe->timeout_seconds = timeout_seconds;
   probe->stderr_fd = -1;
   probe->cancellable = g_cancellable_new ();
-  probe->exchanges = dc_probe_conversation_new (accel);
+  probe->exchanges = dc_probe_conversation_new (accel, whole);
   g_task_set_task_data (task, probe, (GDestroyNotify) process_probe_free);
   if (!start_process (probe, &error))
     {
@@ -371,6 +378,15 @@ dc_probe_process_async (const char *path, const char *accel,
                                 on_conversed, task);
 }
 
+void
+dc_probe_process_async (const char *path, const char *accel,
+                        guint timeout_seconds, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  process_async (path, accel, TRUE, timeout_seconds, cancellable, callback,
+                 user_data);
+}
+
 GPtrArray *
 dc_probe_process_finish (GAsyncResult *result, GError **error)
 {
@@ -381,17 +397,21 @@ dc_probe_process_finish (GAsyncResult *result, GError **error)
 
 typedef struct {
   char *path;
+  gboolean try_kvm;
+  guint timeout_seconds;
+  gint64 started;          /* monotonic, µs */
+  GCancellable *cancellable;
   GPtrArray *tcg;
   GPtrArray *kvm;
   GError *tcg_error;
   GError *kvm_error;
-  guint pending;
 } EmulatorProbe;
 
 static void
 emulator_probe_free (EmulatorProbe *probe)
 {
   g_free (probe->path);
+  g_clear_object (&probe->cancellable);
   g_clear_pointer (&probe->tcg, g_ptr_array_unref);
   g_clear_pointer (&probe->kvm, g_ptr_array_unref);
   g_clear_error (&probe->tcg_error);
@@ -438,32 +458,40 @@ emulator_probe_complete (GTask *task)
 }
 
 static void
-on_accel_probed (GObject *source, GAsyncResult *result, gpointer user_data,
-                 gboolean kvm)
+on_kvm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   EmulatorProbe *probe = g_task_get_task_data (task);
-  GError *error = NULL;
-  GPtrArray *exchanges = dc_probe_process_finish (result, &error);
 
-  if (kvm)
-    probe->kvm = exchanges, probe->kvm_error = error;
-  else
-    probe->tcg = exchanges, probe->tcg_error = error;
-  if (--probe->pending == 0)
-    emulator_probe_complete (task);
+  probe->kvm = dc_probe_process_finish (result, &probe->kvm_error);
+  emulator_probe_complete (task);
 }
 
+/* The time left of the emulator's bound (one for both processes), in
+ * whole seconds, at least one. */
+static guint
+seconds_left (const EmulatorProbe *probe)
+{
+  gint64 spent = (g_get_monotonic_time () - probe->started) / G_USEC_PER_SEC;
+
+  return MAX ((gint64) probe->timeout_seconds - spent, 1);
+}
+
+/* kvm after tcg, not beside it: where tcg answered, the kvm process asks
+ * only what depends on the accelerator (for x86, its CPU model
+ * expansions), not the schema and types again (~50 ms of QEMU's time). */
 static void
 on_tcg_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  on_accel_probed (source, result, user_data, FALSE);
-}
+  g_autoptr(GTask) task = user_data;
+  EmulatorProbe *probe = g_task_get_task_data (task);
 
-static void
-on_kvm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  on_accel_probed (source, result, user_data, TRUE);
+  probe->tcg = dc_probe_process_finish (result, &probe->tcg_error);
+  if (!probe->try_kvm || dc_probe_error_is_transient (probe->tcg_error) ||
+      g_error_matches (probe->tcg_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return emulator_probe_complete (task);
+  process_async (probe->path, "kvm", probe->tcg == NULL, seconds_left (probe),
+                 probe->cancellable, on_kvm_probed, g_object_ref (task));
 }
 
 void
@@ -476,14 +504,12 @@ dc_probe_emulator_async (const char *path, gboolean try_kvm,
 
   g_task_set_source_tag (task, dc_probe_emulator_async);
   probe->path = g_strdup (path);
-  probe->pending = try_kvm ? 2 : 1;
+  probe->try_kvm = try_kvm;
+  probe->timeout_seconds = timeout_seconds;
+  probe->started = g_get_monotonic_time ();
+  probe->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, probe, (GDestroyNotify) emulator_probe_free);
-  dc_probe_process_async (path, "tcg", timeout_seconds, cancellable,
-                          on_tcg_probed, g_object_ref (task));
-  if (try_kvm)
-    dc_probe_process_async (path, "kvm", timeout_seconds, cancellable,
-                            on_kvm_probed, g_object_ref (task));
-  g_object_unref (task);
+  process_async (path, "tcg", TRUE, timeout_seconds, cancellable, on_tcg_probed, task);
 }
 
 DcEmulatorFacts *

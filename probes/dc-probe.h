@@ -33,8 +33,9 @@ void dc_probe_die_with_parent (gpointer parent_pid);
 gboolean dc_probe_error_is_transient (const GError *error);
 
 /* The commands a probe sends to a process of @accel ("tcg" or "kvm"),
- * as unanswered DcQmpExchange. */
-GPtrArray *dc_probe_conversation_new (const char *accel);
+ * as unanswered DcQmpExchange: all of them if @whole, else only those
+ * whose answers depend on the accelerator. */
+GPtrArray *dc_probe_conversation_new (const char *accel, gboolean whole);
 
 /* One QEMU process: spawns it, holds the conversation, kills and reaps it.
  * Finishes with the answered exchanges. */
@@ -43,11 +44,13 @@ void dc_probe_process_async (const char *path, const char *accel,
                              GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *dc_probe_process_finish (GAsyncResult *result, GError **error);
 
-/* A whole emulator: a tcg process and, if @try_kvm, a kvm process in
- * parallel. Fails if no process answered, or with the transient error of
- * either (facts missing one accelerator for a passing reason would stand
- * for the binary's lifetime); otherwise a failed accelerator leaves facts
- * with tcg or kvm FALSE and the reason beside it. */
+/* A whole emulator: a tcg process and then, if @try_kvm, a kvm process
+ * (asked only what depends on the accelerator if tcg answered), the two
+ * within @timeout_seconds. Fails if no process answered, or with the
+ * transient error of either (facts missing one accelerator for a passing
+ * reason would stand for the binary's lifetime); otherwise a failed
+ * accelerator leaves facts with tcg or kvm FALSE and the reason beside
+ * it. */
 void dc_probe_emulator_async (const char *path, gboolean try_kvm,
                               guint timeout_seconds, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);

@@ -728,6 +728,23 @@ run_batch (DcRegistry *self, GTask *task)
     schedule (self);
 }
 
+/* The probes that also run QEMU under KVM first (x86's take three times
+ * as long as the others): none is then left running alone at the end of
+ * a cold start. Then by path. */
+static gint
+compare_longest_first (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  DcRegistry *self = user_data;
+  DcEmulator *ea = *(DcEmulator **) a;
+  DcEmulator *eb = *(DcEmulator **) b;
+  gboolean ka = should_try_kvm (self, ea);
+  gboolean kb = should_try_kvm (self, eb);
+
+  if (ka != kb)
+    return ka ? -1 : 1;
+  return g_strcmp0 (ea->path, eb->path);
+}
+
 void
 dc_registry_probe_async (DcRegistry *self, const char *path,
                          gboolean use_cache, GAsyncReadyCallback callback,
@@ -752,7 +769,10 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
       g_ptr_array_add (targets, emulator);
     }
   else
-    targets = dc_registry_list (self);
+    {
+      targets = dc_registry_list (self);
+      g_ptr_array_sort_with_data (targets, compare_longest_first, self);
+    }
   for (guint i = 0; i < targets->len; i++)
     enqueue (self, g_ptr_array_index (targets, i), task, use_cache);
   run_batch (self, task);

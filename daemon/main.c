@@ -52,6 +52,7 @@ typedef struct {
   DcWatch *watch;
   DcNfdWriter *nfd_writer;
   GDBusConnection *connection;
+  guint waiting;           /* for the bus and the first probes */
   guint name_id;
   int exit_code;
 } Daemon;
@@ -239,7 +240,19 @@ on_name_lost (GDBusConnection *connection, const char *name,
   g_main_loop_quit (daemon->loop);
 }
 
-/* Takes the bus name once the first probes are done. */
+/* Takes the bus name once connected and the first probes are done. */
+static void
+serve_when_ready (Daemon *daemon)
+{
+  if (--daemon->waiting > 0)
+    return;
+  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
+                                                  DC_BUS_NAME,
+                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                  on_name_acquired,
+                                                  on_name_lost, daemon, NULL);
+}
+
 static void
 on_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -250,11 +263,36 @@ on_started (GObject *source, GAsyncResult *result, gpointer user_data)
     daemon->nfd_writer = dc_nfd_writer_new (daemon->registry,
                                             daemon->options.nfd_file,
                                             NFD_DELAY_MS);
-  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
-                                                  DC_BUS_NAME,
-                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                  on_name_acquired,
-                                                  on_name_lost, daemon, NULL);
+  serve_when_ready (daemon);
+}
+
+static gboolean on_shutdown_done (gpointer user_data);
+
+static void
+fail_and_stop (Daemon *daemon, const char *what, const GError *error)
+{
+  g_printerr ("domcapsd: %s: %s\n", what, error->message);
+  daemon->exit_code = EXIT_FAILURE;
+  dc_registry_shutdown (daemon->registry, on_shutdown_done, daemon);
+}
+
+static void
+on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  daemon->connection = g_bus_get_finish (result, &error);
+  if (daemon->connection == NULL)
+    return fail_and_stop (daemon, daemon->options.session_bus
+                                    ? "cannot connect to the session bus"
+                                    : "cannot connect to the system bus", error);
+  /* A bus that goes away is handled (on_name_lost), not a SIGTERM. */
+  g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
+  daemon->service = dc_service_new (daemon->registry, !daemon->options.session_bus);
+  if (!dc_service_export (daemon->service, daemon->connection, &error))
+    return fail_and_stop (daemon, "cannot export the service", error);
+  serve_when_ready (daemon);
 }
 
 static gboolean
@@ -281,7 +319,6 @@ static int
 run (Daemon *daemon)
 {
   Options *options = &daemon->options;
-  g_autoptr(GError) error = NULL;
   g_autofree char *cache = cache_dir (options);
   DcEngineOptions engine_options = {
     .emulator_dirs = (const char *const *) options->emulator_dirs,
@@ -294,29 +331,17 @@ run (Daemon *daemon)
     .probe_in_helper = !options->no_probe_helper,
   };
 
-  daemon->connection = g_bus_get_sync (options->session_bus ? G_BUS_TYPE_SESSION
-                                                            : G_BUS_TYPE_SYSTEM,
-                                       NULL, &error);
-  if (daemon->connection != NULL)
-    /* A bus that goes away is handled (on_name_lost), not a SIGTERM. */
-    g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
-  if (daemon->connection == NULL)
-    {
-      g_printerr ("domcapsd: cannot connect to the %s bus: %s\n",
-                  options->session_bus ? "session" : "system", error->message);
-      return EXIT_FAILURE;
-    }
+  /* The bus handshake (in GDBus's thread) and the engine's start (host
+   * facts, discovery, the cache) go side by side: a warm start is ~1 ms
+   * sooner. The name is taken once both are done. */
+  daemon->loop = g_main_loop_new (NULL, FALSE);
+  daemon->waiting = 2;
+  g_bus_get (options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+             NULL, on_bus, daemon);
   daemon->engine = dc_engine_new (&engine_options);
   daemon->registry = dc_engine_get_registry (daemon->engine);
   g_signal_connect (daemon->registry, "emulator-probed",
                     G_CALLBACK (on_emulator_probed), daemon);
-  daemon->service = dc_service_new (daemon->registry, !options->session_bus);
-  if (!dc_service_export (daemon->service, daemon->connection, &error))
-    {
-      g_printerr ("domcapsd: cannot export the service: %s\n", error->message);
-      return EXIT_FAILURE;
-    }
-  daemon->loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, daemon);
   g_unix_signal_add (SIGINT, on_signal, daemon);
   sd_notify (0, "STATUS=Probing emulators");

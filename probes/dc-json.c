@@ -40,6 +40,38 @@ skip_space (Scanner *s)
     s->p++;
 }
 
+/* Four hex digits after "\\u", @s->p at the 'u'; leaves it at the last. */
+static gboolean
+scan_code_unit (Scanner *s, guint *unit)
+{
+  *unit = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      if (++s->p >= s->end || !g_ascii_isxdigit (*s->p))
+        return FALSE;
+      *unit = *unit * 16 + g_ascii_xdigit_value (*s->p);
+    }
+  return TRUE;
+}
+
+/* A "\\u" escape: a UTF-16 surrogate only as a high-low pair (json-glib
+ * refuses a lone one at the end of a string, and nothing we read writes
+ * lone ones). */
+static gboolean
+scan_unicode_escape (Scanner *s)
+{
+  guint unit, low;
+
+  if (!scan_code_unit (s, &unit) || (unit >= 0xDC00 && unit <= 0xDFFF))
+    return FALSE;
+  if (unit < 0xD800 || unit > 0xDBFF)
+    return TRUE;
+  if (s->end - s->p < 3 || s->p[1] != '\\' || s->p[2] != 'u')
+    return FALSE;
+  s->p += 2;
+  return scan_code_unit (s, &low) && low >= 0xDC00 && low <= 0xDFFF;
+}
+
 static gboolean
 scan_string (Scanner *s)
 {
@@ -60,9 +92,8 @@ scan_string (Scanner *s)
         return FALSE;
       if (*s->p == 'u')
         {
-          for (int i = 0; i < 4; i++)
-            if (++s->p >= s->end || !g_ascii_isxdigit (*s->p))
-              return FALSE;
+          if (!scan_unicode_escape (s))
+            return FALSE;
         }
       else if (*s->p == '\0' || strchr ("\"\\/bfnrt", *s->p) == NULL)
         return FALSE;

@@ -20,6 +20,7 @@ test_plain_json_passes_counted (void)
 {
   const struct { const char *text; gsize nodes; } good[] = {
     { "{}", 1 }, { "[]", 1 }, { " 0 ", 1 }, { "-1.5e+3", 1 }, { "\"a\\u00e9\\n\"", 1 },
+    { "\"\\ud83d\\ude00\"", 1 }, { "\"\\u0000\"", 1 },
     { "true", 1 }, { "null", 1 },
     { "{\"a\": [1, 2, {}], \"b\": {\"c\": null}}", 7 },
     { "[[[[[[[[]]]]]]]]", 8 },
@@ -50,6 +51,9 @@ test_anything_else_is_refused (void)
     "{\"a\": 1,}", "[1] [2]", "01", "1.", "-", ".5", "1e", "tru", "nul", "\"unterminated",
     "\"tab\there\"", "\"\\x41\"", "\"\\u12\"", "[1 2]", "{1: 2}", "]", "[}", "{]", "NaN",
     "Infinity", "[\"\\\"]", "\"\xd5\"",
+    /* UTF-16 surrogates other than as pairs (json-glib refuses "\ude99"
+     * at a string's end: a fuzzer's finding) */
+    "\"\\ude99\"", "\"\\ud800\"", "\"\\ud800x\"", "\"a\\ude99b\"", "\"\\ud800\\u0041\"",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a
-# bounded time over its seed corpus. Exit 0: no finding; 77: no clang.
+# bounded time over its seed corpus. Exit 0: no finding; 1: a finding
+# (libFuzzer's own code for one, 77, would read as a skip); 77: no clang.
 #   run-fuzz.sh SOURCEDIR BUILDDIR TARGET SECONDS
 set -euo pipefail
 src=$1 build=$2 target=$3 seconds=$4
@@ -17,5 +18,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     -o "$out/fuzz-$target"
 cp -n "$src/tests/fuzz/corpus-$target/"* "$out/$target-corpus/" 2>/dev/null || true
 ASAN_OPTIONS=detect_leaks=1 "$out/fuzz-$target" -max_total_time="$seconds" \
-    -max_len=65536 -timeout=10 -artifact_prefix="$out/$target-findings/" \
+    -max_len=65536 -timeout=10 -error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$out/$target-findings/" \
     "$out/$target-corpus" 2>&1 | tail -n 3

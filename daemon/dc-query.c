@@ -370,8 +370,13 @@ dc_query_memo_lookup_question (DcQueryMemo *memo, const char *emulatorbin,
                                const char *arch, const char *machine,
                                const char *virttype)
 {
-  g_autofree char *key = question_key (emulatorbin, arch, machine, virttype);
+  g_autofree char *key = NULL;
 
+  /* Arguments too long to answer are refused by dc_query_resolve(),
+   * before anything is copied. */
+  if (!check_query (0, emulatorbin, arch, machine, virttype, NULL))
+    return NULL;
+  key = question_key (emulatorbin, arch, machine, virttype);
   return g_hash_table_lookup (memo->by_question, key);
 }
 

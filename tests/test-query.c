@@ -207,6 +207,10 @@ test_memo_of_questions (Fixture *fx, gconstpointer data)
   dc_query_memo_remember_question (memo, "", "", "", "", &a);
   g_assert_cmpstr (dc_query_memo_lookup_question (memo, "", "", "", ""), ==, xml);
   g_assert_null (dc_query_memo_lookup_question (memo, "", "x86_64", "", ""));
+  {
+    g_autofree char *long_arch = g_strnfill (DC_QUERY_MAX_NAME + 1, 'x');
+    g_assert_null (dc_query_memo_lookup_question (memo, "", long_arch, "", ""));
+  }
   dc_query_memo_forget (memo, "/usr/bin/qemu-system-sh4");   /* another one */
   g_assert_null (dc_query_memo_lookup_question (memo, "", "", "", ""));
   g_assert_nonnull (dc_query_memo_lookup (memo, &a));

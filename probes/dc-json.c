@@ -270,7 +270,7 @@ JsonNode *
 dc_json_parse_bounded (const char *text, gsize len, const DcJsonLimits *limits,
                        gsize *nodes, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
 
   if (!dc_json_check (text, len, limits, nodes, error))

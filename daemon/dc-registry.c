@@ -59,6 +59,7 @@ struct _DcRegistry {
   GSourceFunc shutdown_done;
   gpointer shutdown_data;
   guint trim_source;
+  gint64 busy_at;          /* monotonic µs of the last work that may free */
 };
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
@@ -208,18 +209,22 @@ on_trim (gpointer user_data)
 {
   DcRegistry *self = user_data;
 
+  if (g_get_monotonic_time () - self->busy_at < TRIM_DELAY_MS * 1000)
+    return G_SOURCE_CONTINUE;
   self->trim_source = 0;
   malloc_trim (0);
   return G_SOURCE_REMOVE;
 }
 
-/* After a burst of work that frees much (a probe's facts stored, facts
- * read from the cache, an answer rendered): glibc keeps freed pages amid
- * the heap unless told. Once, when quiet (docs/architecture.md, "What the
- * daemon keeps in memory"). */
+/* After work that frees much (a probe's facts stored, facts read from
+ * the cache, answers rendered or sent, in the main thread's heap or in
+ * GDBus's): glibc keeps freed pages amid its heaps unless told. Once
+ * the registry has been quiet for TRIM_DELAY_MS (docs/architecture.md,
+ * "What the daemon keeps in memory"). */
 static void
 schedule_trim (DcRegistry *self)
 {
+  self->busy_at = g_get_monotonic_time ();
   if (self->trim_source == 0)
     self->trim_source = g_timeout_add (TRIM_DELAY_MS, on_trim, self);
 }
@@ -1074,6 +1079,7 @@ dc_registry_answer (DcRegistry *self, const char *emulatorbin,
   if (facts == NULL && flags == 0)
     known = dc_query_memo_lookup_question (self->memo, emulatorbin, arch, machine,
                                            virttype);
+  schedule_trim (self);
   if (known != NULL)
     return g_strdup (known);
   snapshot = snapshot_for_query (self, emulatorbin, arch, flags, error);
@@ -1083,8 +1089,6 @@ dc_registry_answer (DcRegistry *self, const char *emulatorbin,
     return NULL;
   if (facts != NULL)
     *facts = answer.emulator->facts;
-  if (dc_query_memo_lookup (self->memo, &answer) == NULL)
-    schedule_trim (self);
   xml = dc_query_render (self->memo, snapshot, &answer, error);
   if (xml != NULL)
     dc_query_memo_remember_question (self->memo, emulatorbin, arch, machine,

@@ -18,6 +18,7 @@ struct _DcService {
   DcDomainCapabilities1 *skeleton;
   gulong probed_handler;
   gulong changed_handler;
+  gboolean signalling;
 };
 
 static gboolean
@@ -272,7 +273,14 @@ static void
 on_capabilities_changed (DcRegistry *registry, const char *path,
                          DcService *self)
 {
-  dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, path);
+  if (self->signalling)
+    dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, path);
+}
+
+void
+dc_service_start_signalling (DcService *service)
+{
+  service->signalling = TRUE;
 }
 
 static void

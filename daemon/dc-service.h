@@ -15,5 +15,9 @@ typedef struct _DcService DcService;
 DcService *dc_service_new (DcRegistry *registry, gboolean system_bus);
 gboolean dc_service_export (DcService *service, GDBusConnection *connection,
                             GError **error);
+/* From now on, CapabilitiesChanged is emitted. Before the well-known
+ * name is ours, no one can have asked for it (a match on our name matches
+ * nothing yet), and a start would send one per emulator. */
+void dc_service_start_signalling (DcService *service);
 void dc_service_free (DcService *service);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcService, dc_service_free)

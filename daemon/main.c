@@ -212,6 +212,7 @@ on_name_acquired (GDBusConnection *connection, const char *name,
     g_timeout_add (WATCH_START_DELAY_MS, on_serving, daemon);
 
   count_probed (daemon->registry, &total, &failed);
+  dc_service_start_signalling (daemon->service);
   g_message ("Serving %s with %u emulators (%u failed to probe)", name,
              total, failed);
   sd_notifyf (0, "READY=1\nSTATUS=Serving %u emulators (%u failed to probe)",

@@ -140,31 +140,28 @@ start_job_done (GTask *task)
     g_task_return_boolean (task, TRUE);
 }
 
+/* swtpm_setup asked: its answer goes to the cache under @identity. */
 typedef struct {
-  DcEngine *engine;
+  GTask *task;             /* the start's */
+  DcCache *cache;          /* may be NULL */
   char *identity;
 } SwtpmJob;
 
 static void
 on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  SwtpmJob *job = g_object_get_data (G_OBJECT (task), "swtpm-job");
+  SwtpmJob *job = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *output = NULL;
 
   if (!dc_host_facts_probe_swtpm_finish (result, &output, &error))
     g_info ("No software TPM: %s", error->message);
-  else if (job->engine->cache != NULL &&
-           !dc_cache_store_output (job->engine->cache, "swtpm_setup", job->identity,
+  else if (job->cache != NULL && job->identity != NULL &&
+           !dc_cache_store_output (job->cache, "swtpm_setup", job->identity,
                                    output, &error))
     g_warning ("Cannot cache swtpm_setup's capabilities: %s", error->message);
-  start_job_done (task);
-}
-
-static void
-swtpm_job_free (SwtpmJob *job)
-{
+  start_job_done (job->task);
+  g_object_unref (job->task);
   g_free (job->identity);
   g_free (job);
 }
@@ -175,22 +172,22 @@ swtpm_job_free (SwtpmJob *job)
 static void
 start_swtpm (DcEngine *self, GTask *task)
 {
-  SwtpmJob *job = g_new0 (SwtpmJob, 1);
+  g_autofree char *identity = dc_swtpm_identity ();
   g_autofree char *output = NULL;
+  SwtpmJob *job;
 
-  job->engine = self;
-  job->identity = dc_swtpm_identity ();
-  g_object_set_data_full (G_OBJECT (task), "swtpm-job", job,
-                          (GDestroyNotify) swtpm_job_free);
-  if (job->identity != NULL && self->cache != NULL)
-    output = dc_cache_load_output (self->cache, "swtpm_setup", job->identity, NULL);
+  if (identity != NULL && self->cache != NULL)
+    output = dc_cache_load_output (self->cache, "swtpm_setup", identity, NULL);
   if (output != NULL && dc_host_facts_parse_swtpm (self->host, output, NULL))
     {
       g_info ("swtpm_setup's capabilities from the cache");
       return start_job_done (task);
     }
-  dc_host_facts_probe_swtpm_async (self->host, NULL, NULL, on_swtpm_probed,
-                                   g_object_ref (task));
+  job = g_new0 (SwtpmJob, 1);
+  job->task = g_object_ref (task);
+  job->cache = self->cache;
+  job->identity = g_steal_pointer (&identity);
+  dc_host_facts_probe_swtpm_async (self->host, NULL, NULL, on_swtpm_probed, job);
 }
 
 static void

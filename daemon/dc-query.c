@@ -80,6 +80,13 @@ emulated_target (const DcQueryEmulator *e)
   return e->facts ? e->facts->target : e->target;
 }
 
+static void
+set_probe_failed (const DcQueryEmulator *e, const char *otherwise, GError **error)
+{
+  g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED, "%s could not be probed: %s",
+               e->path, e->error ? e->error : otherwise);
+}
+
 /* How well @e fits @arch: its own arch and canonical name beat an
  * emulator that merely also runs it (x86_64 for i686), or a variant build
  * of the same target (qemu-system-x86_64-microvm). 0: it does not. */
@@ -135,9 +142,7 @@ resolve_named_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin
     }
   if (emulated_arch (e) == NULL)
     {
-      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
-                   "%s could not be probed: %s", e->path,
-                   e->error ? e->error : "not probed yet");
+      set_probe_failed (e, "not probed yet", error);
       return NULL;
     }
   if (**arch == '\0')
@@ -264,10 +269,7 @@ dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
     return FALSE;
   if (out->emulator->facts == NULL)
     {
-      g_set_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED,
-                   "%s could not be probed: %s", out->emulator->path,
-                   out->emulator->error ? out->emulator->error
-                                        : "its facts are not at hand");
+      set_probe_failed (out->emulator, "its facts are not at hand", error);
       return FALSE;
     }
   out->machine = resolve_machine (out->emulator->facts, machine, error);

@@ -25,10 +25,10 @@ struct _DcEmulator {
   GPtrArray *names;        /* every path it was found under */
   DcEmulatorState state;
   char *error;             /* why the last probe failed, or NULL */
-  DcEmulatorFacts *facts;  /* last good facts in memory, or NULL */
-  gboolean on_disk;        /* or: they are in the cache, read when asked for */
+  DcEmulatorFacts *facts;  /* last good facts in memory, or NULL: then in the
+                            * cache, read when asked for, if it has any */
   DcFileStamp facts_stamp; /* the binary they were taken from */
-  DcFactsSummary summary;  /* what they say it is, while it has them */
+  DcFactsSummary summary;  /* what they say it is; version NULL: no facts */
   GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
   gboolean queued;         /* waiting for a probe slot */
   gboolean use_cache;      /* that probe may take facts from the disk cache */
@@ -102,7 +102,7 @@ emulator_free (DcEmulator *emulator)
 static gboolean
 has_facts (const DcEmulator *emulator)
 {
-  return emulator->facts != NULL || emulator->on_disk;
+  return emulator->summary.version != NULL;
 }
 
 static DcEmulator *
@@ -364,7 +364,6 @@ record_facts (DcEmulator *emulator, DcEmulatorFacts *facts,
   g_clear_pointer (&emulator->error, g_free);
   g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
   emulator->facts = facts;
-  emulator->on_disk = facts == NULL;
   emulator->facts_stamp = *stamp;
   emulator->state = DC_EMULATOR_READY;
   log_facts (emulator, summary, elapsed_ms);
@@ -948,7 +947,7 @@ dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
 {
   g_autoptr(GError) error = NULL;
 
-  if (emulator->facts != NULL || !emulator->on_disk)
+  if (emulator->facts != NULL || !has_facts (emulator))
     return emulator->facts;
   emulator->facts = dc_cache_load (self->cache, emulator->path,
                                    &emulator->facts_stamp, &error);
@@ -961,7 +960,6 @@ dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
                     "DOMCAPSD_ERROR", error->message,
                     "MESSAGE", "Cannot read back the cached facts of %s: %s",
                     emulator->path, error->message);
-  emulator->on_disk = FALSE;
   dc_facts_summary_clear (&emulator->summary);
   emulator->state = DC_EMULATOR_PENDING;
   g_free (emulator->error);
@@ -991,10 +989,10 @@ dc_emulator_state_to_string (DcEmulatorState state)
 /* What the registry knows now, for one query: borrowed, valid until the
  * emulators change (queries are answered synchronously). Every emulator
  * with facts has its arch and target (from the cache file's summary);
- * facts themselves only for those in @with_facts (real paths; NULL:
- * none), read from the cache if need be. */
+ * facts themselves only the one at @facts_of (a real path; NULL: none),
+ * read from the cache if need be. */
 static DcQuerySnapshot *
-snapshot_new (DcRegistry *self, GPtrArray *with_facts)
+snapshot_new (DcRegistry *self, const char *facts_of)
 {
   g_autoptr(GPtrArray) list = dc_registry_list (self);
   DcQuerySnapshot *snapshot = g_new0 (DcQuerySnapshot, 1);
@@ -1009,9 +1007,7 @@ snapshot_new (DcRegistry *self, GPtrArray *with_facts)
 
       e->path = emulator->path;
       e->names = emulator->names;
-      if (with_facts != NULL &&
-          g_ptr_array_find_with_equal_func (with_facts, emulator->path,
-                                            g_str_equal, NULL))
+      if (g_strcmp0 (emulator->path, facts_of) == 0)
         e->facts = dc_registry_get_facts (self, emulator);
       if (has_facts (emulator))
         {
@@ -1051,12 +1047,8 @@ snapshot_for_query (DcRegistry *self, const char *emulatorbin, const char *arch,
   g_autoptr(DcQuerySnapshot) summaries = snapshot_new (self, NULL);
   const DcQueryEmulator *chosen = dc_query_pick (summaries, emulatorbin, &arch,
                                                  flags, error);
-  g_autoptr(GPtrArray) with_facts = g_ptr_array_new ();
 
-  if (chosen == NULL)
-    return NULL;
-  g_ptr_array_add (with_facts, (gpointer) chosen->path);
-  return snapshot_new (self, with_facts);
+  return chosen ? snapshot_new (self, chosen->path) : NULL;
 }
 
 GPtrArray *

@@ -146,9 +146,11 @@ rescan_once (gpointer registry)
   dc_registry_rescan (registry);
 }
 
-static void
-start_watching (Daemon *daemon)
+/* A GSourceFunc: run once, WATCH_START_DELAY_MS after the name is ours. */
+static gboolean
+start_watching (gpointer user_data)
 {
+  Daemon *daemon = user_data;
   g_auto(GStrv) dirs = dc_registry_watch_dirs (daemon->registry);
 
   daemon->watch = dc_watch_new (WATCH_QUIET_MS, WATCH_MAX_DELAY_MS,
@@ -161,6 +163,7 @@ start_watching (Daemon *daemon)
    * (stats only, no QEMU unless one changed). */
   dc_engine_load_firmware (daemon->engine);
   g_idle_add_once (rescan_once, daemon->registry);
+  return G_SOURCE_REMOVE;
 }
 
 /* How many emulators have a probe result (ready or failed), and failed. */
@@ -192,13 +195,6 @@ on_emulator_probed (DcRegistry *registry, const char *path, gpointer user_data)
     sd_notifyf (0, "STATUS=Probing: %u/%u emulators done", done, total);
 }
 
-static gboolean
-on_serving (gpointer user_data)
-{
-  start_watching (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_name_acquired (GDBusConnection *connection, const char *name,
                   gpointer user_data)
@@ -209,7 +205,7 @@ on_name_acquired (GDBusConnection *connection, const char *name,
   /* The watches after the first answers (WATCH_START_DELAY_MS); what
    * changed before they are set is found when they are. */
   if (daemon->watch == NULL)
-    g_timeout_add (WATCH_START_DELAY_MS, on_serving, daemon);
+    g_timeout_add (WATCH_START_DELAY_MS, start_watching, daemon);
 
   count_probed (daemon->registry, &total, &failed);
   dc_service_start_signalling (daemon->service);

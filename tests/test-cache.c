@@ -322,6 +322,13 @@ test_program_output (Fixture *fx, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_null (dc_cache_load_output (other_host, "swtpm_setup", "v1", NULL));
+  {
+    g_autofree char *file = g_build_filename (fx->dir, "swtpm_setup.output.json", NULL);
+
+    g_assert_true (g_file_set_contents (file, "{\"output\": [[[", -1, NULL));
+    g_assert_null (dc_cache_load_output (fx->cache, "swtpm_setup", "v1", &error));
+    g_assert_nonnull (error);
+  }
 }
 
 int

@@ -224,27 +224,37 @@ refuse (GError **error, const char *why)
   return FALSE;
 }
 
-/* Checks the envelope of a cache file against what we expect. */
+/* What every file here starts with: our format, this version, this host. */
 static gboolean
-check_envelope (DcCache *cache, JsonObject *root, const char *path,
-                const DcFileStamp *stamp, GError **error)
+check_origin (DcCache *cache, JsonObject *root, GError **error)
 {
   const char *format = dc_json_get_string (root, "format");
   const char *host_key = dc_json_get_string (root, "host-key");
-  const char *owner = dc_json_get_string (root, "path");
   gint64 version;
-  DcFileStamp stored;
 
   if (format == NULL || !g_str_equal (format, FORMAT_NAME))
     return refuse (error, "not a domcapsd cache file");
   if (!dc_json_get_int (root, "format-version", &version) ||
       version != DC_CACHE_FORMAT_VERSION)
     return refuse (error, "written by another version of the cache format");
-  if (owner == NULL || !g_str_equal (owner, path))
-    return refuse (error, "written for another emulator");
   if (host_key == NULL || !g_str_equal (host_key, cache->host_key))
     return refuse (error, "the host changed since (kernel, KVM, microcode, "
                           "QEMU modules or daemon version)");
+  return TRUE;
+}
+
+/* Checks the envelope of a cache file against what we expect. */
+static gboolean
+check_envelope (DcCache *cache, JsonObject *root, const char *path,
+                const DcFileStamp *stamp, GError **error)
+{
+  const char *owner = dc_json_get_string (root, "path");
+  DcFileStamp stored;
+
+  if (!check_origin (cache, root, error))
+    return FALSE;
+  if (owner == NULL || !g_str_equal (owner, path))
+    return refuse (error, "written for another emulator");
   if (!read_stamp (dc_json_get_object (root, "stamp"), &stored))
     return refuse (error, "has no valid stamp of the binary");
   if (!dc_file_stamp_equal (&stored, stamp))
@@ -339,13 +349,11 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
                 const DcFileStamp *stamp, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *file = dc_cache_file (cache, facts->path);
   g_autofree char *envelope = NULL;
   g_autofree char *body = NULL;
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
-  gsize len;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
@@ -357,11 +365,9 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
   add_summary (b, facts);
   json_builder_end_object (b);
   envelope = dc_json_builder_to_text (b, FALSE, NULL);
-  json_generator_set_root (generator, node);
-  body = json_generator_to_data (generator, NULL);
+  body = json_to_string (node, FALSE);
   text = g_strconcat (envelope, "\n", body, "\n", NULL);
-  len = strlen (text);
-  return g_file_set_contents_full (file, text, len,
+  return g_file_set_contents_full (file, text, -1,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
@@ -385,24 +391,19 @@ dc_cache_load_output (DcCache *cache, const char *name, const char *identity,
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *root;
-  gint64 version;
   const char *output;
   gsize len;
 
   if (!dc_file_read_bounded (file, OUTPUT_MAX_SIZE, 0, &text, &len, error) ||
       (node = dc_json_parse_object (text, len, OUTPUT_MAX_SIZE, &dc_cache_json_limits,
-                                    error)) == NULL)
+                                    error)) == NULL ||
+      !check_origin (cache, (root = json_node_get_object (node)), error))
     return NULL;
-  root = json_node_get_object (node);
   output = dc_json_get_string (root, "output");
-  if (g_strcmp0 (dc_json_get_string (root, "format"), FORMAT_NAME) != 0 ||
-      !dc_json_get_int (root, "format-version", &version) ||
-      version != DC_CACHE_FORMAT_VERSION ||
-      g_strcmp0 (dc_json_get_string (root, "host-key"), cache->host_key) != 0 ||
-      g_strcmp0 (dc_json_get_string (root, "identity"), identity) != 0 ||
+  if (g_strcmp0 (dc_json_get_string (root, "identity"), identity) != 0 ||
       output == NULL)
     {
-      refuse (error, "written for another program, host or format");
+      refuse (error, "written for another version of the program");
       return NULL;
     }
   return g_strdup (output);

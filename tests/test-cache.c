@@ -17,6 +17,11 @@ typedef struct {
   DcFileStamp stamp;
 } Fixture;
 
+/* The sample sets every field of the facts to a value that is not its
+ * default (test_sample_complete checks that from the codec's own output,
+ * so a field added to the codec without a value here fails), and
+ * EXPECTED_JSON is what the codec must write for it, written out by hand:
+ * a field the codec forgets is missing from its output, not from this. */
 static DcCpuFacts *
 sample_cpu (void)
 {
@@ -26,14 +31,31 @@ sample_cpu (void)
 
   def->name = g_strdup ("EPYC");
   def->alias_of = g_strdup ("EPYC-v1");
+  def->type_name = g_strdup ("EPYC-x86_64-cpu");
+  def->deprecated = TRUE;
   def->usable_known = TRUE;
   def->blockers = g_strsplit ("svm,npt", ",", -1);
   g_ptr_array_add (cpu->definitions, def);
   cpu->answered = TRUE;
+  cpu->host_migratable = TRUE;
   cpu->max_migratable = TRUE;
   cpu->host = dc_cpu_expansion_new ();
+  g_free (cpu->host->vendor);
+  cpu->host->vendor = g_strdup ("AuthenticAMD");
+  g_free (cpu->host->model_id);
+  cpu->host->model_id = g_strdup ("AMD EPYC 7713");
   cpu->host->family = 23;
+  cpu->host->model = 49;
+  cpu->host->stepping = 2;
   g_hash_table_add (cpu->host->features, g_strdup ("sse2"));
+  g_hash_table_add (cpu->host->switched_off, g_strdup ("pcid"));
+  g_free (model->vendor);
+  model->vendor = g_strdup ("AuthenticAMD");
+  g_free (model->model_id);
+  model->model_id = g_strdup ("AMD EPYC Processor");
+  model->family = 23;
+  model->model = 1;
+  model->stepping = 3;
   g_hash_table_add (model->features, g_strdup ("sse2"));
   g_hash_table_add (model->switched_off, g_strdup ("vme"));
   g_hash_table_insert (cpu->models, g_strdup ("EPYC"), model);
@@ -56,31 +78,67 @@ sample_facts (const char *path)
   m->alias = g_strdup ("q35");
   m->cpu_max = 288;
   m->is_default = TRUE;
+  m->deprecated = TRUE;
   g_ptr_array_add (f->machines, m);
   g_hash_table_add (f->qom_types, g_strdup ("VGA"));
   g_hash_table_add (f->qom_types, g_strdup ("iothread"));
   g_hash_table_add (f->commands, g_strdup ("query-vnc"));
   g_hash_table_insert (f->schema_enums, g_strdup (DC_SCHEMA_DISPLAY_TYPES),
                        g_strdupv ((char **) display));
+  g_hash_table_add (f->tpm_models, g_strdup ("tpm-crb"));
   g_hash_table_add (f->tpm_types, g_strdup ("emulator"));
   g_hash_table_add (f->options, g_strdup ("run-with.async-teardown"));
   g_hash_table_add (f->pc_machine_properties, g_strdup ("i8042"));
   f->sev.present = TRUE;
   f->sev.cbitpos = 51;
+  f->sev.reduced_phys_bits = 5;
   f->sev.cpu0_id = g_strdup ("Q1BVMA==");
   f->sgx.present = f->sgx.flc = f->sgx.sgx1 = f->sgx.sgx2 = TRUE;
   f->sgx.section_size_kib = G_GUINT64_CONSTANT (1) << 40;
-  g_array_append_vals (f->sgx.sections, (DcSgxSection[]) { { 0, 65536 }, { 1, 196608 } }, 2);
-  g_array_append_vals (f->gic, (DcGicVersion[]) { { 2, TRUE, FALSE }, { 3, TRUE, TRUE } }, 2);
+  g_array_append_vals (f->sgx.sections, (DcSgxSection[]) { { 1, 65536 }, { 2, 196608 } }, 2);
+  g_array_append_vals (f->gic, (DcGicVersion[]) { { 3, TRUE, TRUE } }, 1);
   g_hash_table_add (f->hyperv, g_strdup ("hv-stimer"));
   f->tcg = TRUE;
+  f->tcg_error = g_strdup ("no TCG here");
   f->kvm = TRUE;
   f->kvm_error = g_strdup ("no KVM here");
   f->cpu_tcg = sample_cpu ();
   f->cpu_kvm = sample_cpu ();
-  f->cpu_kvm->host_migratable = TRUE;
   return f;
 }
+
+#define EXPECTED_CPU \
+  "{\"answered\": true, \"host-migratable\": true, \"max-migratable\": true," \
+  " \"definitions\": [{\"name\": \"EPYC\", \"alias-of\": \"EPYC-v1\"," \
+  "   \"typename\": \"EPYC-x86_64-cpu\", \"deprecated\": true," \
+  "   \"usable-known\": true, \"blockers\": \"svm\\nnpt\"}]," \
+  " \"host\": {\"vendor\": \"AuthenticAMD\", \"model-id\": \"AMD EPYC 7713\"," \
+  "   \"family\": 23, \"model\": 49, \"stepping\": 2, \"features\": \"sse2\"," \
+  "   \"switched-off\": \"pcid\"}," \
+  " \"models\": {\"EPYC\": {\"vendor\": \"AuthenticAMD\"," \
+  "   \"model-id\": \"AMD EPYC Processor\", \"family\": 23, \"model\": 1," \
+  "   \"stepping\": 3, \"features\": \"sse2\", \"switched-off\": \"vme\"}}}"
+
+/* %s: the binary's path */
+#define EXPECTED_JSON \
+  "{\"path\": \"%s\", \"version\": \"7.2.0\", \"package\": \"Debian\"," \
+  " \"target\": \"x86_64\", \"arch\": \"x86_64\"," \
+  " \"machines\": [{\"name\": \"pc-q35-7.2\", \"alias\": \"q35\", \"cpu-max\": 288," \
+  "   \"is-default\": true, \"deprecated\": true}]," \
+  " \"qom-types\": \"VGA\\niothread\", \"commands\": \"query-vnc\"," \
+  " \"schema-enums\": {\"query-display-options/ret-type/type\": [\"sdl\", \"dbus\"]}," \
+  " \"tpm-models\": \"tpm-crb\", \"tpm-types\": \"emulator\"," \
+  " \"options\": \"run-with.async-teardown\", \"pc-machine-properties\": \"i8042\"," \
+  " \"tcg\": true, \"tcg-error\": \"no TCG here\", \"kvm\": true," \
+  " \"kvm-error\": \"no KVM here\"," \
+  " \"sgx\": {\"present\": true, \"flc\": true, \"sgx1\": true, \"sgx2\": true," \
+  "   \"section-size-kib\": 1099511627776, \"sections\": [{\"node\": 1," \
+  "   \"size-kib\": 65536}, {\"node\": 2, \"size-kib\": 196608}]}," \
+  " \"sev\": {\"present\": true, \"cbitpos\": 51, \"reduced-phys-bits\": 5," \
+  "   \"cpu0-id\": \"Q1BVMA==\"}," \
+  " \"gic\": [{\"version\": 3, \"emulated\": true, \"kernel\": true}]," \
+  " \"hyperv\": \"hv-stimer\", \"cpu-tcg\": " EXPECTED_CPU "," \
+  " \"cpu-kvm\": " EXPECTED_CPU "}"
 
 static void
 set_up (Fixture *fx, gconstpointer data)
@@ -110,14 +168,6 @@ tear_down (Fixture *fx, gconstpointer data)
   g_free (fx->dir);
 }
 
-static char *
-facts_text (const DcEmulatorFacts *facts)
-{
-  g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
-
-  return json_to_string (node, FALSE);
-}
-
 static void
 store (Fixture *fx)
 {
@@ -128,6 +178,106 @@ store (Fixture *fx)
   g_assert_no_error (error);
 }
 
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* The codec writes what EXPECTED_JSON says, member for member. */
+static void
+assert_expected_json (Fixture *fx, const DcEmulatorFacts *facts)
+{
+  g_autofree char *expected_text = g_strdup_printf (EXPECTED_JSON, fx->binary);
+  g_autoptr(JsonNode) expected = parse (expected_text);
+  g_autoptr(JsonNode) written = dc_emulator_facts_to_json (facts);
+
+  if (!json_node_equal (expected, written))
+    {
+      g_autofree char *text = json_to_string (written, TRUE);
+      g_test_message ("the codec wrote, not what EXPECTED_JSON says:\n%s", text);
+      g_test_fail ();
+    }
+}
+
+/* Every field read back, each checked by name against the sample's
+ * values (not against the codec's own output). */
+static void
+assert_cpu_read_back (const DcCpuFacts *cpu)
+{
+  const DcCpuDefinition *def;
+  const DcCpuExpansion *model;
+
+  g_assert_nonnull (cpu);
+  g_assert_true (cpu->answered && cpu->host_migratable && cpu->max_migratable);
+  g_assert_cmpuint (cpu->definitions->len, ==, 1);
+  def = g_ptr_array_index (cpu->definitions, 0);
+  g_assert_cmpstr (def->name, ==, "EPYC");
+  g_assert_cmpstr (def->alias_of, ==, "EPYC-v1");
+  g_assert_cmpstr (def->type_name, ==, "EPYC-x86_64-cpu");
+  g_assert_true (def->deprecated && def->usable_known);
+  g_assert_cmpstr (def->blockers[1], ==, "npt");
+  g_assert_cmpstr (cpu->host->vendor, ==, "AuthenticAMD");
+  g_assert_cmpstr (cpu->host->model_id, ==, "AMD EPYC 7713");
+  g_assert_cmpint (cpu->host->family, ==, 23);
+  g_assert_cmpint (cpu->host->model, ==, 49);
+  g_assert_cmpint (cpu->host->stepping, ==, 2);
+  g_assert_true (g_hash_table_contains (cpu->host->features, "sse2"));
+  g_assert_true (g_hash_table_contains (cpu->host->switched_off, "pcid"));
+  model = g_hash_table_lookup (cpu->models, "EPYC");
+  g_assert_nonnull (model);
+  g_assert_cmpstr (model->model_id, ==, "AMD EPYC Processor");
+  g_assert_cmpint (model->model, ==, 1);
+  g_assert_cmpint (model->stepping, ==, 3);
+  g_assert_true (g_hash_table_contains (model->switched_off, "vme"));
+}
+
+static void
+assert_read_back (const DcEmulatorFacts *loaded)
+{
+  const DcMachine *m = dc_emulator_facts_find_machine (loaded, "q35");
+
+  g_assert_cmpstr (loaded->version, ==, "7.2.0");
+  g_assert_cmpstr (loaded->package, ==, "Debian");
+  g_assert_cmpstr (loaded->target, ==, "x86_64");
+  g_assert_cmpstr (loaded->arch, ==, "x86_64");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (m->name, ==, "pc-q35-7.2");
+  g_assert_cmpuint (m->cpu_max, ==, 288);
+  g_assert_true (m->is_default && m->deprecated);
+  g_assert_true (g_hash_table_contains (loaded->qom_types, "iothread"));
+  g_assert_true (g_hash_table_contains (loaded->commands, "query-vnc"));
+  g_assert_true (dc_emulator_facts_schema_has (loaded, DC_SCHEMA_DISPLAY_TYPES, "dbus"));
+  g_assert_true (g_hash_table_contains (loaded->tpm_models, "tpm-crb"));
+  g_assert_true (g_hash_table_contains (loaded->tpm_types, "emulator"));
+  g_assert_true (g_hash_table_contains (loaded->options, "run-with.async-teardown"));
+  g_assert_true (g_hash_table_contains (loaded->pc_machine_properties, "i8042"));
+  g_assert_true (loaded->tcg && loaded->kvm);
+  g_assert_cmpstr (loaded->tcg_error, ==, "no TCG here");
+  g_assert_cmpstr (loaded->kvm_error, ==, "no KVM here");
+  g_assert_true (loaded->sev.present);
+  g_assert_cmpuint (loaded->sev.cbitpos, ==, 51);
+  g_assert_cmpuint (loaded->sev.reduced_phys_bits, ==, 5);
+  g_assert_cmpstr (loaded->sev.cpu0_id, ==, "Q1BVMA==");
+  g_assert_true (loaded->sgx.present && loaded->sgx.flc && loaded->sgx.sgx1 && loaded->sgx.sgx2);
+  g_assert_cmpuint (loaded->sgx.section_size_kib, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_cmpuint (loaded->sgx.sections->len, ==, 2);
+  g_assert_cmpuint (g_array_index (loaded->sgx.sections, DcSgxSection, 1).node, ==, 2);
+  g_assert_cmpuint (g_array_index (loaded->sgx.sections, DcSgxSection, 1).size_kib, ==, 196608);
+  g_assert_cmpuint (loaded->gic->len, ==, 1);
+  g_assert_cmpuint (g_array_index (loaded->gic, DcGicVersion, 0).version, ==, 3);
+  g_assert_true (g_array_index (loaded->gic, DcGicVersion, 0).emulated);
+  g_assert_true (g_array_index (loaded->gic, DcGicVersion, 0).kernel);
+  g_assert_true (g_hash_table_contains (loaded->hyperv, "hv-stimer"));
+  assert_cpu_read_back (loaded->cpu_tcg);
+  assert_cpu_read_back (loaded->cpu_kvm);
+}
+
 static void
 test_round_trip (Fixture *fx, gconstpointer data)
 {
@@ -135,7 +285,6 @@ test_round_trip (Fixture *fx, gconstpointer data)
   g_autoptr(DcEmulatorFacts) loaded = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
-  g_autofree char *before = NULL, *after = NULL;
   GStatBuf st;
 
   store (fx);
@@ -143,31 +292,77 @@ test_round_trip (Fixture *fx, gconstpointer data)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   loaded = dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error);
   g_assert_no_error (error);
-  before = facts_text (facts);
-  after = facts_text (loaded);
-  g_assert_cmpstr (before, ==, after);
-  /* the members libvirt 11's elements need, read back (not only written) */
-  g_assert_true (g_hash_table_contains (loaded->options, "run-with.async-teardown"));
-  g_assert_true (g_hash_table_contains (loaded->pc_machine_properties, "i8042"));
-  g_assert_cmpstr (loaded->sev.cpu0_id, ==, "Q1BVMA==");
-  g_assert_cmpstr (dc_emulator_facts_find_machine (loaded, "q35")->name, ==, "pc-q35-7.2");
-  g_assert_null (loaded->tcg_error);
-  /* every part of the facts, each with a value that is not its default */
-  g_assert_true (loaded->sgx.present && loaded->sgx.flc && loaded->sgx.sgx1 && loaded->sgx.sgx2);
-  g_assert_cmpuint (loaded->sgx.section_size_kib, ==, G_GUINT64_CONSTANT (1) << 40);
-  g_assert_cmpuint (loaded->sgx.sections->len, ==, 2);
-  g_assert_cmpuint (g_array_index (loaded->sgx.sections, DcSgxSection, 1).size_kib, ==, 196608);
-  g_assert_cmpuint (loaded->gic->len, ==, 2);
-  g_assert_true (g_array_index (loaded->gic, DcGicVersion, 1).kernel);
-  g_assert_true (g_hash_table_contains (loaded->hyperv, "hv-stimer"));
-  g_assert_true (loaded->kvm);
-  g_assert_nonnull (loaded->cpu_kvm);
-  g_assert_true (loaded->cpu_kvm->host_migratable);
-  g_assert_cmpint (loaded->cpu_kvm->host->family, ==, 23);
-  g_assert_cmpstr (((DcCpuDefinition *) g_ptr_array_index (loaded->cpu_kvm->definitions, 0))->blockers[1],
-                   ==, "npt");
-  g_assert_true (g_hash_table_contains (((DcCpuExpansion *) g_hash_table_lookup (
-      loaded->cpu_kvm->models, "EPYC"))->switched_off, "vme"));
+  g_assert_cmpstr (loaded->path, ==, fx->binary);
+  assert_expected_json (fx, facts);
+  assert_expected_json (fx, loaded);
+  assert_read_back (loaded);
+}
+
+/* A JSON value that is its kind's default: false, 0, "", null, [] or {}. */
+static gboolean
+is_default (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_get_length (json_node_get_array (node)) == 0;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_get_size (json_node_get_object (node)) == 0;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_BOOLEAN: return !json_node_get_boolean (node);
+    case G_TYPE_INT64: return json_node_get_int (node) == 0;
+    case G_TYPE_STRING: return *json_node_get_string (node) == '\0';
+    default: return FALSE;
+    }
+}
+
+static void
+check_complete (JsonNode *node, const char *where, guint *fields)
+{
+  if (is_default (node))
+    {
+      g_test_message ("the sample leaves %s at its default", where);
+      g_test_fail ();
+    }
+  (*fields)++;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_autofree char *path = g_strconcat (where, "/", name, NULL);
+          check_complete (member, path, fields);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autofree char *path = g_strdup_printf ("%s[%u]", where, i);
+          check_complete (json_array_get_element (array, i), path, fields);
+        }
+    }
+}
+
+/* Every member the codec writes (its field tables, walked) has a value
+ * that is not its default in the sample, so a round trip that dropped it
+ * would show. */
+static void
+test_sample_complete (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(DcEmulatorFacts) facts = sample_facts (fx->binary);
+  g_autoptr(JsonNode) written = dc_emulator_facts_to_json (facts);
+  guint fields = 0;
+
+  check_complete (written, "facts", &fields);
+  g_test_message ("%u values, none at its default", fields);
+  g_assert_cmpuint (fields, >, 60);
 }
 
 /* Rewrites the cache file with @edit applied and expects a refusal. */
@@ -336,6 +531,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cache/round-trip", Fixture, NULL, set_up, test_round_trip, tear_down);
+  g_test_add ("/cache/sample-complete", Fixture, NULL, set_up, test_sample_complete,
+              tear_down);
   g_test_add ("/cache/missing", Fixture, NULL, set_up, test_missing, tear_down);
   g_test_add ("/cache/check-reads-the-envelope", Fixture, NULL, set_up,
               test_check_reads_the_envelope, tear_down);

@@ -267,6 +267,43 @@ test_facts_read_back (Fixture *fx, gconstpointer data)
   g_assert_nonnull (again);
 }
 
+static void
+on_changed (DcRegistry *registry, const char *path, GPtrArray *seen)
+{
+  g_ptr_array_add (seen, g_path_get_basename (path));
+}
+
+static void
+on_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GPtrArray *seen = user_data;
+
+  g_assert_true (dc_registry_probe_finish (DC_REGISTRY (source), result, NULL));
+  g_ptr_array_add (seen, g_strdup ("(refresh done)"));
+}
+
+/* A refresh of one emulator (D-Bus Refresh) says that emulator's answers
+ * changed, once, before the refresh itself completes: the service turns
+ * this signal into CapabilitiesChanged. */
+static void
+test_refresh_signals_change (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *s390x = g_build_filename (fx->emulators, "qemu-system-s390x", NULL);
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  gulong handler;
+
+  probe_all (fx->registry, TRUE);
+  handler = g_signal_connect (fx->registry, "capabilities-changed",
+                              G_CALLBACK (on_changed), seen);
+  dc_registry_probe_async (fx->registry, s390x, FALSE, on_refreshed, seen);
+  while (seen->len < 2 || probes.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (fx->registry, handler);
+  g_assert_cmpuint (seen->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (seen, 0), ==, "qemu-system-s390x");
+  g_assert_cmpstr (g_ptr_array_index (seen, 1), ==, "(refresh done)");
+}
+
 static gboolean
 on_shut_down (gpointer user_data)
 {
@@ -296,6 +333,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/registry/batch", Fixture, NULL, set_up, test_batch, tear_down);
+  g_test_add ("/registry/refresh-signals-change", Fixture, NULL, set_up,
+              test_refresh_signals_change, tear_down);
   g_test_add ("/registry/changed-binary", Fixture, NULL, set_up,
               test_changed_binary_probed_again, tear_down);
   g_test_add ("/registry/cache", Fixture, NULL, set_up, test_cache_instead_of_probe,

@@ -269,6 +269,70 @@ test_reasons (void)
   g_assert_true (strstr (r->message, "pc-q35-7.2") != NULL);
 }
 
+/* Every enum of an x86 answer, as "path=values", in document order. */
+static void
+collect_enums (const DcCapsNode *node, GString *out)
+{
+  if (g_str_equal (node->name, "enum"))
+    {
+      g_autofree char *path = dc_caps_node_path (node, NULL);
+      g_string_append_printf (out, "%s=", path);
+      for (guint v = 0; v < node->children->len; v++)
+        g_string_append_printf (out, "%s%s", v ? "," : "",
+                                ((DcCapsNode *) g_ptr_array_index (node->children, v))->text);
+      g_string_append_c (out, '\n');
+      return;
+    }
+  for (guint i = 0; i < node->children->len; i++)
+    collect_enums (g_ptr_array_index (node->children, i), out);
+}
+
+/* Each value below follows from one fact of x86_facts() (its QOM types,
+ * commands, schema enums and TPM backends) and plain_host(), read off
+ * docs/architecture.md's tables by hand, not from the renderer's output:
+ * a rule table that loses or gains a row fails here, by name. */
+static const char *const x86_q35_kvm_enums =
+  "os/enum[firmware]=\n"                 /* no firmware descriptors given */
+  "os/loader/enum[type]=rom\n"
+  "os/loader/enum[readonly]=yes,no\n"
+  "os/loader/enum[secure]=no\n"
+  "cpu/mode[host-passthrough]/enum[hostPassthroughMigratable]=off\n" /* no host type facts */
+  "memoryBacking/enum[sourceType]=file,anonymous,memfd\n"
+  "devices/disk/enum[diskDevice]=disk,cdrom,floppy,lun\n"
+  "devices/disk/enum[bus]=fdc,scsi,virtio,usb,sata\n"
+  "devices/disk/enum[model]=virtio,virtio-transitional,virtio-non-transitional\n"
+  "devices/graphics/enum[type]=sdl,vnc,spice,egl-headless,dbus\n"
+  "devices/video/enum[modelType]=vga,cirrus,vmvga,qxl,virtio,none,bochs,ramfb\n"
+  "devices/hostdev/enum[mode]=subsystem\n"
+  "devices/hostdev/enum[startupPolicy]=default,mandatory,requisite,optional\n"
+  "devices/hostdev/enum[subsysType]=usb,pci,scsi\n"
+  "devices/hostdev/enum[capsType]=\n"
+  "devices/hostdev/enum[pciBackend]=\n"
+  "devices/rng/enum[model]=virtio,virtio-transitional,virtio-non-transitional\n"
+  "devices/rng/enum[backendModel]=random,egd,builtin\n"
+  "devices/filesystem/enum[driverType]=path,handle,virtiofs\n"
+  "devices/tpm/enum[model]=tpm-tis,tpm-crb\n"
+  "devices/tpm/enum[backendModel]=passthrough,emulator,external\n"
+  "devices/tpm/enum[backendVersion]=1.2,2.0\n"
+  "devices/redirdev/enum[bus]=usb\n"
+  "devices/channel/enum[type]=pty,unix,spicevmc\n"
+  /* crypto: no virtio-crypto type, supported='no' with no enums */
+  "devices/interface/enum[backendType]=default\n"
+  "devices/panic/enum[model]=hyperv\n"   /* isa needs QOM pvpanic */
+  "features/hyperv/enum[features]=spinlocks,vendor_id\n";
+
+static void
+test_every_enum_x86 (void)
+{
+  g_autoptr(DcEmulatorFacts) facts = x86_facts ();
+  DcHostFacts host = plain_host ();
+  g_autoptr(DcCapsNode) q35 = render (facts, &host, "q35", "kvm");
+  g_autoptr(GString) enums = g_string_new (NULL);
+
+  collect_enums (q35, enums);
+  g_assert_cmpstr (enums->str, ==, x86_q35_kvm_enums);
+}
+
 /* docs/architecture.md carries the rule tables as the code has them. */
 static void
 test_rules_documented (void)
@@ -287,8 +351,12 @@ test_rules_documented (void)
   begin += strlen ("<!-- rules:begin -->\n");
   documented = g_strndup (begin, end - begin);
   if (!g_str_equal (documented, table))
-    g_error ("docs/architecture.md's rule table is not the code's; it should read:\n%s",
-             table);
+    {
+      /* g_test_fail(), not g_error(): the tests after this one still run */
+      g_test_message ("docs/architecture.md's rule table is not the code's; it should read:\n%s",
+                      table);
+      g_test_fail ();
+    }
 }
 
 /* Hyper-V enlightenments: QEMU's own always, KVM's as it passes them
@@ -400,12 +468,16 @@ test_cpu_modes (void)
   model = g_ptr_array_index (custom->children, 2);
   g_assert_cmpstr (model->text, ==, "Broadwell-v1");
   g_assert_null (dc_caps_node_get_attr (model, "canonical"));
+  /* one blocker ("hle") is enough to make a model unusable */
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "no");
   model = g_ptr_array_index (custom->children, 3);
   g_assert_cmpstr (dc_caps_node_get_attr (model, "model"), ==, "Broadwell-v1");
   model = g_ptr_array_index (custom->children, 4);
   g_assert_cmpstr (model->text, ==, "Icelake-Client");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "deprecated"), ==, "yes");
   g_assert_null (dc_caps_node_get_attr (model, "canonical"));
+  /* no blocker: usable */
+  g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "yes");
   model = g_ptr_array_index (cpu_mode (qemu, "custom")->children, 0);
   g_assert_cmpstr (model->text, ==, "Old");
   g_assert_cmpstr (dc_caps_node_get_attr (model, "usable"), ==, "unknown");
@@ -722,6 +794,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/render/disk-per-machine", test_disk_per_machine);
+  g_test_add_func ("/render/every-enum-x86", test_every_enum_x86);
   g_test_add_func ("/render/vcpu-capped-by-kvm", test_vcpu_capped_by_kvm);
   g_test_add_func ("/render/host-dependent", test_host_dependent);
   g_test_add_func ("/render/missing-devices-unsupported", test_missing_devices_unsupported);

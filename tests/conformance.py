@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 
 import cpu_meaning
 import domcaps_diff
+import testlib
 from allowlist import AllowList
 from testlib import Daemon, PrivateBus, accel_works
 
@@ -129,7 +130,8 @@ def main():
             run = Run(bus, allow, workdir)
             for label, arch, machine, virttype in CASES:
                 if virttype == "kvm" and not kvm:
-                    print(f"# {label}: skipped, QEMU cannot use KVM here: {kvm_reason}")
+                    testlib.skipped(f"conformance/{label}",
+                                    f"QEMU cannot use KVM here: {kvm_reason}")
                     continue
                 run.case(label, arch, machine, virttype)
     finally:

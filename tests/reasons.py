@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+import testlib
 import xml.etree.ElementTree as ET
 
 from gi.repository import GLib
@@ -184,4 +186,4 @@ class Reasons(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    testlib.main("reasons")

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import unittest
 
+import testlib
+
 import domcaps_diff
 import replies
 from testlib import Daemon, PrivateBus
@@ -334,4 +336,4 @@ for _name in REASONS:
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    testlib.main("replay")

@@ -28,6 +28,8 @@ import tempfile
 import time
 import unittest
 
+import testlib
+
 from testlib import NAME, PATH, IFACE
 
 SOURCE = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "."
@@ -267,4 +269,4 @@ class ManPageTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    testlib.main("system-integration")

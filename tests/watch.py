@@ -16,6 +16,8 @@ import tempfile
 import time
 import unittest
 
+import testlib
+
 from testlib import IFACE, PATH, Daemon, GLib, Gio, PrivateBus, pump
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
@@ -214,4 +216,4 @@ class WatchTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    testlib.main("watch")

@@ -28,13 +28,13 @@ class AllowList:
         with open(docs) as f:
             headings = {line.lstrip("#").strip() for line in f if line.startswith("#")}
         self.undocumented = sorted({r for _, _, r in self.rows.values()} - headings)
-        self.seen = set()
+        self.seen = {}   # row -> the cases where it allowed something
 
     def covering(self, case, fact):
         """The row that allows @fact in @case (remembered as seen), or None."""
         for row, (case_re, fact_re, _) in self.rows.items():
             if case_re.match(case) and fact_re.match(fact):
-                self.seen.add(row)
+                self.seen.setdefault(row, set()).add(case)
                 return row
         return None
 
@@ -42,4 +42,8 @@ class AllowList:
         return self.rows[row][2]
 
     def unseen(self):
-        return sorted(set(self.rows) - self.seen)
+        return sorted(set(self.rows) - set(self.seen))
+
+    def coverage(self):
+        """(row, sorted cases it allowed something in), for every row."""
+        return [(row, sorted(self.seen.get(row, ()))) for row in self.rows]

@@ -4,7 +4,7 @@
 
 #include "dc-engine.h"
 
-#include "dc-firmware.h"
+#include "dc-firmware-load.h"
 #include "dc-helper.h"
 #include "dc-swtpm.h"
 

@@ -2,42 +2,17 @@
 /* dc-host.h: facts about this host that change the answers.
  *
  * The one place that reads /dev, /sys and /proc (swtpm_setup is asked
- * in dc-swtpm.h). No GIO: the renderer takes these facts.
+ * in dc-swtpm.h). The renderer takes the facts themselves
+ * (dc-host-facts.h), not this reader.
  * Paths are taken below a root directory that tests can redirect. */
 #pragma once
 
 #include <glib.h>
 
-typedef struct {
-  char *arch;            /* libvirt's name for the host arch */
-  char *kernel_release;  /* uname -r */
-  gboolean kvm_present;  /* ROOT/dev/kvm exists */
-  gboolean kvm_usable;   /* ... and opens read-write */
-  guint kvm_max_vcpus;   /* KVM_CAP_MAX_VCPUS; 0 when unknown */
-  gboolean vfio;         /* ROOT/dev/vfio/vfio and IOMMU groups exist */
-  gboolean swtpm;        /* swtpm_setup answered */
-  gboolean qemu_rdp;     /* libvirt's RDP helper (qemu-rdp) is in PATH */
-  gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
-  gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
-  gboolean sev;          /* kvm_amd's sev parameter is on */
-  gboolean sev_es;       /* ... and sev_es */
-  gboolean sev_snp;      /* ... and sev_snp (read at render time only) */
-  guint sev_max_guests;  /* from CPUID 0x8000001F: SEV guests at once */
-  guint sev_max_es_guests;
-  gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */
-  guint phys_addr_bits;  /* x86: CPUID 0x80000008 EAX[7:0]; 0 when unknown */
-  char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */
-  char *qemu_modules;    /* mtimes of QEMU's module directories, or "" */
-} DcHostFacts;
+#include "dc-host-facts.h"
 
 /* Reads what files tell; never fails (a missing file is a "no"). */
 DcHostFacts *dc_host_facts_read (const char *root);
-void dc_host_facts_free (DcHostFacts *facts);
-
-/* Everything of the host that changes what a probe finds, as one string:
- * two probes under equal keys give equal facts (the disk cache's host half). */
-char *dc_host_facts_probe_key (const DcHostFacts *facts);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcHostFacts, dc_host_facts_free)
 
 /* Fills the swtpm fields from "swtpm_setup --print-capabilities" output. */
 gboolean dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,

@@ -13,7 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dc-cpu.h"
+#include "dc-cpu-qmp.h"
+#include "dc-facts-qmp.h"
 #include "dc-qmp.h"
 
 G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dc-cpu-model.h"
+#include "dc-cpu-qmp.h"
 #include "dc-replies.h"
 #include "dc-qmp.h"
 

@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "dc-firmware.h"
+#include "dc-firmware-load.h"
 #include "dc-render.h"
 
 typedef struct {

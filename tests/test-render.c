@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "dc-caps-xml.h"
-#include "dc-facts.h"
+#include "dc-facts-qmp.h"
 #include "dc-qmp.h"
 #include "dc-reasons.h"
 #include "dc-render.h"

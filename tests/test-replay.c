@@ -8,6 +8,7 @@
 
 #include "dc-caps-xml.h"
 #include "dc-facts-json.h"
+#include "dc-facts-qmp.h"
 #include "dc-render.h"
 #include "dc-replies.h"
 

@@ -9,7 +9,7 @@
 #include "dc-caps.h"
 #include "dc-facts.h"
 #include "dc-firmware.h"
-#include "dc-host.h"
+#include "dc-host-facts.h"
 
 typedef struct {
   const char *arch;           /* libvirt arch, one the emulator runs */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dc-firmware.h"
+#include "dc-firmware-load.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

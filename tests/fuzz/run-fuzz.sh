@@ -11,10 +11,10 @@ out="$build/fuzz"
 mkdir -p "$out/$target-findings" "$out/$target-corpus"
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -D_GNU_SOURCE -I"$build" -I"$src/probes" \
+    -D_GNU_SOURCE -I"$build" -I"$src/facts" -I"$src/probes" \
     $(pkg-config --cflags --libs glib-2.0 gio-2.0 json-glib-1.0) \
-    "$src/tests/fuzz/fuzz-$target.c" "$src/probes/dc-firmware.c" \
-    "$src/probes/dc-json.c" "$src/probes/dc-arch.c" "$src/probes/dc-qmp.c" "$src/probes/dc-file.c" \
+    "$src/tests/fuzz/fuzz-$target.c" "$src/facts/dc-firmware.c" "$src/probes/dc-firmware-load.c" \
+    "$src/facts/dc-json.c" "$src/facts/dc-arch.c" "$src/probes/dc-qmp.c" "$src/probes/dc-file.c" \
     -o "$out/fuzz-$target"
 cp -n "$src/tests/fuzz/corpus-$target/"* "$out/$target-corpus/" 2>/dev/null || true
 ASAN_OPTIONS=detect_leaks=1 "$out/fuzz-$target" -max_total_time="$seconds" \

@@ -91,18 +91,6 @@ DcEmulatorFacts *dc_emulator_facts_ref (DcEmulatorFacts *facts);
 void dc_emulator_facts_unref (DcEmulatorFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEmulatorFacts, dc_emulator_facts_unref)
 
-/* Builds facts from answered exchanges (DcQmpExchange) of the tcg and the
- * kvm process; either may be NULL (not run or failed, @tcg_error and
- * @kvm_error say why), not both. What does not depend on the accelerator
- * comes from tcg's answers where there are some. Fails if a reply that
- * every answer needs is missing or malformed. */
-DcEmulatorFacts *dc_emulator_facts_from_replies (const char *path,
-                                                 GPtrArray *tcg,
-                                                 GPtrArray *kvm,
-                                                 const char *tcg_error,
-                                                 const char *kvm_error,
-                                                 GError **error);
-
 const DcMachine *dc_emulator_facts_default_machine (const DcEmulatorFacts *facts);
 /* Finds a machine by canonical name or alias. */
 const DcMachine *dc_emulator_facts_find_machine (const DcEmulatorFacts *facts,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dc-engine.c: host facts, cache, firmware and registry, wired once. */
+/* dc-engine.c: host facts, cache, firmware, registry and answerer, wired once. */
 #include "config.h"
 
 #include "dc-engine.h"
@@ -12,6 +12,7 @@ struct _DcEngine {
   DcHostFacts *host;
   DcCache *cache;
   DcRegistry *registry;
+  DcAnswerer *answerer;
   char **firmware_dirs;
   char **emulator_dirs;
 };
@@ -86,6 +87,7 @@ dc_engine_new (const DcEngineOptions *options)
       registry_options.probe_finish = dc_helper_probe_finish;
     }
   self->registry = dc_registry_new (&registry_options, self->host);
+  self->answerer = dc_answerer_new (self->registry);
   dc_engine_load_firmware (self);
   return self;
 }
@@ -93,6 +95,7 @@ dc_engine_new (const DcEngineOptions *options)
 void
 dc_engine_free (DcEngine *self)
 {
+  g_clear_pointer (&self->answerer, dc_answerer_free);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->cache, dc_cache_free);
   g_clear_pointer (&self->host, dc_host_facts_free);
@@ -107,10 +110,10 @@ dc_engine_get_registry (DcEngine *self)
   return self->registry;
 }
 
-const DcHostFacts *
-dc_engine_get_host (DcEngine *self)
+DcAnswerer *
+dc_engine_get_answerer (DcEngine *self)
 {
-  return self->host;
+  return self->answerer;
 }
 
 const char *const *
@@ -236,7 +239,7 @@ dc_engine_start_for_query_async (DcEngine *self, const char *emulatorbin,
   g_autoptr(GPtrArray) paths = NULL;
 
   dc_registry_discover (self->registry);
-  paths = dc_registry_candidates (self->registry, emulatorbin, arch);
+  paths = dc_answerer_candidates (self->answerer, emulatorbin, arch);
   start (self, paths, callback, user_data);
 }
 

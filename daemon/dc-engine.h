@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-engine.h: everything that answers a query, with no bus around it.
  *
- * Host facts, the disk cache, the firmware descriptors and the emulator
- * registry, set up from the options the daemon and the one-shot client
- * (domcapsctl --direct) share, so both give byte-identical answers. */
+ * Host facts, the disk cache, the firmware descriptors, the emulator
+ * registry and the answerer, set up from the options the daemon and the
+ * one-shot client (domcapsctl --direct) share, so both give
+ * byte-identical answers. */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "dc-answerer.h"
 #include "dc-registry.h"
 
 typedef struct {
@@ -28,7 +30,7 @@ void dc_engine_free (DcEngine *engine);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEngine, dc_engine_free)
 
 DcRegistry *dc_engine_get_registry (DcEngine *engine);
-const DcHostFacts *dc_engine_get_host (DcEngine *engine);
+DcAnswerer *dc_engine_get_answerer (DcEngine *engine);
 /* The firmware descriptor directories, lowest precedence first. */
 const char *const *dc_engine_get_firmware_dirs (DcEngine *engine);
 
@@ -41,7 +43,7 @@ void dc_engine_load_firmware (DcEngine *engine);
 void dc_engine_start_async (DcEngine *engine, GAsyncReadyCallback callback,
                             gpointer user_data);
 /* The same, probing only the emulators that may answer a query for
- * @emulatorbin and @arch (dc_registry_candidates). */
+ * @emulatorbin and @arch (dc_answerer_candidates). */
 void dc_engine_start_for_query_async (DcEngine *engine,
                                       const char *emulatorbin,
                                       const char *arch,

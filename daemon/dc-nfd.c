@@ -301,16 +301,16 @@ dc_nfd_labels (const char *xml, const DcEmulatorFacts *facts, GError **error)
 }
 
 GHashTable *
-dc_nfd_host_labels (DcRegistry *registry, GError **error)
+dc_nfd_host_labels (DcRegistry *registry, DcAnswerer *answerer, GError **error)
 {
   const char *host_arch = dc_registry_get_host_arch (registry);
-  const char *machine = dc_arch_is_x86 (host_arch) ? "q35" : "";
+  const DcQuestion q35 = { "", host_arch, dc_arch_is_x86 (host_arch) ? "q35" : "", "", 0 };
+  const DcQuestion plain = { "", host_arch, "", "", 0 };
   const DcEmulatorFacts *facts = NULL;
-  g_autofree char *xml = dc_registry_answer (registry, "", host_arch, machine, "",
-                                             0, &facts, NULL);
+  g_autofree char *xml = dc_answerer_xml_and_facts (answerer, &q35, &facts, NULL);
 
   if (xml == NULL)
-    xml = dc_registry_answer (registry, "", host_arch, "", "", 0, &facts, error);
+    xml = dc_answerer_xml_and_facts (answerer, &plain, &facts, error);
   if (xml == NULL)
     return NULL;
   return dc_nfd_labels (xml, facts, error);
@@ -362,6 +362,7 @@ dc_nfd_write (const char *path, GHashTable *labels, gboolean *changed,
 
 struct _DcNfdWriter {
   DcRegistry *registry;
+  DcAnswerer *answerer;
   char *path;
   guint delay_ms;
   guint source;
@@ -372,7 +373,8 @@ static void
 writer_update (DcNfdWriter *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) labels = dc_nfd_host_labels (self->registry, &error);
+  g_autoptr(GHashTable) labels = dc_nfd_host_labels (self->registry, self->answerer,
+                                                      &error);
   gboolean changed = FALSE;
 
   if (labels == NULL)
@@ -405,11 +407,13 @@ on_changed (DcNfdWriter *self)
 }
 
 DcNfdWriter *
-dc_nfd_writer_new (DcRegistry *registry, const char *path, guint delay_ms)
+dc_nfd_writer_new (DcRegistry *registry, DcAnswerer *answerer, const char *path,
+                   guint delay_ms)
 {
   DcNfdWriter *self = g_new0 (DcNfdWriter, 1);
 
   self->registry = registry;
+  self->answerer = answerer;
   self->path = g_strdup (path);
   self->delay_ms = delay_ms;
   self->handlers[0] = g_signal_connect_swapped (registry, "capabilities-changed",

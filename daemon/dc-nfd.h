@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "dc-facts.h"
+#include "dc-answerer.h"
 #include "dc-registry.h"
 
 /* Whether @name=@value is a valid Kubernetes label: an optional prefix
@@ -27,7 +28,8 @@ GHashTable *dc_nfd_labels (const char *xml, const DcEmulatorFacts *facts,
 
 /* The labels for this host as KubeVirt asks: the host's arch, q35 on x86
  * (else the default machine), kvm where it runs, else qemu. */
-GHashTable *dc_nfd_host_labels (DcRegistry *registry, GError **error);
+GHashTable *dc_nfd_host_labels (DcRegistry *registry, DcAnswerer *answerer,
+                                GError **error);
 
 /* "name=value\n" lines, sorted by name. */
 char *dc_nfd_format (GHashTable *labels);
@@ -43,7 +45,7 @@ gboolean dc_nfd_write (const char *path, GHashTable *labels,
  * cluster stops promising what the node cannot do. */
 typedef struct _DcNfdWriter DcNfdWriter;
 
-DcNfdWriter *dc_nfd_writer_new (DcRegistry *registry, const char *path,
-                                guint delay_ms);
+DcNfdWriter *dc_nfd_writer_new (DcRegistry *registry, DcAnswerer *answerer,
+                                const char *path, guint delay_ms);
 void dc_nfd_writer_free (DcNfdWriter *writer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcNfdWriter, dc_nfd_writer_free)

@@ -9,7 +9,7 @@
 #include "dc-arch.h"
 #include "dc-caps-xml.h"
 #include "dc-errors.h"
-#include "dc-reasons.h"
+#include "dc-wire.h"
 #include "dc-render.h"
 
 #define EMULATOR_PREFIX "qemu-system-"
@@ -24,7 +24,7 @@ check_arg (const char *value, gsize max, const char *what, GError **error)
   return FALSE;
 }
 
-const DcQueryEmulator *
+static const DcQueryEmulator *
 dc_query_lookup (const DcQuerySnapshot *snapshot, const char *path)
 {
   for (guint i = 0; i < snapshot->emulators->len; i++)
@@ -241,10 +241,10 @@ check_query (guint flags, const char *emulatorbin, const char *arch,
                    "unknown flags 0x%x: no flag is defined", flags);
       return FALSE;
     }
-  return check_arg (emulatorbin, DC_QUERY_MAX_PATH, "emulatorbin", error) &&
-         check_arg (arch, DC_QUERY_MAX_NAME, "arch", error) &&
-         check_arg (machine, DC_QUERY_MAX_NAME, "machine", error) &&
-         check_arg (virttype, DC_QUERY_MAX_NAME, "virttype", error);
+  return check_arg (emulatorbin, DC_WIRE_MAX_PATH, "emulatorbin", error) &&
+         check_arg (arch, DC_WIRE_MAX_NAME, "arch", error) &&
+         check_arg (machine, DC_WIRE_MAX_NAME, "machine", error) &&
+         check_arg (virttype, DC_WIRE_MAX_NAME, "virttype", error);
 }
 
 const DcQueryEmulator *
@@ -259,7 +259,7 @@ dc_query_pick (const DcQuerySnapshot *snapshot, const char *emulatorbin,
 gboolean
 dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
                   const char *arch, const char *machine, const char *virttype,
-                  guint flags, DcQueryAnswer *out, GError **error)
+                  guint flags, DcResolvedQuery *out, GError **error)
 {
   if (!check_query (flags, emulatorbin, arch, machine, virttype, error))
     return FALSE;
@@ -325,6 +325,7 @@ dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
 /* ---- the memo ---- */
 
 struct _DcQueryMemo {
+  guint64 generation;        /* of the facts the answers were rendered from */
   GHashTable *by_emulator;   /* real path -> (query key -> XML) */
   GHashTable *by_question;   /* the arguments as asked -> XML (borrowed from
                               * by_emulator; forgotten with any of it) */
@@ -350,14 +351,13 @@ dc_query_memo_free (DcQueryMemo *memo)
 }
 
 void
-dc_query_memo_forget (DcQueryMemo *memo, const char *path)
+dc_query_memo_sync (DcQueryMemo *memo, guint64 generation)
 {
-  /* Which emulator answers a question may change with any of them. */
+  if (generation == memo->generation)
+    return;
   g_hash_table_remove_all (memo->by_question);
-  if (path == NULL)
-    g_hash_table_remove_all (memo->by_emulator);
-  else
-    g_hash_table_remove (memo->by_emulator, path);
+  g_hash_table_remove_all (memo->by_emulator);
+  memo->generation = generation;
 }
 
 static char *
@@ -385,7 +385,7 @@ dc_query_memo_lookup_question (DcQueryMemo *memo, const char *emulatorbin,
 void
 dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
                                  const char *arch, const char *machine,
-                                 const char *virttype, const DcQueryAnswer *answer)
+                                 const char *virttype, const DcResolvedQuery *answer)
 {
   const char *xml = dc_query_memo_lookup (memo, answer);
 
@@ -396,7 +396,7 @@ dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
 }
 
 static DcCapsNode *
-render (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer,
+render (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer,
         GPtrArray *reasons)
 {
   const DcRenderQuery query = { answer->arch, answer->machine, answer->virttype };
@@ -406,14 +406,14 @@ render (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer,
 }
 
 static char *
-memo_key (const DcQueryAnswer *answer)
+memo_key (const DcResolvedQuery *answer)
 {
   return g_strdup_printf ("%s\n%s\n%s", answer->arch, answer->machine->name,
                           answer->virttype);
 }
 
 const char *
-dc_query_memo_lookup (DcQueryMemo *memo, const DcQueryAnswer *answer)
+dc_query_memo_lookup (DcQueryMemo *memo, const DcResolvedQuery *answer)
 {
   GHashTable *rendered = g_hash_table_lookup (memo->by_emulator, answer->emulator->path);
   g_autofree char *key = rendered ? memo_key (answer) : NULL;
@@ -423,7 +423,7 @@ dc_query_memo_lookup (DcQueryMemo *memo, const DcQueryAnswer *answer)
 
 char *
 dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
-                 const DcQueryAnswer *answer, GError **error)
+                 const DcResolvedQuery *answer, GError **error)
 {
   const char *path = answer->emulator->path;
   const char *cached = dc_query_memo_lookup (memo, answer);
@@ -448,7 +448,7 @@ dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
 }
 
 GPtrArray *
-dc_query_explain (const DcQuerySnapshot *snapshot, const DcQueryAnswer *answer)
+dc_query_explain (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer)
 {
   GPtrArray *reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
   g_autoptr(DcCapsNode) root = render (snapshot, answer, reasons);

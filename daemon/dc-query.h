@@ -13,10 +13,8 @@
 
 #include "dc-facts.h"
 #include "dc-firmware.h"
-#include "dc-host.h"
-
-#define DC_QUERY_MAX_PATH 4096
-#define DC_QUERY_MAX_NAME 256
+#include "dc-host-facts.h"
+#include "dc-wire.h"
 
 typedef struct {
   const char *path;          /* real path */
@@ -38,7 +36,7 @@ typedef struct {
   const char *arch;
   const DcMachine *machine;
   const char *virttype;
-} DcQueryAnswer;
+} DcResolvedQuery;
 
 /* The emulator that answers a query, chosen by what each emulates (its
  * facts' or its arch and target): the arguments checked and the arch
@@ -53,11 +51,7 @@ const DcQueryEmulator *dc_query_pick (const DcQuerySnapshot *snapshot,
 gboolean dc_query_resolve (const DcQuerySnapshot *snapshot,
                            const char *emulatorbin, const char *arch,
                            const char *machine, const char *virttype,
-                           guint flags, DcQueryAnswer *out, GError **error);
-
-/* The emulator known under @path (a name or its real path), or NULL. */
-const DcQueryEmulator *dc_query_lookup (const DcQuerySnapshot *snapshot,
-                                        const char *path);
+                           guint flags, DcResolvedQuery *out, GError **error);
 
 /* The machine answered for when none is asked: libvirt 11's preferred one
  * for the arch (virt on ARM and RISC-V), else QEMU's default, else
@@ -82,11 +76,12 @@ typedef struct _DcQueryMemo DcQueryMemo;
 DcQueryMemo *dc_query_memo_new (void);
 void dc_query_memo_free (DcQueryMemo *memo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQueryMemo, dc_query_memo_free)
-/* Forgets @path's answers (NULL: everyone's). */
-void dc_query_memo_forget (DcQueryMemo *memo, const char *path);
+/* The memo holds answers rendered from the facts of one generation
+ * (dc_registry_get_generation()): under another, it forgets them all. */
+void dc_query_memo_sync (DcQueryMemo *memo, guint64 generation);
 
 /* The XML of @answer if @memo has it, or NULL. */
-const char *dc_query_memo_lookup (DcQueryMemo *memo, const DcQueryAnswer *answer);
+const char *dc_query_memo_lookup (DcQueryMemo *memo, const DcResolvedQuery *answer);
 
 /* The XML already rendered for a question asked exactly so before (no
  * flags), or NULL: answers a repeated question without resolving it. */
@@ -98,12 +93,12 @@ const char *dc_query_memo_lookup_question (DcQueryMemo *memo,
 void dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
                                       const char *arch, const char *machine,
                                       const char *virttype,
-                                      const DcQueryAnswer *answer);
+                                      const DcResolvedQuery *answer);
 
 /* The XML of @answer, from @memo or rendered (and remembered). */
 char *dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
-                       const DcQueryAnswer *answer, GError **error);
+                       const DcResolvedQuery *answer, GError **error);
 
 /* Why @answer says no where it does (DcReason), rendered again. */
 GPtrArray *dc_query_explain (const DcQuerySnapshot *snapshot,
-                             const DcQueryAnswer *answer);
+                             const DcResolvedQuery *answer);

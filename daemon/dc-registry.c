@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dc-registry.c: discovery, probe scheduling and answering queries. */
+/* dc-registry.c: the emulators: discovery, probe scheduling, their facts. */
 #include "config.h"
 
 #include "dc-registry.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,13 +11,12 @@
 #include "dc-arch.h"
 #include "dc-cache.h"
 #include "dc-discover.h"
+#include "dc-firmware.h"
 #include "dc-errors.h"
 #include "dc-probe.h"
-#include "dc-query.h"
+#include "dc-wire.h"
 
-#define MAX_PATH_ARG DC_QUERY_MAX_PATH
-/* How long the main loop is quiet before freed heap goes back. */
-#define TRIM_DELAY_MS 100
+#define MAX_PATH_ARG DC_WIRE_MAX_PATH
 
 struct _DcEmulator {
   char *path;              /* real path */
@@ -50,7 +48,7 @@ struct _DcRegistry {
   GPtrArray *firmware;     /* DcFirmware */
   char *firmware_description;
   GHashTable *emulators;   /* real path -> DcEmulator */
-  DcQueryMemo *memo;       /* rendered answers */
+  guint64 generation;      /* changes with any facts, emulator or firmware */
   DcRegistryProbeAsync probe_async;
   DcRegistryProbeFinish probe_finish;
   GQueue queue;            /* real paths waiting for a probe slot */
@@ -58,8 +56,6 @@ struct _DcRegistry {
   GCancellable *cancellable;
   GSourceFunc shutdown_done;
   gpointer shutdown_data;
-  guint trim_source;
-  gint64 busy_at;          /* monotonic µs of the last work that may free */
 };
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
@@ -105,6 +101,15 @@ has_facts (const DcEmulator *emulator)
   return emulator->summary.version != NULL;
 }
 
+/* Answers for @path may differ now: every memo of them is stale (the
+ * generation) and listeners hear of it. */
+static void
+capabilities_changed (DcRegistry *self, const char *path)
+{
+  self->generation++;
+  g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, path);
+}
+
 static DcEmulator *
 emulator_new (const char *path)
 {
@@ -125,10 +130,8 @@ dc_registry_finalize (GObject *object)
   g_ptr_array_unref (self->firmware);
   g_free (self->firmware_description);
   g_hash_table_unref (self->emulators);
-  dc_query_memo_free (self->memo);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->trim_source, g_source_remove);
   G_OBJECT_CLASS (dc_registry_parent_class)->finalize (object);
 }
 
@@ -156,7 +159,6 @@ dc_registry_init (DcRegistry *self)
                                            (GDestroyNotify) emulator_free);
   self->cancellable = g_cancellable_new ();
   self->firmware = g_ptr_array_new ();
-  self->memo = dc_query_memo_new ();
   g_queue_init (&self->queue);
 }
 
@@ -190,43 +192,15 @@ dc_registry_set_firmware (DcRegistry *self, GPtrArray *firmware)
     return;
   g_free (self->firmware_description);
   self->firmware_description = g_steal_pointer (&description);
-  dc_query_memo_forget (self->memo, NULL);
+  self->generation++;
   list = dc_registry_list (self);
   for (guint i = 0; i < list->len; i++)
     {
       DcEmulator *emulator = g_ptr_array_index (list, i);
 
       if (has_facts (emulator))
-        g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0,
-                       emulator->path);
+        capabilities_changed (self, emulator->path);
     }
-}
-
-/* ---- memory ---- */
-
-static gboolean
-on_trim (gpointer user_data)
-{
-  DcRegistry *self = user_data;
-
-  if (g_get_monotonic_time () - self->busy_at < TRIM_DELAY_MS * 1000)
-    return G_SOURCE_CONTINUE;
-  self->trim_source = 0;
-  malloc_trim (0);
-  return G_SOURCE_REMOVE;
-}
-
-/* After work that frees much (a probe's facts stored, facts read from
- * the cache, answers rendered or sent, in the main thread's heap or in
- * GDBus's): glibc keeps freed pages amid its heaps unless told. Once
- * the registry has been quiet for TRIM_DELAY_MS (docs/architecture.md,
- * "What the daemon keeps in memory"). */
-static void
-schedule_trim (DcRegistry *self)
-{
-  self->busy_at = g_get_monotonic_time ();
-  if (self->trim_source == 0)
-    self->trim_source = g_timeout_add (TRIM_DELAY_MS, on_trim, self);
 }
 
 /* ---- discovery ---- */
@@ -252,8 +226,7 @@ merge_found (DcRegistry *self, GHashTable *found)
 
         g_info ("Emulator %s is gone", path);
         g_hash_table_iter_remove (&iter);
-        dc_query_memo_forget (self->memo, path);
-        g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, path);
+        capabilities_changed (self, path);
         changed = TRUE;
       }
   g_hash_table_iter_init (&iter, found);
@@ -280,7 +253,10 @@ dc_registry_discover (DcRegistry *self)
     dc_discover_emulators ((const char *const *) self->dirs);
 
   if (merge_found (self, found))
-    g_signal_emit (self, signals[SIGNAL_EMULATORS_CHANGED], 0);
+    {
+      self->generation++;
+      g_signal_emit (self, signals[SIGNAL_EMULATORS_CHANGED], 0);
+    }
 }
 
 /* ---- probing ---- */
@@ -567,19 +543,17 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
             record_facts (emulator, NULL, &ctx->cached, &ctx->stamp, ms);
           else
             record_probed (self, emulator, facts, &ctx->stamp, ms);
-          dc_query_memo_forget (self->memo, emulator->path);
         }
     }
   if (emulator != NULL)
     {
       g_signal_emit (self, signals[SIGNAL_EMULATOR_PROBED], 0, ctx->path);
-      g_signal_emit (self, signals[SIGNAL_CAPABILITIES_CHANGED], 0, ctx->path);
+      capabilities_changed (self, ctx->path);
       if (emulator->state != DC_EMULATOR_PENDING && binary_changed (emulator))
         enqueue_detached (self, emulator, "changed on disk", TRUE);
       /* Last: a waiter's callback may rescan and drop @emulator. */
       complete_waiters (emulator);
     }
-  schedule_trim (self);
   if (self->shutdown_done != NULL && self->running == 0)
     self->shutdown_done (self->shutdown_data);
   else
@@ -943,7 +917,7 @@ dc_emulator_get_error (const DcEmulator *emulator)
 }
 
 const DcEmulatorFacts *
-dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
+dc_registry_load_facts (DcRegistry *self, DcEmulator *emulator)
 {
   g_autoptr(GError) error = NULL;
 
@@ -951,7 +925,6 @@ dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
     return emulator->facts;
   emulator->facts = dc_cache_load (self->cache, emulator->path,
                                    &emulator->facts_stamp, &error);
-  schedule_trim (self);
   if (emulator->facts != NULL)
     return emulator->facts;
   /* Changed under us since it was found current: probe again, without it. */
@@ -965,9 +938,33 @@ dc_registry_get_facts (DcRegistry *self, DcEmulator *emulator)
   g_free (emulator->error);
   emulator->error = g_strdup_printf ("its cached facts could not be read back (%s);"
                                      " it is being probed again", error->message);
-  dc_query_memo_forget (self->memo, emulator->path);
+  self->generation++;   /* it no longer emulates anything that we know */
   enqueue_detached (self, emulator, "cached facts unreadable", FALSE);
   return NULL;
+}
+
+const DcFactsSummary *
+dc_emulator_get_summary (const DcEmulator *emulator)
+{
+  return has_facts (emulator) ? &emulator->summary : NULL;
+}
+
+guint64
+dc_registry_get_generation (DcRegistry *self)
+{
+  return self->generation;
+}
+
+const DcHostFacts *
+dc_registry_get_host (DcRegistry *self)
+{
+  return self->host;
+}
+
+GPtrArray *
+dc_registry_get_firmware (DcRegistry *self)
+{
+  return self->firmware;
 }
 
 gint64
@@ -982,134 +979,4 @@ dc_emulator_state_to_string (DcEmulatorState state)
   static const char *const names[] = { "pending", "probing", "ready", "failed" };
 
   return names[state];
-}
-
-/* ---- queries, answered over a snapshot (dc-query.h) ---- */
-
-/* What the registry knows now, for one query: borrowed, valid until the
- * emulators change (queries are answered synchronously). Every emulator
- * with facts has its arch and target (from the cache file's summary);
- * facts themselves only the one at @facts_of (a real path; NULL: none),
- * read from the cache if need be. */
-static DcQuerySnapshot *
-snapshot_new (DcRegistry *self, const char *facts_of)
-{
-  g_autoptr(GPtrArray) list = dc_registry_list (self);
-  DcQuerySnapshot *snapshot = g_new0 (DcQuerySnapshot, 1);
-
-  snapshot->emulators = g_ptr_array_new_with_free_func (g_free);
-  snapshot->host = self->host;
-  snapshot->firmware = self->firmware;
-  for (guint i = 0; i < list->len; i++)
-    {
-      DcEmulator *emulator = g_ptr_array_index (list, i);
-      DcQueryEmulator *e = g_new0 (DcQueryEmulator, 1);
-
-      e->path = emulator->path;
-      e->names = emulator->names;
-      if (g_strcmp0 (emulator->path, facts_of) == 0)
-        e->facts = dc_registry_get_facts (self, emulator);
-      if (has_facts (emulator))
-        {
-          e->arch = emulator->summary.arch;
-          e->target = emulator->summary.target;
-        }
-      e->error = emulator->error;
-      g_ptr_array_add (snapshot->emulators, e);
-    }
-  return snapshot;
-}
-
-static void
-snapshot_free (DcQuerySnapshot *snapshot)
-{
-  g_ptr_array_unref (snapshot->emulators);
-  g_free (snapshot);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQuerySnapshot, snapshot_free)
-
-GPtrArray *
-dc_registry_candidates (DcRegistry *self, const char *emulatorbin,
-                        const char *arch)
-{
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
-
-  return dc_query_candidates (snapshot, emulatorbin, arch);
-}
-
-/* A snapshot with the facts of the one emulator that answers a query,
- * chosen first by what each emulator emulates (its facts need not be
- * read for that); NULL if the query names none (@error: why). */
-static DcQuerySnapshot *
-snapshot_for_query (DcRegistry *self, const char *emulatorbin, const char *arch,
-                    guint flags, GError **error)
-{
-  g_autoptr(DcQuerySnapshot) summaries = snapshot_new (self, NULL);
-  const DcQueryEmulator *chosen = dc_query_pick (summaries, emulatorbin, &arch,
-                                                 flags, error);
-
-  return chosen ? snapshot_new (self, chosen->path) : NULL;
-}
-
-GPtrArray *
-dc_registry_emulator_virttypes (DcRegistry *self, DcEmulator *emulator)
-{
-  return dc_query_virttypes (self->host, dc_registry_get_facts (self, emulator));
-}
-
-char *
-dc_registry_answer (DcRegistry *self, const char *emulatorbin,
-                    const char *arch, const char *machine,
-                    const char *virttype, guint flags,
-                    const DcEmulatorFacts **facts, GError **error)
-{
-  g_autoptr(DcQuerySnapshot) snapshot = NULL;
-  const char *known = NULL;
-  DcQueryAnswer answer;
-  char *xml;
-
-  if (facts == NULL && flags == 0)
-    known = dc_query_memo_lookup_question (self->memo, emulatorbin, arch, machine,
-                                           virttype);
-  schedule_trim (self);
-  if (known != NULL)
-    return g_strdup (known);
-  snapshot = snapshot_for_query (self, emulatorbin, arch, flags, error);
-  if (snapshot == NULL ||
-      !dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
-                         &answer, error))
-    return NULL;
-  if (facts != NULL)
-    *facts = answer.emulator->facts;
-  xml = dc_query_render (self->memo, snapshot, &answer, error);
-  if (xml != NULL)
-    dc_query_memo_remember_question (self->memo, emulatorbin, arch, machine,
-                                     virttype, &answer);
-  return xml;
-}
-
-char *
-dc_registry_get_domain_capabilities (DcRegistry *self, const char *emulatorbin,
-                                     const char *arch, const char *machine,
-                                     const char *virttype, guint flags,
-                                     GError **error)
-{
-  return dc_registry_answer (self, emulatorbin, arch, machine, virttype, flags,
-                             NULL, error);
-}
-
-GPtrArray *
-dc_registry_explain (DcRegistry *self, const char *emulatorbin,
-                     const char *arch, const char *machine,
-                     const char *virttype, guint flags, GError **error)
-{
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_for_query (self, emulatorbin, arch,
-                                                            flags, error);
-  DcQueryAnswer answer;
-
-  if (snapshot == NULL ||
-      !dc_query_resolve (snapshot, emulatorbin, arch, machine, virttype, flags,
-                         &answer, error))
-    return NULL;
-  return dc_query_explain (snapshot, &answer);
 }

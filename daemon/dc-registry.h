@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-registry.h: the emulators this daemon knows, their probe state and
- * facts, and the answers rendered from them.
+ * facts.
  *
  * Discovery finds every executable qemu-system-* in the emulator
  * directories (one entry per real binary, with every name it was found
- * under); probing runs at most max_parallel emulators at once; answers are
- * rendered on demand and memoised per (emulator, arch, machine, virttype)
- * until that emulator's facts change. */
+ * under); probing runs at most max_parallel emulators at once. Answers
+ * are the answerer's (dc-answerer.h), which reads the registry and never
+ * the other way round. */
 #pragma once
 
 #include <gio/gio.h>
@@ -114,44 +114,21 @@ GPtrArray *dc_registry_list (DcRegistry *registry);
  * Only compares with discovered names; never executes anything. */
 DcEmulator *dc_registry_lookup (DcRegistry *registry, const char *path);
 
-/* The real paths of the emulators that may answer a query for
- * @emulatorbin (that one) or @arch ("" or NULL: the host's), judged by
- * their names alone, before any probe: those whose name promises an arch
- * that runs @arch, or every emulator if no name does. */
-GPtrArray *dc_registry_candidates (DcRegistry *registry,
-                                   const char *emulatorbin, const char *arch);
+/* @emulator's last good facts, or NULL. Reads them from the disk cache
+ * when they are only there, and keeps them (docs/architecture.md, "What
+ * the daemon keeps in memory"); if that file cannot be read back any
+ * more, returns NULL and queues a probe of @emulator. */
+const DcEmulatorFacts *dc_registry_load_facts (DcRegistry *registry,
+                                               DcEmulator *emulator);
+/* What @emulator's facts say it is (its cache file's first line), or
+ * NULL while it has none. */
+const DcFactsSummary *dc_emulator_get_summary (const DcEmulator *emulator);
 
-/* The answer to GetDomainCapabilities; see the D-Bus documentation. */
-char *dc_registry_get_domain_capabilities (DcRegistry *registry,
-                                           const char *emulatorbin,
-                                           const char *arch,
-                                           const char *machine,
-                                           const char *virttype,
-                                           guint flags,
-                                           GError **error);
-
-/* The same, and the facts it was rendered from in *@facts (borrowed:
- * valid until the emulators change). */
-char *dc_registry_answer (DcRegistry *registry, const char *emulatorbin,
-                          const char *arch, const char *machine,
-                          const char *virttype, guint flags,
-                          const DcEmulatorFacts **facts, GError **error);
-
-/* Why the answer to the same query says no where it does (DcReason,
- * dc-reasons.h), rendered again from the same facts; fails as
- * dc_registry_get_domain_capabilities() does. */
-GPtrArray *dc_registry_explain (DcRegistry *registry, const char *emulatorbin,
-                                const char *arch, const char *machine,
-                                const char *virttype, guint flags,
-                                GError **error);
-
-/* @emulator's last good facts, or NULL: read from the disk cache when
- * they are only there, and then kept (docs/architecture.md, "What the
- * daemon keeps in memory"). If that file cannot be read back any more,
- * NULL, and the emulator is probed again. */
-const DcEmulatorFacts *dc_registry_get_facts (DcRegistry *registry,
-                                              DcEmulator *emulator);
-/* The virttypes @emulator can serve for its own arch ("kvm", "qemu"). */
-GPtrArray *dc_registry_emulator_virttypes (DcRegistry *registry,
-                                           DcEmulator *emulator);
+/* A number that changes whenever answers may change: any emulator's facts,
+ * the set of emulators, or the firmware. What was computed under one
+ * generation is stale under another (dc-answerer.c's memo). */
+guint64 dc_registry_get_generation (DcRegistry *registry);
+const DcHostFacts *dc_registry_get_host (DcRegistry *registry);
+/* The firmware descriptors (DcFirmware), as last set. */
+GPtrArray *dc_registry_get_firmware (DcRegistry *registry);
 const char *dc_emulator_state_to_string (DcEmulatorState state);

@@ -4,15 +4,17 @@
 
 #include <gio/gio.h>
 
+#include "dc-answerer.h"
 #include "dc-registry.h"
-
-#define DC_BUS_NAME "org.domcapsd.DomainCapabilities1"
-#define DC_OBJECT_PATH "/org/domcapsd/DomainCapabilities1"
+#include "dc-wire.h"
 
 typedef struct _DcService DcService;
 
-/* @registry is borrowed. On the system bus only root may call Refresh. */
-DcService *dc_service_new (DcRegistry *registry, gboolean system_bus);
+/* @registry and @answerer are borrowed. On the system bus only root may
+ * call Refresh. The service also keeps the daemon's heap trimmed
+ * (dc-trim.h) after answers and probes. */
+DcService *dc_service_new (DcRegistry *registry, DcAnswerer *answerer,
+                           gboolean system_bus);
 gboolean dc_service_export (DcService *service, GDBusConnection *connection,
                             GError **error);
 /* From now on, CapabilitiesChanged is emitted. Before the well-known

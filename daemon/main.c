@@ -258,6 +258,7 @@ on_started (GObject *source, GAsyncResult *result, gpointer user_data)
   dc_engine_start_finish (daemon->engine, result);
   if (daemon->options.nfd_file != NULL)
     daemon->nfd_writer = dc_nfd_writer_new (daemon->registry,
+                                            dc_engine_get_answerer (daemon->engine),
                                             daemon->options.nfd_file,
                                             NFD_DELAY_MS);
   serve_when_ready (daemon);
@@ -286,7 +287,9 @@ on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
                                     : "cannot connect to the system bus", error);
   /* A bus that goes away is handled (on_name_lost), not a SIGTERM. */
   g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
-  daemon->service = dc_service_new (daemon->registry, !daemon->options.session_bus);
+  daemon->service = dc_service_new (daemon->registry,
+                                   dc_engine_get_answerer (daemon->engine),
+                                   !daemon->options.session_bus);
   if (!dc_service_export (daemon->service, daemon->connection, &error))
     return fail_and_stop (daemon, "cannot export the service", error);
   serve_when_ready (daemon);

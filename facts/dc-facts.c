@@ -35,12 +35,6 @@ dc_emulator_facts_new (void)
   return facts;
 }
 
-DcEmulatorFacts *
-dc_emulator_facts_ref (DcEmulatorFacts *facts)
-{
-  return g_rc_box_acquire (facts);
-}
-
 static void
 facts_clear (DcEmulatorFacts *facts)
 {

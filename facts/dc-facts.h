@@ -87,7 +87,6 @@ typedef struct {
 void dc_machine_free (DcMachine *machine);
 
 DcEmulatorFacts *dc_emulator_facts_new (void);
-DcEmulatorFacts *dc_emulator_facts_ref (DcEmulatorFacts *facts);
 void dc_emulator_facts_unref (DcEmulatorFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEmulatorFacts, dc_emulator_facts_unref)
 

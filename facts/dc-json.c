@@ -410,24 +410,3 @@ dc_json_builder_to_text (JsonBuilder *builder, gboolean pretty, gsize *length)
   json_generator_set_pretty (generator, pretty);
   return json_generator_to_data (generator, length);
 }
-
-char *
-dc_json_string_records (GPtrArray *records, const char *const *members,
-                        guint n_members, guint optional_from)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < records->len; i++)
-    {
-      const char *const *fields = g_ptr_array_index (records, i);
-
-      json_builder_begin_object (builder);
-      for (guint m = 0; m < n_members; m++)
-        if (m < optional_from || *fields[m] != '\0')
-          dc_json_add_string (builder, members[m], fields[m]);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  return dc_json_builder_to_text (builder, TRUE, NULL);
-}

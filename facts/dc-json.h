@@ -61,9 +61,3 @@ void dc_json_add_string (JsonBuilder *builder, const char *name,
                          const char *value);
 char *dc_json_builder_to_text (JsonBuilder *builder, gboolean pretty,
                                gsize *length);
-
-/* A JSON array of objects, one per record of @records, each record a
- * structure of as many `char *` fields as @members has names, in that
- * order; members from @optional_from on are left out when empty. */
-char *dc_json_string_records (GPtrArray *records, const char *const *members,
-                              guint n_members, guint optional_from);

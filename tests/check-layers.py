@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The layers call only downwards, and the lowest two do no I/O.
 
-Each layer is a static library (docs/architecture.md): facts (what an
-emulator, the host and firmware are, and their codec) <- probes (the
-outside world) <- cache (facts on disk); facts <- caps (the pure model,
-which never sees probes); all of them <- daemon (the service). From the
-libraries' symbol tables: every dc_* symbol a layer uses is defined in it
-or in a layer it may use, and facts and caps use no GIO, no main loop and
+Each layer is a static library (docs/architecture.md): common (what the
+daemon and its clients say to each other) and facts (what an emulator,
+the host and firmware are, and their codec) at the bottom; probes (the
+outside world) <- cache (facts on disk); caps (the pure model, which never
+sees probes); all of them <- daemon (the service). From the libraries'
+symbol tables: every dc_* symbol a layer uses is defined in it or in a
+layer it may use, and common, facts and caps use no GIO, no main loop and
 no libc file or process calls.
 
 usage: check-layers.py BUILDDIR
@@ -17,16 +18,18 @@ import subprocess
 import sys
 
 BUILD = sys.argv[1]
-FACTS, PROBES = "facts/libdcfacts.a", "probes/libdcprobes.a"
-CAPS, CACHE = "daemon/caps/libdccaps.a", "daemon/cache/libdccache.a"
+COMMON, FACTS = "common/libdccommon.a", "facts/libdcfacts.a"
+PROBES, CAPS = "probes/libdcprobes.a", "daemon/caps/libdccaps.a"
+CACHE = "daemon/cache/libdccache.a"
 LAYERS = {  # library -> the libraries it may use
+    COMMON: [],
     FACTS: [],
     PROBES: [FACTS],
-    CAPS: [FACTS],
+    CAPS: [COMMON, FACTS],
     CACHE: [FACTS, PROBES],
-    "daemon/libdcdaemon.a": [FACTS, PROBES, CAPS, CACHE, "dbus/libdcdbus.a"],
+    "daemon/libdcdaemon.a": [COMMON, FACTS, PROBES, CAPS, CACHE, "dbus/libdcdbus.a"],
 }
-PURE = [FACTS, CAPS]
+PURE = [COMMON, FACTS, CAPS]
 # GLib's and GIO's I/O, main-loop and process families are prefixes (every
 # g_file_* is I/O); libc's calls are whole names.
 NO_IO_PREFIXES = ("g_io_", "g_file_", "g_task_", "g_subprocess", "g_socket", "g_dbus_",

@@ -46,7 +46,7 @@ MUTATIONS = {
     "no-changed-signal-after-probe": (
         "daemon/dc-registry.c",
         r'(g_signal_emit \(self, signals\[SIGNAL_EMULATOR_PROBED\], 0, ctx->path\);\n)'
-        r'[ \t]*g_signal_emit \(self, signals\[SIGNAL_CAPABILITIES_CHANGED\], 0, ctx->path\);\n',
+        r'[ \t]*capabilities_changed \(self, ctx->path\);\n',
         r"\1",
         ["test-registry", "integration"],
         "no capabilities-changed (CapabilitiesChanged) once a probe or Refresh is done"),

@@ -83,11 +83,11 @@ tear_down (Fixture *fx, gconstpointer data)
   g_ptr_array_unref (fx->names);
 }
 
-static DcQueryAnswer
+static DcResolvedQuery
 resolve_ok (Fixture *fx, const char *emulatorbin, const char *arch,
             const char *machine, const char *virttype)
 {
-  DcQueryAnswer answer;
+  DcResolvedQuery answer;
   g_autoptr(GError) error = NULL;
 
   g_assert_true (dc_query_resolve (&fx->snapshot, emulatorbin, arch, machine,
@@ -100,7 +100,7 @@ static void
 resolve_fails (Fixture *fx, const char *emulatorbin, const char *arch,
                const char *machine, const char *virttype, guint flags, gint code)
 {
-  DcQueryAnswer answer;
+  DcResolvedQuery answer;
   g_autoptr(GError) error = NULL;
 
   g_assert_false (dc_query_resolve (&fx->snapshot, emulatorbin, arch, machine,
@@ -111,7 +111,7 @@ resolve_fails (Fixture *fx, const char *emulatorbin, const char *arch,
 static void
 test_defaults (Fixture *fx, gconstpointer data)
 {
-  DcQueryAnswer a = resolve_ok (fx, "", "", "", "");
+  DcResolvedQuery a = resolve_ok (fx, "", "", "", "");
 
   /* the host's arch, its canonical emulator over the -microvm build */
   g_assert_cmpstr (a.emulator->path, ==, "/usr/bin/qemu-system-x86_64");
@@ -127,7 +127,7 @@ test_defaults (Fixture *fx, gconstpointer data)
 static void
 test_i686 (Fixture *fx, gconstpointer data)
 {
-  DcQueryAnswer a = resolve_ok (fx, "", "i686", "", "");
+  DcResolvedQuery a = resolve_ok (fx, "", "i686", "", "");
 
   g_assert_cmpstr (a.emulator->path, ==, "/usr/bin/qemu-system-i386");
   /* without qemu-system-i386, x86_64's emulator runs i686 too */
@@ -176,31 +176,32 @@ static void
 test_memo (Fixture *fx, gconstpointer data)
 {
   g_autoptr(DcQueryMemo) memo = dc_query_memo_new ();
-  DcQueryAnswer a = resolve_ok (fx, "", "", "", "");
+  DcResolvedQuery a = resolve_ok (fx, "", "", "", "");
   g_autofree char *first = dc_query_render (memo, &fx->snapshot, &a, NULL);
   g_autofree char *again = NULL;
   g_autofree char *after = NULL;
   DcEmulatorFacts *facts = (DcEmulatorFacts *) a.emulator->facts;
 
-  /* the memo answers without rendering: a change to the facts it does not
-   * know about is not seen until the emulator's answers are forgotten */
+  /* the memo answers without rendering: a change to the facts it is not
+   * told of (a new generation) is not seen */
   g_hash_table_add (facts->qom_types, g_strdup ("iothread"));
+  dc_query_memo_sync (memo, 0);
   again = dc_query_render (memo, &fx->snapshot, &a, NULL);
   g_assert_cmpstr (again, ==, first);
-  dc_query_memo_forget (memo, a.emulator->path);
+  dc_query_memo_sync (memo, 1);
   after = dc_query_render (memo, &fx->snapshot, &a, NULL);
   g_assert_cmpstr (after, !=, first);
   g_assert_nonnull (strstr (after, "<iothreads supported='yes'/>"));
 }
 
 /* A question asked again is answered from what it was answered with,
- * until any emulator's answers are forgotten (a new emulator, new facts
- * or firmware may change which emulator or machine answers it). */
+ * until the generation changes (a new emulator, new facts or firmware may
+ * change which emulator or machine answers it). */
 static void
 test_memo_of_questions (Fixture *fx, gconstpointer data)
 {
   g_autoptr(DcQueryMemo) memo = dc_query_memo_new ();
-  DcQueryAnswer a = resolve_ok (fx, "", "", "", "");
+  DcResolvedQuery a = resolve_ok (fx, "", "", "", "");
   g_autofree char *xml = dc_query_render (memo, &fx->snapshot, &a, NULL);
 
   g_assert_null (dc_query_memo_lookup_question (memo, "", "", "", ""));
@@ -208,12 +209,14 @@ test_memo_of_questions (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (dc_query_memo_lookup_question (memo, "", "", "", ""), ==, xml);
   g_assert_null (dc_query_memo_lookup_question (memo, "", "x86_64", "", ""));
   {
-    g_autofree char *long_arch = g_strnfill (DC_QUERY_MAX_NAME + 1, 'x');
+    g_autofree char *long_arch = g_strnfill (DC_WIRE_MAX_NAME + 1, 'x');
     g_assert_null (dc_query_memo_lookup_question (memo, "", long_arch, "", ""));
   }
-  dc_query_memo_forget (memo, "/usr/bin/qemu-system-sh4");   /* another one */
+  dc_query_memo_sync (memo, 0);                 /* the same generation */
+  g_assert_cmpstr (dc_query_memo_lookup_question (memo, "", "", "", ""), ==, xml);
+  dc_query_memo_sync (memo, 7);                 /* any change */
   g_assert_null (dc_query_memo_lookup_question (memo, "", "", "", ""));
-  g_assert_nonnull (dc_query_memo_lookup (memo, &a));
+  g_assert_null (dc_query_memo_lookup (memo, &a));
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include "dc-arch.h"
 #include "dc-errors.h"
+#include "dc-answerer.h"
 #include "dc-registry.h"
 
 /* The fake probe's record: a test's own state, reset by each set-up. */
@@ -247,22 +248,25 @@ test_facts_read_back (Fixture *fx, gconstpointer data)
   g_autofree char *xml = NULL;
   g_autofree char *again = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(DcAnswerer) answerer = dc_answerer_new (fx->registry);
+  const DcQuestion x86 = { "", "x86_64", "", "", 0 };
+  const DcQuestion by_path = { sh4, "", "", "", 0 };
 
   probe_all (fx->registry, TRUE);
   file = dc_cache_file (fx->cache, sh4);
-  xml = dc_registry_answer (fx->registry, "", "x86_64", "", "", 0, NULL, &error);
+  xml = dc_answerer_xml (answerer, &x86, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (xml, "<domainCapabilities>"));
 
   g_assert_cmpint (g_unlink (file), ==, 0);
-  g_assert_null (dc_registry_answer (fx->registry, sh4, "", "", "", 0, NULL, &error));
+  g_assert_null (dc_answerer_xml (answerer, &by_path, &error));
   g_assert_error (error, DC_ERROR, DC_ERROR_PROBE_FAILED);
   g_assert_nonnull (strstr (error->message, "read back"));
   g_clear_error (&error);
   wait_ready (fx, sh4);
   g_assert_cmpuint (calls ("sh4"), ==, 2);
   g_assert_cmpuint (calls ("x86_64"), ==, 1);
-  again = dc_registry_answer (fx->registry, sh4, "", "", "", 0, NULL, &error);
+  again = dc_answerer_xml (answerer, &by_path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (again);
 }

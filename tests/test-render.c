@@ -8,7 +8,7 @@
 #include "dc-caps-xml.h"
 #include "dc-facts-qmp.h"
 #include "dc-qmp.h"
-#include "dc-reasons.h"
+#include "dc-wire.h"
 #include "dc-render.h"
 
 static const char *const x86_types[] = {

@@ -8,14 +8,11 @@
 #include <string.h>
 
 #include "ctl-direct.h"
-#include "dc-answers.h"
 #include "dc-dbus-generated.h"
 #include "dc-errors.h"
+#include "dc-methods.h"
 #include "dc-nfd.h"
-#include "dc-reasons.h"
-
-#define BUS_NAME "org.domcapsd.DomainCapabilities1"
-#define OBJECT_PATH "/org/domcapsd/DomainCapabilities1"
+#include "dc-wire.h"
 
 enum {
   EXIT_REFUSED = 1,     /* the daemon answered with an error */
@@ -39,7 +36,8 @@ typedef struct {
 } Options;
 
 /* Where answers come from: the daemon over the bus, or the engine
- * in-process (--direct). */
+ * in-process (--direct). Either gives the same reply tuples
+ * (dc-methods.h), read with the same code (dc-wire.h). */
 typedef struct {
   DcDomainCapabilities1 *proxy;
   DcEngine *engine;
@@ -94,24 +92,42 @@ or_empty (const char *s)
   return s ? s : "";
 }
 
+/* The reply of an answering method to @parameters (floating: taken). */
+static GVariant *
+source_call (Source *source, const char *method, GVariant *parameters,
+             int timeout_ms, GError **error)
+{
+  g_autoptr(GVariant) arguments = g_variant_ref_sink (parameters);
+  GVariant *reply;
+
+  if (source->proxy != NULL)
+    return g_dbus_proxy_call_sync (G_DBUS_PROXY (source->proxy), method, arguments,
+                                   G_DBUS_CALL_FLAGS_NONE, timeout_ms, NULL, error);
+  reply = dc_methods_call (dc_engine_get_registry (source->engine),
+                           dc_engine_get_answerer (source->engine), method,
+                           arguments, error);
+  return reply ? g_variant_ref_sink (reply) : NULL;
+}
+
+static GVariant *
+question (const Options *options)
+{
+  return g_variant_new ("(ssssu)", or_empty (options->emulatorbin),
+                        or_empty (options->arch), or_empty (options->machine),
+                        or_empty (options->virttype), 0);
+}
+
 static int
 cmd_domcapabilities (Source *source, const Options *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *xml = NULL;
+  g_autoptr(GVariant) reply = source_call (source, "GetDomainCapabilities",
+                                           question (options), -1, &error);
+  const char *xml;
 
-  if (source->engine != NULL)
-    xml = dc_registry_get_domain_capabilities (
-        dc_engine_get_registry (source->engine), or_empty (options->emulatorbin),
-        or_empty (options->arch), or_empty (options->machine),
-        or_empty (options->virttype), 0, &error);
-  else
-    dc_domain_capabilities1_call_get_domain_capabilities_sync (
-        source->proxy, or_empty (options->emulatorbin), or_empty (options->arch),
-        or_empty (options->machine), or_empty (options->virttype), 0, &xml,
-        NULL, &error);
-  if (xml == NULL)
+  if (reply == NULL)
     return report (error);
+  g_variant_get (reply, "(&s)", &xml);
   g_print ("%s", xml);
   return EXIT_SUCCESS;
 }
@@ -119,16 +135,12 @@ cmd_domcapabilities (Source *source, const Options *options)
 static GPtrArray *
 get_answers (Source *source, GError **error)
 {
-  g_autoptr(GVariant) answers = NULL;
-
-  if (source->engine != NULL)
-    return dc_answers_collect (dc_engine_get_registry (source->engine));
   /* Rendering every answer of every emulator takes a moment. */
-  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (source->proxy), 120000);
-  if (!dc_domain_capabilities1_call_get_all_domain_capabilities_sync (
-          source->proxy, 0, &answers, NULL, error))
-    return NULL;
-  return dc_answers_from_variant (answers);
+  g_autoptr(GVariant) reply = source_call (source, "GetAllDomainCapabilities",
+                                           g_variant_new ("(u)", 0), 120000, error);
+  g_autoptr(GVariant) rows = reply ? g_variant_get_child_value (reply, 0) : NULL;
+
+  return rows ? dc_answer_rows_from_variant (rows) : NULL;
 }
 
 static int
@@ -142,13 +154,13 @@ cmd_all (Source *source, const Options *options)
     return report (error);
   if (options->json)
     {
-      json = dc_answers_to_json (answers);
+      json = dc_answer_rows_to_json (answers);
       g_print ("%s\n", json);
       return EXIT_SUCCESS;
     }
   for (guint i = 0; i < answers->len; i++)
     {
-      const DcAnswer *a = g_ptr_array_index (answers, i);
+      const DcAnswerRow *a = g_ptr_array_index (answers, i);
       if (*a->error != '\0')
         g_print ("<!-- %s: %s -->\n", a->emulator, a->error);
       else
@@ -161,20 +173,11 @@ cmd_all (Source *source, const Options *options)
 static GPtrArray *
 get_reasons (Source *source, const Options *options, GError **error)
 {
-  g_autoptr(GVariant) reasons = NULL;
+  g_autoptr(GVariant) reply = source_call (source, "GetDomainCapabilitiesReasons",
+                                           question (options), -1, error);
+  g_autoptr(GVariant) reasons = reply ? g_variant_get_child_value (reply, 0) : NULL;
 
-  if (source->engine != NULL)
-    return dc_registry_explain (dc_engine_get_registry (source->engine),
-                                or_empty (options->emulatorbin),
-                                or_empty (options->arch),
-                                or_empty (options->machine),
-                                or_empty (options->virttype), 0, error);
-  if (!dc_domain_capabilities1_call_get_domain_capabilities_reasons_sync (
-          source->proxy, or_empty (options->emulatorbin), or_empty (options->arch),
-          or_empty (options->machine), or_empty (options->virttype), 0, &reasons,
-          NULL, error))
-    return NULL;
-  return dc_reasons_from_variant (reasons);
+  return reasons ? dc_reasons_from_variant (reasons) : NULL;
 }
 
 /* "devices/tpm/enum[backendVersion]/1.2" -> group "devices/tpm", item
@@ -264,21 +267,11 @@ cmd_explain (Source *source, const Options *options)
 static GHashTable *
 get_labels (Source *source, GError **error)
 {
-  g_autoptr(GVariant) labels = NULL;
-  GHashTable *out;
-  GVariantIter iter;
-  char *name, *value;
+  g_autoptr(GVariant) reply = source_call (source, "GetNodeLabels", g_variant_new ("()"),
+                                           -1, error);
+  g_autoptr(GVariant) labels = reply ? g_variant_get_child_value (reply, 0) : NULL;
 
-  if (source->engine != NULL)
-    return dc_nfd_host_labels (dc_engine_get_registry (source->engine), error);
-  if (!dc_domain_capabilities1_call_get_node_labels_sync (source->proxy,
-                                                          &labels, NULL, error))
-    return NULL;
-  out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_variant_iter_init (&iter, labels);
-  while (g_variant_iter_next (&iter, "{ss}", &name, &value))
-    g_hash_table_replace (out, name, value);
-  return out;
+  return labels ? dc_labels_from_variant (labels) : NULL;
 }
 
 static int
@@ -307,48 +300,35 @@ cmd_nfd (Source *source, const Options *options)
 }
 
 static void
-print_emulator (GVariant *dict)
+print_emulator (const DcEmulatorInfo *e)
 {
-  const char *path = "", *state = "", *arch = "", *def = "", *version = "";
-  const char *err = "";
-  g_autofree const char **virttypes = NULL;
-  g_autoptr(GVariant) machines = NULL;
-  g_autofree char *vt = NULL;
+  g_autofree char *virttypes = g_strjoinv (",", e->virttypes);
 
-  g_variant_lookup (dict, "path", "&s", &path);
-  g_variant_lookup (dict, "state", "&s", &state);
-  g_variant_lookup (dict, "arch", "&s", &arch);
-  g_variant_lookup (dict, "default-machine", "&s", &def);
-  g_variant_lookup (dict, "version", "&s", &version);
-  g_variant_lookup (dict, "error", "&s", &err);
-  g_variant_lookup (dict, "virttypes", "^a&s", &virttypes);
-  machines = g_variant_lookup_value (dict, "machines", G_VARIANT_TYPE ("a(ss)"));
-  vt = virttypes ? g_strjoinv (",", (char **) virttypes) : g_strdup ("");
-  g_print ("%-40s %-8s %-12s %-10s %-24s %3zu machines  %s\n", path, state,
-           arch, vt, def, machines ? g_variant_n_children (machines) : 0,
-           version);
-  if (*err)
-    g_print ("    error: %s\n", err);
+  g_print ("%-40s %-8s %-12s %-10s %-24s %3u machines  %s\n", e->path, e->state,
+           e->arch, virttypes, e->default_machine, g_strv_length (e->machines),
+           e->version);
+  if (*e->error)
+    g_print ("    error: %s\n", e->error);
 }
 
 static int
-cmd_list (DcDomainCapabilities1 *proxy)
+cmd_list (Source *source)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) list = NULL;
-  GVariantIter iter;
-  GVariant *dict;
+  g_autoptr(GVariant) reply = source_call (source, "ListEmulators", g_variant_new ("()"),
+                                           -1, &error);
+  g_autoptr(GVariant) list = reply ? g_variant_get_child_value (reply, 0) : NULL;
 
-  if (!dc_domain_capabilities1_call_list_emulators_sync (proxy, &list, NULL,
-                                                         &error))
+  if (list == NULL)
     return report (error);
   g_print ("%-40s %-8s %-12s %-10s %-24s %-12s  %s\n", "EMULATOR", "STATE",
            "ARCH", "VIRTTYPES", "DEFAULT MACHINE", "MACHINES", "QEMU");
-  g_variant_iter_init (&iter, list);
-  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+  for (gsize i = 0; i < g_variant_n_children (list); i++)
     {
-      print_emulator (dict);
-      g_variant_unref (dict);
+      g_autoptr(GVariant) dict = g_variant_get_child_value (list, i);
+      g_autoptr(DcEmulatorInfo) info = dc_emulator_info_from_variant (dict);
+
+      print_emulator (info);
     }
   return EXIT_SUCCESS;
 }
@@ -427,7 +407,7 @@ connect_daemon (const Options *options)
   g_autoptr(GError) error = NULL;
   DcDomainCapabilities1 *proxy = dc_domain_capabilities1_proxy_new_for_bus_sync (
       options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
-      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, BUS_NAME, OBJECT_PATH, NULL,
+      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, DC_BUS_NAME, DC_OBJECT_PATH, NULL,
       &error);
 
   if (proxy == NULL)
@@ -446,7 +426,7 @@ run_bus (const Options *options, int argc, char **argv)
   if (proxy == NULL)
     return EXIT_UNREACHABLE;
   if (g_str_equal (command, "list"))
-    return cmd_list (proxy);
+    return cmd_list (&source);
   if (g_str_equal (command, "refresh"))
     return cmd_refresh (proxy, argc == 3 ? argv[2] : NULL);
   if (g_str_equal (command, "monitor"))

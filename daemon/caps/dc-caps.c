@@ -118,14 +118,6 @@ dc_caps_enum_add (DcCapsNode *enum_node, const char *value)
   dc_caps_node_add_text (enum_node, "value", value);
 }
 
-void
-dc_caps_enum_add_if (DcCapsNode *enum_node, gboolean condition,
-                     const char *value)
-{
-  if (condition)
-    dc_caps_enum_add (enum_node, value);
-}
-
 DcCapsNode *
 dc_caps_node_find (const DcCapsNode *node, const char *name)
 {

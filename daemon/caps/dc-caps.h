@@ -36,9 +36,6 @@ DcCapsNode *dc_caps_node_add_supported (DcCapsNode *parent, const char *name,
  * does for an enum it reports but cannot fill. */
 DcCapsNode *dc_caps_node_add_enum (DcCapsNode *parent, const char *name);
 void dc_caps_enum_add (DcCapsNode *enum_node, const char *value);
-/* Adds @value only if @condition holds. */
-void dc_caps_enum_add_if (DcCapsNode *enum_node, gboolean condition,
-                          const char *value);
 
 const char *dc_caps_node_get_attr (const DcCapsNode *node, const char *name);
 /* The first child called @name, or NULL. */

@@ -9,7 +9,7 @@
 
 #include "dc-arch.h"
 #include "dc-cpu-model.h"
-#include "dc-reasons.h"
+#include "dc-wire.h"
 
 typedef struct {
   const DcEmulatorFacts *facts;

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-answerer.c: queries answered over a snapshot of the registry. */
+#include "config.h"
+
+#include "dc-answerer.h"
+
+#include "dc-arch.h"
+#include "dc-query.h"
+
+struct _DcAnswerer {
+  DcRegistry *registry;    /* borrowed */
+  DcQueryMemo *memo;       /* rendered answers, of one generation */
+};
+
+DcAnswerer *
+dc_answerer_new (DcRegistry *registry)
+{
+  DcAnswerer *self = g_new0 (DcAnswerer, 1);
+
+  self->registry = registry;
+  self->memo = dc_query_memo_new ();
+  return self;
+}
+
+void
+dc_answerer_free (DcAnswerer *self)
+{
+  dc_query_memo_free (self->memo);
+  g_free (self);
+}
+
+/* ---- snapshots ---- */
+
+/* What the registry knows now, for one query: borrowed, valid until the
+ * emulators change (queries are answered synchronously). Every emulator
+ * with facts has its arch and target (from the cache file's summary);
+ * facts themselves only the one at @facts_of (a real path; NULL: none),
+ * read from the cache if need be. */
+static DcQuerySnapshot *
+snapshot_new (DcAnswerer *self, const char *facts_of)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (self->registry);
+  DcQuerySnapshot *snapshot = g_new0 (DcQuerySnapshot, 1);
+
+  snapshot->emulators = g_ptr_array_new_with_free_func (g_free);
+  snapshot->host = dc_registry_get_host (self->registry);
+  snapshot->firmware = dc_registry_get_firmware (self->registry);
+  for (guint i = 0; i < list->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (list, i);
+      const DcFactsSummary *summary;
+      DcQueryEmulator *e = g_new0 (DcQueryEmulator, 1);
+
+      e->path = dc_emulator_get_path (emulator);
+      e->names = dc_emulator_get_names (emulator);
+      if (g_strcmp0 (e->path, facts_of) == 0)
+        e->facts = dc_registry_load_facts (self->registry, emulator);
+      /* read after the load, which may find the facts unreadable */
+      summary = dc_emulator_get_summary (emulator);
+      if (summary != NULL)
+        {
+          e->arch = summary->arch;
+          e->target = summary->target;
+        }
+      e->error = dc_emulator_get_error (emulator);
+      g_ptr_array_add (snapshot->emulators, e);
+    }
+  return snapshot;
+}
+
+static void
+snapshot_free (DcQuerySnapshot *snapshot)
+{
+  g_ptr_array_unref (snapshot->emulators);
+  g_free (snapshot);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcQuerySnapshot, snapshot_free)
+
+/* A snapshot with the facts of the one emulator that answers @q, chosen
+ * first by what each emulator emulates (its facts need not be read for
+ * that); NULL if the query names none (@error: why). */
+static DcQuerySnapshot *
+snapshot_for (DcAnswerer *self, const DcQuestion *q, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) summaries = snapshot_new (self, NULL);
+  const char *arch = q->arch;
+  const DcQueryEmulator *chosen = dc_query_pick (summaries, q->emulatorbin, &arch,
+                                                 q->flags, error);
+
+  return chosen ? snapshot_new (self, chosen->path) : NULL;
+}
+
+/* ---- answers ---- */
+
+char *
+dc_answerer_xml_and_facts (DcAnswerer *self, const DcQuestion *q,
+                           const DcEmulatorFacts **facts, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
+  const char *known = NULL;
+  DcResolvedQuery resolved;
+  char *xml;
+
+  dc_query_memo_sync (self->memo, dc_registry_get_generation (self->registry));
+  if (facts == NULL && q->flags == 0)
+    known = dc_query_memo_lookup_question (self->memo, q->emulatorbin, q->arch,
+                                           q->machine, q->virttype);
+  if (known != NULL)
+    return g_strdup (known);
+  snapshot = snapshot_for (self, q, error);
+  if (snapshot == NULL ||
+      !dc_query_resolve (snapshot, q->emulatorbin, q->arch, q->machine, q->virttype,
+                         q->flags, &resolved, error))
+    return NULL;
+  if (facts != NULL)
+    *facts = resolved.emulator->facts;
+  xml = dc_query_render (self->memo, snapshot, &resolved, error);
+  if (xml != NULL)
+    dc_query_memo_remember_question (self->memo, q->emulatorbin, q->arch,
+                                     q->machine, q->virttype, &resolved);
+  return xml;
+}
+
+char *
+dc_answerer_xml (DcAnswerer *self, const DcQuestion *question, GError **error)
+{
+  return dc_answerer_xml_and_facts (self, question, NULL, error);
+}
+
+GPtrArray *
+dc_answerer_explain (DcAnswerer *self, const DcQuestion *q, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_for (self, q, error);
+  DcResolvedQuery resolved;
+
+  if (snapshot == NULL ||
+      !dc_query_resolve (snapshot, q->emulatorbin, q->arch, q->machine, q->virttype,
+                         q->flags, &resolved, error))
+    return NULL;
+  return dc_query_explain (snapshot, &resolved);
+}
+
+GPtrArray *
+dc_answerer_candidates (DcAnswerer *self, const char *emulatorbin, const char *arch)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
+
+  return dc_query_candidates (snapshot, emulatorbin, arch);
+}
+
+/* ---- every answer at once ---- */
+
+/* The default machine, then the canonical machine of every alias, once. */
+static GPtrArray *
+answered_machines (const DcEmulatorFacts *facts)
+{
+  GPtrArray *machines = g_ptr_array_new ();
+  const DcMachine *def = dc_query_default_machine (facts);
+
+  if (def != NULL)
+    g_ptr_array_add (machines, def->name);
+  for (guint i = 0; i < facts->machines->len; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+      if (machine->alias != NULL && machine != def)
+        g_ptr_array_add (machines, machine->name);
+    }
+  return machines;
+}
+
+static void
+add_rows (DcAnswerer *self, GPtrArray *out, DcEmulator *emulator)
+{
+  const DcEmulatorFacts *facts = dc_registry_load_facts (self->registry, emulator);
+  const char *path = dc_emulator_get_path (emulator);
+  const char *failure = dc_emulator_get_error (emulator);
+  g_autoptr(GPtrArray) machines = NULL;
+  g_autoptr(GPtrArray) virttypes = NULL;
+
+  if (facts == NULL)
+    {
+      g_ptr_array_add (out, dc_answer_row_new (path, NULL, NULL, NULL, NULL,
+                                               failure ? failure : "not probed yet"));
+      return;
+    }
+  machines = answered_machines (facts);
+  virttypes = dc_query_virttypes (dc_registry_get_host (self->registry), facts);
+  for (guint m = 0; m < machines->len; m++)
+    for (guint v = 0; v < virttypes->len; v++)
+      {
+        const DcQuestion q = { path, facts->arch, g_ptr_array_index (machines, m),
+                               g_ptr_array_index (virttypes, v), 0 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = dc_answerer_xml (self, &q, &error);
+
+        g_ptr_array_add (out, dc_answer_row_new (path, facts->arch, q.machine,
+                                                 q.virttype, xml,
+                                                 error ? error->message : NULL));
+      }
+}
+
+GPtrArray *
+dc_answerer_all (DcAnswerer *self)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (self->registry);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_answer_row_free);
+
+  for (guint i = 0; i < list->len; i++)
+    add_rows (self, out, g_ptr_array_index (list, i));
+  return out;
+}
+
+/* ---- one emulator described ---- */
+
+static GStrv
+strv_of (GPtrArray *strings)
+{
+  GStrv out = g_new0 (char *, strings->len + 1);
+
+  for (guint i = 0; i < strings->len; i++)
+    out[i] = g_strdup (g_ptr_array_index (strings, i));
+  return out;
+}
+
+static void
+describe_machines (DcEmulatorInfo *info, const DcEmulatorFacts *facts)
+{
+  guint n = facts ? facts->machines->len : 0;
+
+  info->machines = g_new0 (char *, n + 1);
+  info->aliases = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+      info->machines[i] = g_strdup (machine->name);
+      info->aliases[i] = g_strdup (machine->alias ? machine->alias : "");
+    }
+}
+
+DcEmulatorInfo *
+dc_answerer_describe (DcAnswerer *self, DcEmulator *emulator)
+{
+  const DcEmulatorFacts *facts = dc_registry_load_facts (self->registry, emulator);
+  const DcMachine *def = facts ? dc_query_default_machine (facts) : NULL;
+  const char *failure = dc_emulator_get_error (emulator);
+  gint64 retry_at = dc_emulator_get_retry_at (emulator);
+  g_autoptr(GPtrArray) virttypes =
+    dc_query_virttypes (dc_registry_get_host (self->registry), facts);
+  g_autofree const char **arches = facts ? dc_arch_runnable (facts->arch) : NULL;
+  DcEmulatorInfo *info = g_new0 (DcEmulatorInfo, 1);
+
+  info->path = g_strdup (dc_emulator_get_path (emulator));
+  info->names = strv_of (dc_emulator_get_names (emulator));
+  info->state = g_strdup (dc_emulator_state_to_string (dc_emulator_get_state (emulator)));
+  info->error = g_strdup (failure ? failure : "");
+  info->arch = g_strdup (facts ? facts->arch : "");
+  info->arches = arches ? g_strdupv ((char **) arches) : g_new0 (char *, 1);
+  info->default_machine = g_strdup (def ? def->name : "");
+  describe_machines (info, facts);
+  info->virttypes = strv_of (virttypes);
+  info->version = g_strdup (facts ? facts->version : "");
+  /* After a failure that may pass: when the next try is due (Unix time). */
+  info->next_try = retry_at / G_USEC_PER_SEC;
+  return info;
+}

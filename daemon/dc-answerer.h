@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-answerer.h: answers to queries, from the registry's facts.
+ *
+ * A query goes one way: the service (or domcapsctl --direct) -> the
+ * answerer -> dc-query.h (pure: defaults, emulator choice) -> caps (the
+ * model) -> XML. The answerer reads the registry and never the other way
+ * round; it owns what answering keeps: the memo of rendered answers,
+ * valid for one generation of the registry's facts
+ * (dc_registry_get_generation()), so it dies with the facts it came from
+ * and nobody forgets it by hand. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dc-registry.h"
+#include "dc-wire.h"
+
+/* A query as GetDomainCapabilities takes it ("" for "not given"). */
+typedef struct {
+  const char *emulatorbin;
+  const char *arch;
+  const char *machine;
+  const char *virttype;
+  guint flags;
+} DcQuestion;
+
+typedef struct _DcAnswerer DcAnswerer;
+
+/* @registry is borrowed and must outlive the answerer. */
+DcAnswerer *dc_answerer_new (DcRegistry *registry);
+void dc_answerer_free (DcAnswerer *answerer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcAnswerer, dc_answerer_free)
+
+/* The answer to GetDomainCapabilities; see the D-Bus documentation. May
+ * read the chosen emulator's facts from the disk cache (and, if they
+ * cannot be read back, queue its probe and fail). */
+char *dc_answerer_xml (DcAnswerer *answerer, const DcQuestion *question,
+                       GError **error);
+/* The same, and the facts it was rendered from in *@facts (borrowed:
+ * valid until the registry's emulators change). */
+char *dc_answerer_xml_and_facts (DcAnswerer *answerer, const DcQuestion *question,
+                                 const DcEmulatorFacts **facts, GError **error);
+/* Why the same answer says no where it does (DcReason, dc-wire.h),
+ * rendered again from the same facts; fails as dc_answerer_xml(). */
+GPtrArray *dc_answerer_explain (DcAnswerer *answerer, const DcQuestion *question,
+                                GError **error);
+/* Every emulator's default machine and the canonical machine of each
+ * alias, under each virttype it serves (DcAnswerRow, dc-wire.h); an
+ * emulator without facts gets one row with its error. */
+GPtrArray *dc_answerer_all (DcAnswerer *answerer);
+/* @emulator as ListEmulators describes it. */
+DcEmulatorInfo *dc_answerer_describe (DcAnswerer *answerer, DcEmulator *emulator);
+
+/* The real paths of the emulators that may answer a query for
+ * @emulatorbin (that one) or @arch ("" or NULL: the host's), judged by
+ * their names alone, before any probe (dc_query_candidates()). */
+GPtrArray *dc_answerer_candidates (DcAnswerer *answerer, const char *emulatorbin,
+                                   const char *arch);

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-methods.c: the answering methods' replies, from the answerer. */
+#include "config.h"
+
+#include "dc-methods.h"
+
+#include "dc-errors.h"
+#include "dc-nfd.h"
+#include "dc-wire.h"
+
+static void
+read_question (GVariant *parameters, DcQuestion *q)
+{
+  g_variant_get (parameters, "(&s&s&s&su)", &q->emulatorbin, &q->arch,
+                 &q->machine, &q->virttype, &q->flags);
+}
+
+static GVariant *
+get_domain_capabilities (DcAnswerer *answerer, GVariant *parameters, GError **error)
+{
+  DcQuestion q;
+  g_autofree char *xml = NULL;
+
+  read_question (parameters, &q);
+  xml = dc_answerer_xml (answerer, &q, error);
+  return xml ? g_variant_new ("(s)", xml) : NULL;
+}
+
+static GVariant *
+get_reasons (DcAnswerer *answerer, GVariant *parameters, GError **error)
+{
+  DcQuestion q;
+  g_autoptr(GPtrArray) reasons = NULL;
+
+  read_question (parameters, &q);
+  reasons = dc_answerer_explain (answerer, &q, error);
+  return reasons ? g_variant_new_tuple ((GVariant *[]) { dc_reasons_to_variant (reasons) }, 1)
+                 : NULL;
+}
+
+static GVariant *
+get_all (DcAnswerer *answerer, GVariant *parameters, GError **error)
+{
+  guint flags;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_variant_get (parameters, "(u)", &flags);
+  if (flags != 0)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                   "unknown flags 0x%x: no flag is defined", flags);
+      return NULL;
+    }
+  rows = dc_answerer_all (answerer);
+  return g_variant_new_tuple ((GVariant *[]) { dc_answer_rows_to_variant (rows) }, 1);
+}
+
+static GVariant *
+get_node_labels (DcRegistry *registry, DcAnswerer *answerer, GError **error)
+{
+  g_autoptr(GHashTable) labels = dc_nfd_host_labels (registry, answerer, error);
+
+  return labels ? g_variant_new_tuple ((GVariant *[]) { dc_labels_to_variant (labels) }, 1)
+                : NULL;
+}
+
+static GVariant *
+list_emulators (DcRegistry *registry, DcAnswerer *answerer)
+{
+  g_autoptr(GPtrArray) list = dc_registry_list (registry);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < list->len; i++)
+    {
+      g_autoptr(DcEmulatorInfo) info =
+        dc_answerer_describe (answerer, g_ptr_array_index (list, i));
+      g_variant_builder_add_value (&builder, dc_emulator_info_to_variant (info));
+    }
+  return g_variant_new ("(aa{sv})", &builder);
+}
+
+static const char *const answering[] = {
+  "GetDomainCapabilities", "GetDomainCapabilitiesReasons",
+  "GetAllDomainCapabilities", "GetNodeLabels", "ListEmulators", NULL
+};
+
+gboolean
+dc_methods_answers (const char *method)
+{
+  return g_strv_contains (answering, method);
+}
+
+GVariant *
+dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
+                 GVariant *parameters, GError **error)
+{
+  if (g_str_equal (method, "GetDomainCapabilities"))
+    return get_domain_capabilities (answerer, parameters, error);
+  if (g_str_equal (method, "GetDomainCapabilitiesReasons"))
+    return get_reasons (answerer, parameters, error);
+  if (g_str_equal (method, "GetAllDomainCapabilities"))
+    return get_all (answerer, parameters, error);
+  if (g_str_equal (method, "GetNodeLabels"))
+    return get_node_labels (registry, answerer, error);
+  if (g_str_equal (method, "ListEmulators"))
+    return list_emulators (registry, answerer);
+  g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT, "no method %s", method);
+  return NULL;
+}

@@ -28,12 +28,12 @@ OPTIONS = sys.argv[2:]
 # name: (file, pattern, replacement, the tests that must fail, why)
 MUTATIONS = {
     "usb-host-row": (
-        "daemon/caps/dc-render.c",
+        "daemon/caps/dc-render-devices.c",
         r'[ \t]*\{ "usb", RULE_TYPE, "usb-host" \},\n', "",
         ["test-render", "replay", "corpus"],
         "remove the rule row that offers hostdev subsystem usb for usb-host"),
     "one-blocker-usable": (
-        "daemon/caps/dc-render.c",
+        "daemon/caps/dc-render-cpu.c",
         r'return def->blockers\[0\] == NULL \? "yes" : "no";',
         'return def->blockers[0] == NULL || def->blockers[1] == NULL ? "yes" : "no";',
         ["test-render", "replay", "reasons"],

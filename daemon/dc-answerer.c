@@ -85,7 +85,7 @@ snapshot_for (DcAnswerer *self, const DcQuestion *q, GError **error)
   g_autoptr(DcQuerySnapshot) summaries = snapshot_new (self, NULL);
   const char *arch = q->arch;
   const DcQueryEmulator *chosen = dc_query_pick (summaries, q->emulatorbin, &arch,
-                                                 q->flags, error);
+                                                 error);
 
   return chosen ? snapshot_new (self, chosen->path) : NULL;
 }
@@ -101,8 +101,11 @@ dc_answerer_xml_and_facts (DcAnswerer *self, const DcQuestion *q,
   DcResolvedQuery resolved;
   char *xml;
 
+  if (!dc_query_check (q->emulatorbin, q->arch, q->machine, q->virttype, q->flags,
+                       error))
+    return NULL;
   dc_query_memo_sync (self->memo, dc_registry_get_generation (self->registry));
-  if (facts == NULL && q->flags == 0)
+  if (facts == NULL)
     known = dc_query_memo_lookup_question (self->memo, q->emulatorbin, q->arch,
                                            q->machine, q->virttype);
   if (known != NULL)
@@ -110,7 +113,7 @@ dc_answerer_xml_and_facts (DcAnswerer *self, const DcQuestion *q,
   snapshot = snapshot_for (self, q, error);
   if (snapshot == NULL ||
       !dc_query_resolve (snapshot, q->emulatorbin, q->arch, q->machine, q->virttype,
-                         q->flags, &resolved, error))
+                         &resolved, error))
     return NULL;
   if (facts != NULL)
     *facts = resolved.emulator->facts;
@@ -130,12 +133,16 @@ dc_answerer_xml (DcAnswerer *self, const DcQuestion *question, GError **error)
 GPtrArray *
 dc_answerer_explain (DcAnswerer *self, const DcQuestion *q, GError **error)
 {
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_for (self, q, error);
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
   DcResolvedQuery resolved;
 
+  if (!dc_query_check (q->emulatorbin, q->arch, q->machine, q->virttype, q->flags,
+                       error))
+    return NULL;
+  snapshot = snapshot_for (self, q, error);
   if (snapshot == NULL ||
       !dc_query_resolve (snapshot, q->emulatorbin, q->arch, q->machine, q->virttype,
-                         q->flags, &resolved, error))
+                         &resolved, error))
     return NULL;
   return dc_query_explain (snapshot, &resolved);
 }

@@ -230,10 +230,9 @@ resolve_virttype (const DcHostFacts *host, const DcEmulatorFacts *facts,
   return NULL;
 }
 
-/* The arguments of a query, checked before anything is looked up. */
-static gboolean
-check_query (guint flags, const char *emulatorbin, const char *arch,
-             const char *machine, const char *virttype, GError **error)
+gboolean
+dc_query_check (const char *emulatorbin, const char *arch, const char *machine,
+                const char *virttype, guint flags, GError **error)
 {
   if (flags != 0)
     {
@@ -249,20 +248,16 @@ check_query (guint flags, const char *emulatorbin, const char *arch,
 
 const DcQueryEmulator *
 dc_query_pick (const DcQuerySnapshot *snapshot, const char *emulatorbin,
-               const char **arch, guint flags, GError **error)
+               const char **arch, GError **error)
 {
-  if (!check_query (flags, emulatorbin, *arch, "", "", error))
-    return NULL;
   return resolve_emulator (snapshot, emulatorbin, arch, error);
 }
 
 gboolean
 dc_query_resolve (const DcQuerySnapshot *snapshot, const char *emulatorbin,
                   const char *arch, const char *machine, const char *virttype,
-                  guint flags, DcResolvedQuery *out, GError **error)
+                  DcResolvedQuery *out, GError **error)
 {
-  if (!check_query (flags, emulatorbin, arch, machine, virttype, error))
-    return FALSE;
   out->arch = arch;
   out->emulator = resolve_emulator (snapshot, emulatorbin, &out->arch, error);
   if (out->emulator == NULL)
@@ -372,13 +367,8 @@ dc_query_memo_lookup_question (DcQueryMemo *memo, const char *emulatorbin,
                                const char *arch, const char *machine,
                                const char *virttype)
 {
-  g_autofree char *key = NULL;
+  g_autofree char *key = question_key (emulatorbin, arch, machine, virttype);
 
-  /* Arguments too long to answer are refused by dc_query_resolve(),
-   * before anything is copied. */
-  if (!check_query (0, emulatorbin, arch, machine, virttype, NULL))
-    return NULL;
-  key = question_key (emulatorbin, arch, machine, virttype);
   return g_hash_table_lookup (memo->by_question, key);
 }
 

@@ -38,20 +38,28 @@ typedef struct {
   const char *virttype;
 } DcResolvedQuery;
 
+/* The arguments of a query (libvirt's GetDomainCapabilities arguments,
+ * "" for "not given"), checked once before anything is looked up or
+ * copied: no flag is defined, and each is short enough
+ * (DC_WIRE_MAX_PATH, DC_WIRE_MAX_NAME); fails with INVALID_ARGUMENT. The
+ * functions below take checked arguments only. */
+gboolean dc_query_check (const char *emulatorbin, const char *arch,
+                         const char *machine, const char *virttype,
+                         guint flags, GError **error);
+
 /* The emulator that answers a query, chosen by what each emulates (its
- * facts' or its arch and target): the arguments checked and the arch
- * resolved (*@arch), no facts needed; NULL with a DC_ERROR. */
+ * facts' or its arch and target), the arch resolved (*@arch); no facts
+ * needed; NULL with a DC_ERROR. */
 const DcQueryEmulator *dc_query_pick (const DcQuerySnapshot *snapshot,
                                       const char *emulatorbin, const char **arch,
-                                      guint flags, GError **error);
+                                      GError **error);
 
-/* Resolves a query (libvirt's GetDomainCapabilities arguments, "" for
- * "not given") against @snapshot, which must have the facts of the
+/* Resolves a query against @snapshot, which must have the facts of the
  * emulator dc_query_pick() chooses; fails with a DC_ERROR. */
 gboolean dc_query_resolve (const DcQuerySnapshot *snapshot,
                            const char *emulatorbin, const char *arch,
                            const char *machine, const char *virttype,
-                           guint flags, DcResolvedQuery *out, GError **error);
+                           DcResolvedQuery *out, GError **error);
 
 /* The machine answered for when none is asked: libvirt 11's preferred one
  * for the arch (virt on ARM and RISC-V), else QEMU's default, else

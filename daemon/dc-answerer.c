@@ -130,21 +130,42 @@ dc_answerer_xml (DcAnswerer *self, const DcQuestion *question, GError **error)
   return dc_answerer_xml_and_facts (self, question, NULL, error);
 }
 
+/* The snapshot and resolution of a checked query, or FALSE (@error). */
+static gboolean
+resolve (DcAnswerer *self, const DcQuestion *q, DcQuerySnapshot **snapshot,
+         DcResolvedQuery *resolved, GError **error)
+{
+  if (!dc_query_check (q->emulatorbin, q->arch, q->machine, q->virttype, q->flags,
+                       error))
+    return FALSE;
+  *snapshot = snapshot_for (self, q, error);
+  return *snapshot != NULL &&
+         dc_query_resolve (*snapshot, q->emulatorbin, q->arch, q->machine,
+                           q->virttype, resolved, error);
+}
+
 GPtrArray *
 dc_answerer_explain (DcAnswerer *self, const DcQuestion *q, GError **error)
 {
   g_autoptr(DcQuerySnapshot) snapshot = NULL;
   DcResolvedQuery resolved;
 
-  if (!dc_query_check (q->emulatorbin, q->arch, q->machine, q->virttype, q->flags,
-                       error))
-    return NULL;
-  snapshot = snapshot_for (self, q, error);
-  if (snapshot == NULL ||
-      !dc_query_resolve (snapshot, q->emulatorbin, q->arch, q->machine, q->virttype,
-                         &resolved, error))
+  if (!resolve (self, q, &snapshot, &resolved, error))
     return NULL;
   return dc_query_explain (snapshot, &resolved);
+}
+
+DcCapsNode *
+dc_answerer_model (DcAnswerer *self, const DcQuestion *q,
+                   const DcEmulatorFacts **facts, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
+  DcResolvedQuery resolved;
+
+  if (!resolve (self, q, &snapshot, &resolved, error))
+    return NULL;
+  *facts = resolved.emulator->facts;
+  return dc_query_model (snapshot, &resolved);
 }
 
 GPtrArray *

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "dc-caps.h"
 #include "dc-registry.h"
 #include "dc-wire.h"
 
@@ -40,6 +41,10 @@ char *dc_answerer_xml (DcAnswerer *answerer, const DcQuestion *question,
  * valid until the registry's emulators change). */
 char *dc_answerer_xml_and_facts (DcAnswerer *answerer, const DcQuestion *question,
                                  const DcEmulatorFacts **facts, GError **error);
+/* The same answer as a model (dc-caps.h), rendered anew (not from the
+ * memo), and its facts as dc_answerer_xml_and_facts() gives them. */
+DcCapsNode *dc_answerer_model (DcAnswerer *answerer, const DcQuestion *question,
+                               const DcEmulatorFacts **facts, GError **error);
 /* Why the same answer says no where it does (DcReason, dc-wire.h),
  * rendered again from the same facts; fails as dc_answerer_xml(). */
 GPtrArray *dc_answerer_explain (DcAnswerer *answerer, const DcQuestion *question,

@@ -5,7 +5,7 @@
 #include "dc-methods.h"
 
 #include "dc-errors.h"
-#include "dc-nfd.h"
+#include "dc-labels.h"
 #include "dc-wire.h"
 
 static void
@@ -58,7 +58,7 @@ get_all (DcAnswerer *answerer, GVariant *parameters, GError **error)
 static GVariant *
 get_node_labels (DcRegistry *registry, DcAnswerer *answerer, GError **error)
 {
-  g_autoptr(GHashTable) labels = dc_nfd_host_labels (registry, answerer, error);
+  g_autoptr(GHashTable) labels = dc_labels_for_host (registry, answerer, error);
 
   return labels ? g_variant_new_tuple ((GVariant *[]) { dc_labels_to_variant (labels) }, 1)
                 : NULL;

@@ -437,6 +437,12 @@ dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
   return xml;
 }
 
+DcCapsNode *
+dc_query_model (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer)
+{
+  return render (snapshot, answer, NULL);
+}
+
 GPtrArray *
 dc_query_explain (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer)
 {

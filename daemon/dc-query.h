@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "dc-caps.h"
 #include "dc-facts.h"
 #include "dc-firmware.h"
 #include "dc-host-facts.h"
@@ -106,6 +107,10 @@ void dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin
 /* The XML of @answer, from @memo or rendered (and remembered). */
 char *dc_query_render (DcQueryMemo *memo, const DcQuerySnapshot *snapshot,
                        const DcResolvedQuery *answer, GError **error);
+
+/* @answer's model (dc-caps.h), rendered. */
+DcCapsNode *dc_query_model (const DcQuerySnapshot *snapshot,
+                            const DcResolvedQuery *answer);
 
 /* Why @answer says no where it does (DcReason), rendered again. */
 GPtrArray *dc_query_explain (const DcQuerySnapshot *snapshot,

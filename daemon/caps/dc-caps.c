@@ -4,6 +4,8 @@
 
 #include "dc-caps.h"
 
+#include <string.h>
+
 DcCapsNode *
 dc_caps_node_new (const char *name)
 {
@@ -37,18 +39,72 @@ dc_caps_node_add (DcCapsNode *parent, const char *name)
   return child;
 }
 
+static const char *node_key (const DcCapsNode *node);
+
 static void
 prepend_step (GString *path, const DcCapsNode *node)
 {
-  const char *key = dc_caps_node_get_attr (node, "name");
+  const char *key = node_key (node);
   g_autofree char *step = NULL;
 
-  if (g_str_equal (node->name, "model") && node->text != NULL)
-    key = node->text;
   step = key ? g_strdup_printf ("%s[%s]", node->name, key) : g_strdup (node->name);
   if (path->len > 0)
     g_string_prepend_c (path, '/');
   g_string_prepend (path, step);
+}
+
+/* The key a path names @node by (its name attribute, a model's text). */
+static const char *
+node_key (const DcCapsNode *node)
+{
+  if (g_str_equal (node->name, "model") && node->text != NULL)
+    return node->text;
+  return dc_caps_node_get_attr (node, "name");
+}
+
+static DcCapsNode *
+find_step (const DcCapsNode *node, const char *step)
+{
+  const char *open = strchr (step, '[');
+  g_autofree char *name = open ? g_strndup (step, open - step) : g_strdup (step);
+  g_autofree char *key = open ? g_strndup (open + 1, strlen (open + 1) - 1) : NULL;
+
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      DcCapsNode *child = g_ptr_array_index (node->children, i);
+
+      if (g_str_equal (child->name, name) &&
+          (key == NULL || g_strcmp0 (node_key (child), key) == 0))
+        return child;
+    }
+  return NULL;
+}
+
+DcCapsNode *
+dc_caps_node_at (const DcCapsNode *root, const char *path)
+{
+  g_auto(GStrv) steps = g_strsplit (path, "/", -1);
+  DcCapsNode *node = (DcCapsNode *) root;
+
+  for (guint i = 0; node != NULL && steps[i] != NULL; i++)
+    node = find_step (node, steps[i]);
+  return node;
+}
+
+gboolean
+dc_caps_node_is_supported (const DcCapsNode *node)
+{
+  return node != NULL && g_strcmp0 (dc_caps_node_get_attr (node, "supported"), "yes") == 0;
+}
+
+gboolean
+dc_caps_enum_has (const DcCapsNode *enum_node, const char *value)
+{
+  for (guint i = 0; enum_node != NULL && i < enum_node->children->len; i++)
+    if (g_strcmp0 (((DcCapsNode *) g_ptr_array_index (enum_node->children, i))->text,
+                   value) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 char *

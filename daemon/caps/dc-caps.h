@@ -46,6 +46,13 @@ DcCapsNode *dc_caps_node_find (const DcCapsNode *node, const char *name);
  * "cpu/mode[custom]/model[Broadwell]"), and @value, if given, appended
  * as one more step (an enum's value). */
 char *dc_caps_node_path (const DcCapsNode *node, const char *value);
+/* The node at @path below @root (steps as dc_caps_node_path() writes
+ * them; a step without [KEY] takes the first of that name), or NULL. */
+DcCapsNode *dc_caps_node_at (const DcCapsNode *root, const char *path);
+/* Whether @node is there and says supported='yes'. */
+gboolean dc_caps_node_is_supported (const DcCapsNode *node);
+/* Whether the enum @enum_node (may be NULL) lists @value. */
+gboolean dc_caps_enum_has (const DcCapsNode *enum_node, const char *value);
 
 /* Drops every child of a supported='no' element, as libvirt writes it. */
 void dc_caps_node_set_unsupported (DcCapsNode *node);

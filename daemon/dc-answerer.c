@@ -183,7 +183,7 @@ static GPtrArray *
 answered_machines (const DcEmulatorFacts *facts)
 {
   GPtrArray *machines = g_ptr_array_new ();
-  const DcMachine *def = dc_query_default_machine (facts);
+  const DcMachine *def = dc_emulator_facts_preferred_machine (facts);
 
   if (def != NULL)
     g_ptr_array_add (machines, def->name);
@@ -212,7 +212,8 @@ add_rows (DcAnswerer *self, GPtrArray *out, DcEmulator *emulator)
       return;
     }
   machines = answered_machines (facts);
-  virttypes = dc_query_virttypes (dc_registry_get_host (self->registry), facts);
+  virttypes = dc_query_virttypes (dc_registry_get_host (self->registry), facts->arch,
+                                  facts->tcg, facts->kvm);
   for (guint m = 0; m < machines->len; m++)
     for (guint v = 0; v < virttypes->len; v++)
       {
@@ -250,43 +251,32 @@ strv_of (GPtrArray *strings)
   return out;
 }
 
-static void
-describe_machines (DcEmulatorInfo *info, const DcEmulatorFacts *facts)
-{
-  guint n = facts ? facts->machines->len : 0;
-
-  info->machines = g_new0 (char *, n + 1);
-  info->aliases = g_new0 (char *, n + 1);
-  for (guint i = 0; i < n; i++)
-    {
-      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
-      info->machines[i] = g_strdup (machine->name);
-      info->aliases[i] = g_strdup (machine->alias ? machine->alias : "");
-    }
-}
-
+/* From what the registry knows without reading any facts (the cache
+ * file's first line): listing every emulator costs no parse. */
 DcEmulatorInfo *
 dc_answerer_describe (DcAnswerer *self, DcEmulator *emulator)
 {
-  const DcEmulatorFacts *facts = dc_registry_load_facts (self->registry, emulator);
-  const DcMachine *def = facts ? dc_query_default_machine (facts) : NULL;
+  const DcFactsSummary *summary = dc_emulator_get_summary (emulator);
   const char *failure = dc_emulator_get_error (emulator);
   gint64 retry_at = dc_emulator_get_retry_at (emulator);
-  g_autoptr(GPtrArray) virttypes =
-    dc_query_virttypes (dc_registry_get_host (self->registry), facts);
-  g_autofree const char **arches = facts ? dc_arch_runnable (facts->arch) : NULL;
+  g_autoptr(GPtrArray) virttypes = NULL;
+  g_autofree const char **arches = summary ? dc_arch_runnable (summary->arch) : NULL;
   DcEmulatorInfo *info = g_new0 (DcEmulatorInfo, 1);
 
+  virttypes = summary ? dc_query_virttypes (dc_registry_get_host (self->registry),
+                                            summary->arch, summary->tcg, summary->kvm)
+                      : g_ptr_array_new ();
   info->path = g_strdup (dc_emulator_get_path (emulator));
   info->names = strv_of (dc_emulator_get_names (emulator));
   info->state = g_strdup (dc_emulator_state_to_string (dc_emulator_get_state (emulator)));
   info->error = g_strdup (failure ? failure : "");
-  info->arch = g_strdup (facts ? facts->arch : "");
+  info->arch = g_strdup (summary ? summary->arch : "");
   info->arches = arches ? g_strdupv ((char **) arches) : g_new0 (char *, 1);
-  info->default_machine = g_strdup (def ? def->name : "");
-  describe_machines (info, facts);
+  info->default_machine = g_strdup (summary ? summary->default_machine : "");
+  info->machines = summary ? g_strdupv (summary->machine_names) : g_new0 (char *, 1);
+  info->aliases = summary ? g_strdupv (summary->machine_aliases) : g_new0 (char *, 1);
   info->virttypes = strv_of (virttypes);
-  info->version = g_strdup (facts ? facts->version : "");
+  info->version = g_strdup (summary ? summary->version : "");
   /* After a failure that may pass: when the next try is due (Unix time). */
   info->next_try = retry_at / G_USEC_PER_SEC;
   return info;

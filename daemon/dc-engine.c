@@ -134,13 +134,32 @@ dc_engine_load_firmware (DcEngine *self)
 
 /* ---- start: swtpm and the first probes, as one task ---- */
 
+/* The start's state: what is left, and whom to tell once the host facts
+ * are complete. */
+typedef struct {
+  guint pending;
+  DcEngineReady host_ready;  /* may be NULL */
+  gpointer user_data;
+} Start;
+
 static void
 start_job_done (GTask *task)
 {
-  guint *pending = g_task_get_task_data (task);
+  Start *start = g_task_get_task_data (task);
 
-  if (--*pending == 0)
+  if (--start->pending == 0)
     g_task_return_boolean (task, TRUE);
+}
+
+/* The host facts are complete (swtpm asked): answers may be given. */
+static void
+host_done (GTask *task)
+{
+  Start *start = g_task_get_task_data (task);
+
+  if (start->host_ready != NULL)
+    start->host_ready (start->user_data);
+  start_job_done (task);
 }
 
 /* swtpm_setup asked: its answer goes to the cache under @identity. */
@@ -163,7 +182,7 @@ on_swtpm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
            !dc_cache_store_output (job->cache, "swtpm_setup", job->identity,
                                    output, &error))
     g_warning ("Cannot cache swtpm_setup's capabilities: %s", error->message);
-  start_job_done (job->task);
+  host_done (job->task);
   g_object_unref (job->task);
   g_free (job->identity);
   g_free (job);
@@ -184,7 +203,7 @@ start_swtpm (DcEngine *self, GTask *task)
   if (output != NULL && dc_host_facts_parse_swtpm (self->host, output, NULL))
     {
       g_info ("swtpm_setup's capabilities from the cache");
-      return start_job_done (task);
+      return host_done (task);
     }
   job = g_new0 (SwtpmJob, 1);
   job->task = g_object_ref (task);
@@ -203,16 +222,18 @@ on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   start_job_done (task);
 }
 
-/* Probes @paths (NULL: every emulator) after asking swtpm. */
+/* Asks swtpm and probes @paths (NULL: every emulator), side by side. */
 static void
-start (DcEngine *self, GPtrArray *paths, GAsyncReadyCallback callback,
-       gpointer user_data)
+start (DcEngine *self, GPtrArray *paths, DcEngineReady host_ready,
+       GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  guint *pending = g_new (guint, 1);
+  Start *state = g_new0 (Start, 1);
 
-  *pending = 1 + (paths ? paths->len : 1);
-  g_task_set_task_data (task, pending, g_free);
+  state->pending = 1 + (paths ? paths->len : 1);
+  state->host_ready = host_ready;
+  state->user_data = user_data;
+  g_task_set_task_data (task, state, g_free);
   start_swtpm (self, task);
   if (paths == NULL)
     dc_registry_probe_async (self->registry, NULL, TRUE, on_probed,
@@ -224,11 +245,11 @@ start (DcEngine *self, GPtrArray *paths, GAsyncReadyCallback callback,
 }
 
 void
-dc_engine_start_async (DcEngine *self, GAsyncReadyCallback callback,
-                       gpointer user_data)
+dc_engine_start_async (DcEngine *self, DcEngineReady host_ready,
+                       GAsyncReadyCallback callback, gpointer user_data)
 {
   dc_registry_discover (self->registry);
-  start (self, NULL, callback, user_data);
+  start (self, NULL, host_ready, callback, user_data);
 }
 
 void
@@ -240,7 +261,7 @@ dc_engine_start_for_query_async (DcEngine *self, const char *emulatorbin,
 
   dc_registry_discover (self->registry);
   paths = dc_answerer_candidates (self->answerer, emulatorbin, arch);
-  start (self, paths, callback, user_data);
+  start (self, paths, NULL, callback, user_data);
 }
 
 void

@@ -37,11 +37,15 @@ const char *const *dc_engine_get_firmware_dirs (DcEngine *engine);
 /* Reads the firmware descriptors again and hands them to the registry. */
 void dc_engine_load_firmware (DcEngine *engine);
 
+typedef void (*DcEngineReady) (gpointer user_data);
+
 /* Asks swtpm, discovers the emulators and probes every one (facts from
- * the disk cache where they are current). Finishes when all of it is
+ * the disk cache where they are current). @host_ready (may be NULL) is
+ * called once the host facts are complete, which every answer needs
+ * besides its emulator's facts; the start finishes when all of it is
  * done; a failed probe is the emulator's state, not an error of the start. */
-void dc_engine_start_async (DcEngine *engine, GAsyncReadyCallback callback,
-                            gpointer user_data);
+void dc_engine_start_async (DcEngine *engine, DcEngineReady host_ready,
+                            GAsyncReadyCallback callback, gpointer user_data);
 /* The same, probing only the emulators that may answer a query for
  * @emulatorbin and @arch (dc_answerer_candidates). */
 void dc_engine_start_for_query_async (DcEngine *engine,

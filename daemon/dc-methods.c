@@ -6,6 +6,7 @@
 
 #include "dc-errors.h"
 #include "dc-labels.h"
+#include "dc-query.h"
 #include "dc-wire.h"
 
 static void
@@ -80,15 +81,37 @@ list_emulators (DcRegistry *registry, DcAnswerer *answerer)
   return g_variant_new ("(aa{sv})", &builder);
 }
 
-static const char *const answering[] = {
-  "GetDomainCapabilities", "GetDomainCapabilitiesReasons",
-  "GetAllDomainCapabilities", "GetNodeLabels", "ListEmulators", NULL
-};
-
-gboolean
-dc_methods_answers (const char *method)
+static GPtrArray *
+all_paths (DcRegistry *registry)
 {
-  return g_strv_contains (answering, method);
+  g_autoptr(GPtrArray) list = dc_registry_list (registry);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < list->len; i++)
+    g_ptr_array_add (paths, g_strdup (dc_emulator_get_path (g_ptr_array_index (list, i))));
+  return paths;
+}
+
+GPtrArray *
+dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
+                       const char *method, GVariant *parameters)
+{
+  DcQuestion q;
+
+  if (g_str_equal (method, "GetDomainCapabilities") ||
+      g_str_equal (method, "GetDomainCapabilitiesReasons"))
+    {
+      read_question (parameters, &q);
+      /* a question refused for its arguments waits for nothing */
+      if (!dc_query_check (q.emulatorbin, q.arch, q.machine, q.virttype, q.flags, NULL))
+        return g_ptr_array_new_with_free_func (g_free);
+      return dc_answerer_candidates (answerer, q.emulatorbin, q.arch);
+    }
+  if (g_str_equal (method, "GetNodeLabels"))
+    return dc_answerer_candidates (answerer, "", dc_registry_get_host_arch (registry));
+  if (g_str_equal (method, "GetAllDomainCapabilities"))
+    return all_paths (registry);
+  return g_ptr_array_new_with_free_func (g_free);
 }
 
 GVariant *

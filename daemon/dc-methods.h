@@ -14,8 +14,12 @@
 #include "dc-answerer.h"
 #include "dc-registry.h"
 
-/* Whether @method is one of the answering methods. */
-gboolean dc_methods_answers (const char *method);
+/* The emulators (real paths) whose probes @method's answer to
+ * @parameters waits for: the candidates of a query (dc_answerer_candidates),
+ * the host arch's for the node labels, every one for
+ * GetAllDomainCapabilities, none for ListEmulators (it shows "probing"). */
+GPtrArray *dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
+                                  const char *method, GVariant *parameters);
 
 /* The reply of @method for @parameters (a tuple of its in-arguments), or
  * NULL and a DC_ERROR (dc-errors.h). */

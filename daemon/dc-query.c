@@ -46,15 +46,14 @@ kvm_serves (const DcHostFacts *host, const DcEmulatorFacts *facts,
 }
 
 GPtrArray *
-dc_query_virttypes (const DcHostFacts *host, const DcEmulatorFacts *facts)
+dc_query_virttypes (const DcHostFacts *host, const char *arch, gboolean tcg,
+                    gboolean kvm)
 {
   GPtrArray *out = g_ptr_array_new ();
 
-  if (facts == NULL)
-    return out;
-  if (kvm_serves (host, facts, facts->arch))
+  if (kvm && host->kvm_usable && dc_arch_kvm_compatible (host->arch, arch))
     g_ptr_array_add (out, "kvm");
-  if (facts->tcg)
+  if (tcg)
     g_ptr_array_add (out, "qemu");
   return out;
 }
@@ -173,27 +172,11 @@ resolve_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin,
   return e;
 }
 
-const DcMachine *
-dc_query_default_machine (const DcEmulatorFacts *facts)
-{
-  const char *preferred = dc_arch_preferred_machine (facts->arch);
-  const char *fallback = dc_arch_fallback_machine (facts->arch);
-  const DcMachine *machine = preferred ? dc_emulator_facts_find_machine (facts, preferred)
-                                       : NULL;
-
-  if (machine == NULL)
-    machine = dc_emulator_facts_default_machine (facts);
-  if (machine == NULL && fallback != NULL)
-    machine = dc_emulator_facts_find_machine (facts, fallback);
-  if (machine == NULL && facts->machines->len > 0)
-    machine = g_ptr_array_index (facts->machines, 0);
-  return machine;
-}
 
 static const DcMachine *
 resolve_machine (const DcEmulatorFacts *facts, const char *name, GError **error)
 {
-  const DcMachine *machine = *name == '\0' ? dc_query_default_machine (facts)
+  const DcMachine *machine = *name == '\0' ? dc_emulator_facts_preferred_machine (facts)
                                            : dc_emulator_facts_find_machine (facts, name);
 
   if (machine == NULL && *name == '\0')

@@ -62,15 +62,10 @@ gboolean dc_query_resolve (const DcQuerySnapshot *snapshot,
                            const char *machine, const char *virttype,
                            DcResolvedQuery *out, GError **error);
 
-/* The machine answered for when none is asked: libvirt 11's preferred one
- * for the arch (virt on ARM and RISC-V), else QEMU's default, else
- * libvirt's old fallback, else the first; NULL without machines. */
-const DcMachine *dc_query_default_machine (const DcEmulatorFacts *facts);
-
-/* The virttypes @facts' emulator serves for its own arch on @host
- * ("kvm", "qemu"; static strings). */
-GPtrArray *dc_query_virttypes (const DcHostFacts *host,
-                               const DcEmulatorFacts *facts);
+/* The virttypes an emulator of @arch whose tcg and kvm probes answered
+ * as @tcg and @kvm serves on @host ("kvm", "qemu"; static strings). */
+GPtrArray *dc_query_virttypes (const DcHostFacts *host, const char *arch,
+                               gboolean tcg, gboolean kvm);
 
 /* The real paths of the emulators that may answer a query for
  * @emulatorbin (that one) or @arch ("" or NULL: the host's), judged by

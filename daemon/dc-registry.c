@@ -29,6 +29,7 @@ struct _DcEmulator {
   DcFactsSummary summary;  /* what they say it is; version NULL: no facts */
   GPtrArray *waiters;      /* batches (GTask) waiting for its probe */
   gboolean queued;         /* waiting for a probe slot */
+  gboolean gone;           /* dropped from the registry: its waiters are told */
   gboolean use_cache;      /* that probe may take facts from the disk cache */
   DcFileStamp stamp;       /* the binary as it was when facts were taken */
   gboolean has_stamp;
@@ -71,6 +72,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   guint pending;
   char *error;     /* first failure, for a single-emulator probe */
+  DcError code;    /* ... and its code */
   gboolean single;
 } Batch;
 
@@ -211,6 +213,8 @@ copy_string (gconstpointer src, gpointer user_data)
   return g_strdup (src);
 }
 
+static void complete_waiters (DcEmulator *emulator);
+
 static gboolean
 merge_found (DcRegistry *self, GHashTable *found)
 {
@@ -218,17 +222,29 @@ merge_found (DcRegistry *self, GHashTable *found)
   gpointer key, value;
   gboolean changed = FALSE;
 
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) emulator_free);
+
   g_hash_table_iter_init (&iter, self->emulators);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (found, key))
       {
-        g_autofree char *path = g_strdup (key);
-
-        g_info ("Emulator %s is gone", path);
-        g_hash_table_iter_remove (&iter);
-        capabilities_changed (self, path);
-        changed = TRUE;
+        g_ptr_array_add (gone, value);
+        g_hash_table_iter_steal (&iter);
       }
+  /* Out of the table first: a waiter's callback may look again. */
+  for (guint i = 0; i < gone->len; i++)
+    {
+      DcEmulator *emulator = g_ptr_array_index (gone, i);
+
+      g_info ("Emulator %s is gone", emulator->path);
+      emulator->gone = TRUE;
+      g_free (emulator->error);
+      emulator->error = g_strdup_printf ("%s is gone: it was removed from the "
+                                         "emulator directories", emulator->path);
+      complete_waiters (emulator);
+      capabilities_changed (self, emulator->path);
+      changed = TRUE;
+    }
   g_hash_table_iter_init (&iter, found);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -286,12 +302,14 @@ complete_waiters (DcEmulator *emulator)
       Batch *batch = g_task_get_task_data (task);
 
       if (batch->single && emulator->error != NULL && batch->error == NULL)
-        batch->error = g_strdup (emulator->error);
+        {
+          batch->error = g_strdup (emulator->error);
+          batch->code = emulator->gone ? DC_ERROR_UNKNOWN_EMULATOR : DC_ERROR_PROBE_FAILED;
+        }
       if (--batch->pending > 0)
         continue;
       if (batch->error != NULL)
-        g_task_return_new_error (task, DC_ERROR, DC_ERROR_PROBE_FAILED,
-                                 "%s", batch->error);
+        g_task_return_new_error (task, DC_ERROR, batch->code, "%s", batch->error);
       else
         g_task_return_boolean (task, TRUE);
     }
@@ -668,19 +686,40 @@ schedule (DcRegistry *self)
     }
 }
 
+/* Queues @emulator's probe (at the head: before every other waiting one)
+ * and makes @task wait for it. */
 static void
-enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task,
-         gboolean use_cache)
+enqueue_at (DcRegistry *self, DcEmulator *emulator, GTask *task,
+            gboolean use_cache, gboolean head)
 {
   Batch *batch = g_task_get_task_data (task);
 
   batch->pending++;
   g_ptr_array_add (emulator->waiters, g_object_ref (task));
-  if (emulator->queued || emulator->state == DC_EMULATOR_PROBING)
+  if (emulator->state == DC_EMULATOR_PROBING)
+    return;
+  if (emulator->queued && head)
+    {
+      GList *link = g_queue_find_custom (&self->queue, emulator->path,
+                                         (GCompareFunc) g_strcmp0);
+      g_queue_unlink (&self->queue, link);
+      g_queue_push_head_link (&self->queue, link);
+    }
+  if (emulator->queued)
     return;
   emulator->queued = TRUE;
   emulator->use_cache = use_cache;
-  g_queue_push_tail (&self->queue, g_strdup (emulator->path));
+  if (head)
+    g_queue_push_head (&self->queue, g_strdup (emulator->path));
+  else
+    g_queue_push_tail (&self->queue, g_strdup (emulator->path));
+}
+
+static void
+enqueue (DcRegistry *self, DcEmulator *emulator, GTask *task,
+         gboolean use_cache)
+{
+  enqueue_at (self, emulator, task, use_cache, FALSE);
 }
 
 static GTask *
@@ -706,18 +745,37 @@ run_batch (DcRegistry *self, GTask *task)
     schedule (self);
 }
 
-/* The probes that also run QEMU under KVM first (x86's take three times
- * as long as the others): none is then left running alone at the end of
- * a cold start. Then by path. */
+/* Whether a name of @emulator promises the host's own arch. */
+static gboolean
+named_for_host (DcRegistry *self, DcEmulator *emulator)
+{
+  for (guint i = 0; i < emulator->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
+      g_autofree char *hint = dc_arch_hint_from_name (base);
+
+      if (g_strcmp0 (hint, self->host->arch) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The order of a cold start: the emulators of the host's own arch first
+ * (what a VM manager asks about first, so its first answer waits for one
+ * probe, not all); then those that also run QEMU under KVM (x86's take
+ * three times as long as the others), so that none is left running alone
+ * at the end; then by path. */
 static gint
-compare_longest_first (gconstpointer a, gconstpointer b, gpointer user_data)
+compare_probe_order (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   DcRegistry *self = user_data;
   DcEmulator *ea = *(DcEmulator **) a;
   DcEmulator *eb = *(DcEmulator **) b;
-  gboolean ka = should_try_kvm (self, ea);
-  gboolean kb = should_try_kvm (self, eb);
+  gboolean ha = named_for_host (self, ea), hb = named_for_host (self, eb);
+  gboolean ka = should_try_kvm (self, ea), kb = should_try_kvm (self, eb);
 
+  if (ha != hb)
+    return ha ? -1 : 1;
   if (ka != kb)
     return ka ? -1 : 1;
   return g_strcmp0 (ea->path, eb->path);
@@ -749,7 +807,7 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
   else
     {
       targets = dc_registry_list (self);
-      g_ptr_array_sort_with_data (targets, compare_longest_first, self);
+      g_ptr_array_sort_with_data (targets, compare_probe_order, self);
     }
   for (guint i = 0; i < targets->len; i++)
     enqueue (self, g_ptr_array_index (targets, i), task, use_cache);
@@ -806,6 +864,55 @@ dc_registry_rescan (DcRegistry *self)
       enqueue (self, emulator, task, TRUE);
     }
   run_batch (self, task);
+}
+
+/* Whether a query about @emulator must wait: it is waiting for a probe
+ * or running one, or its binary changed since its facts were taken
+ * (a package upgrade, seen before the watch's rescan). */
+static gboolean
+unsettled (DcEmulator *emulator)
+{
+  return emulator->queued || emulator->state == DC_EMULATOR_PENDING ||
+         emulator->state == DC_EMULATOR_PROBING || binary_changed (emulator);
+}
+
+gboolean
+dc_registry_settled (DcRegistry *self, GPtrArray *paths)
+{
+  for (guint i = 0; i < paths->len; i++)
+    {
+      DcEmulator *emulator = dc_registry_lookup (self, g_ptr_array_index (paths, i));
+
+      if (emulator != NULL && unsettled (emulator))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+dc_registry_settle_async (DcRegistry *self, GPtrArray *paths,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = batch_new (self, FALSE, callback, user_data);
+
+  /* shutting down: nothing will be probed again */
+  for (guint i = 0; self->shutdown_done == NULL && i < paths->len; i++)
+    {
+      DcEmulator *emulator = dc_registry_lookup (self, g_ptr_array_index (paths, i));
+
+      if (emulator == NULL || !unsettled (emulator))
+        continue;
+      if (emulator->state != DC_EMULATOR_PROBING && binary_changed (emulator))
+        g_info ("%s changed on disk; a query waits for it", emulator->path);
+      enqueue_at (self, emulator, task, TRUE, TRUE);
+    }
+  run_batch (self, task);
+}
+
+gboolean
+dc_registry_settle_finish (DcRegistry *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -92,6 +92,18 @@ void dc_registry_probe_async (DcRegistry *registry, const char *path,
 gboolean dc_registry_probe_finish (DcRegistry *registry, GAsyncResult *result,
                                    GError **error);
 
+/* Whether no query about @paths (real paths or names) must wait: none is
+ * waiting for a probe or running one, and none's binary changed since
+ * its facts were taken. Unknown paths do not count. */
+gboolean dc_registry_settled (DcRegistry *registry, GPtrArray *paths);
+/* Finishes once dc_registry_settled (@paths) holds: the probes they wait
+ * for go to the head of the queue, and a binary changed on disk is probed
+ * again first. Never fails: how each probe ended is its state. */
+void dc_registry_settle_async (DcRegistry *registry, GPtrArray *paths,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean dc_registry_settle_finish (DcRegistry *registry, GAsyncResult *result,
+                                    GError **error);
+
 /* After a change in the emulator directories: discovers again, probes new
  * emulators and those whose binary changed, drops vanished ones. */
 void dc_registry_rescan (DcRegistry *registry);

@@ -20,22 +20,73 @@ struct _DcService {
   gboolean signalling;
 };
 
-/* An answering method (dc-methods.h): the same reply domcapsctl --direct
- * computes, sent; then the heap it freed goes back once quiet. */
-static gboolean
-answer (DcService *self, GDBusMethodInvocation *invocation)
+/* How often one call waits for probes before it is answered as things
+ * stand: once for what it needs, once more if answering found facts that
+ * went away meanwhile (an unreadable cache file, a replaced binary). */
+#define MAX_WAITS 3
+
+typedef struct {
+  DcService *service;
+  GDBusMethodInvocation *invocation;
+  guint waits;
+} Waiting;
+
+static void answer_when_settled (DcService *self, GDBusMethodInvocation *invocation,
+                                 guint waits);
+
+static void
+on_settled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Waiting *waiting = user_data;
+
+  dc_registry_settle_finish (DC_REGISTRY (source), result, NULL);
+  answer_when_settled (waiting->service, waiting->invocation, waiting->waits);
+  g_free (waiting);
+}
+
+static void
+wait_for (DcService *self, GDBusMethodInvocation *invocation, GPtrArray *paths,
+          guint waits)
+{
+  Waiting *waiting = g_new0 (Waiting, 1);
+
+  waiting->service = self;
+  waiting->invocation = invocation;
+  waiting->waits = waits + 1;
+  dc_registry_settle_async (self->registry, paths, on_settled, waiting);
+}
+
+/* An answering method (dc-methods.h), once the probes its answer depends
+ * on are done: the same reply domcapsctl --direct computes, so a caller
+ * during start-up or after an upgrade gets the answer it would get later,
+ * never one from facts about to be replaced. Takes @invocation. */
+static void
+answer_when_settled (DcService *self, GDBusMethodInvocation *invocation, guint waits)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *reply = dc_methods_call (self->registry, self->answerer,
-                                     g_dbus_method_invocation_get_method_name (invocation),
-                                     g_dbus_method_invocation_get_parameters (invocation),
-                                     &error);
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
+  g_autoptr(GPtrArray) paths = dc_methods_depends_on (self->registry, self->answerer,
+                                                      method, parameters);
+  GVariant *reply;
 
+  if (waits < MAX_WAITS && !dc_registry_settled (self->registry, paths))
+    return wait_for (self, invocation, paths, waits);
+  reply = dc_methods_call (self->registry, self->answerer, method, parameters, &error);
+  if (reply == NULL && waits < MAX_WAITS && !dc_registry_settled (self->registry, paths))
+    return wait_for (self, invocation, paths, waits);
   if (reply == NULL)
     dc_error_return (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, reply);
+  g_object_unref (invocation);
   dc_trim_schedule (self->trim);
+}
+
+static gboolean
+answer (DcService *self, GDBusMethodInvocation *invocation)
+{
+  answer_when_settled (self, g_object_ref (invocation), 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -52,7 +52,8 @@ typedef struct {
   DcWatch *watch;
   DcNfdWriter *nfd_writer;
   GDBusConnection *connection;
-  guint waiting;           /* for the bus and the first probes */
+  guint waiting;           /* for the bus and the host facts */
+  gboolean started;        /* every emulator probed once */
   guint name_id;
   int exit_code;
 } Daemon;
@@ -184,15 +185,27 @@ count_probed (DcRegistry *registry, guint *total, guint *failed)
   return done;
 }
 
+/* systemd's STATUS: the start-up probes' progress, then what is served. */
+static void
+tell_status (Daemon *daemon)
+{
+  guint total, failed;
+  guint done = count_probed (daemon->registry, &total, &failed);
+
+  if (daemon->started)
+    sd_notifyf (0, "STATUS=Serving %u emulators (%u failed to probe)", total, failed);
+  else
+    sd_notifyf (0, "STATUS=%sProbing: %u/%u emulators done",
+                daemon->name_id != 0 ? "Serving; " : "", done, total);
+}
+
 static void
 on_emulator_probed (DcRegistry *registry, const char *path, gpointer user_data)
 {
   Daemon *daemon = user_data;
-  guint total, failed;
-  guint done = count_probed (registry, &total, &failed);
 
-  if (daemon->name_id == 0)
-    sd_notifyf (0, "STATUS=Probing: %u/%u emulators done", done, total);
+  if (!daemon->started)
+    tell_status (daemon);
 }
 
 static void
@@ -209,10 +222,11 @@ on_name_acquired (GDBusConnection *connection, const char *name,
 
   count_probed (daemon->registry, &total, &failed);
   dc_service_start_signalling (daemon->service);
-  g_message ("Serving %s with %u emulators (%u failed to probe)", name,
-             total, failed);
-  sd_notifyf (0, "READY=1\nSTATUS=Serving %u emulators (%u failed to probe)",
-              total, failed);
+  /* Ready as soon as the name is ours: a query waits for the probes its
+   * answer needs, not for all of them (docs/architecture.md). */
+  g_message ("Serving %s with %u emulators", name, total);
+  sd_notify (0, "READY=1");
+  tell_status (daemon);
 }
 
 static void
@@ -237,7 +251,8 @@ on_name_lost (GDBusConnection *connection, const char *name,
   g_main_loop_quit (daemon->loop);
 }
 
-/* Takes the bus name once connected and the first probes are done. */
+/* Takes the bus name once connected and the host facts are complete;
+ * the emulators are probed meanwhile and on. */
 static void
 serve_when_ready (Daemon *daemon)
 {
@@ -255,13 +270,24 @@ on_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
+  guint total, failed;
+
   dc_engine_start_finish (daemon->engine, result);
+  daemon->started = TRUE;
+  count_probed (daemon->registry, &total, &failed);
+  g_message ("Every emulator probed: %u (%u failed to probe)", total, failed);
+  tell_status (daemon);
   if (daemon->options.nfd_file != NULL)
     daemon->nfd_writer = dc_nfd_writer_new (daemon->registry,
                                             dc_engine_get_answerer (daemon->engine),
                                             daemon->options.nfd_file,
                                             NFD_DELAY_MS);
-  serve_when_ready (daemon);
+}
+
+static void
+on_host_ready (gpointer user_data)
+{
+  serve_when_ready (user_data);
 }
 
 static gboolean on_shutdown_done (gpointer user_data);
@@ -332,8 +358,8 @@ run (Daemon *daemon)
   };
 
   /* The bus handshake (in GDBus's thread) and the engine's start (host
-   * facts, discovery, the cache) go side by side: a warm start is ~1 ms
-   * sooner. The name is taken once both are done. */
+   * facts, discovery, the cache, the probes) go side by side. The name is
+   * taken once the bus is there and the host facts are complete. */
   daemon->loop = g_main_loop_new (NULL, FALSE);
   daemon->waiting = 2;
   g_bus_get (options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
@@ -345,7 +371,7 @@ run (Daemon *daemon)
   g_unix_signal_add (SIGTERM, on_signal, daemon);
   g_unix_signal_add (SIGINT, on_signal, daemon);
   sd_notify (0, "STATUS=Probing emulators");
-  dc_engine_start_async (daemon->engine, on_started, daemon);
+  dc_engine_start_async (daemon->engine, on_host_ready, on_started, daemon);
   g_main_loop_run (daemon->loop);
   return daemon->exit_code;
 }

@@ -4,6 +4,8 @@
 
 #include "dc-facts.h"
 
+#include "dc-arch.h"
+
 #include <string.h>
 
 void
@@ -132,4 +134,21 @@ dc_emulator_facts_schema_has (const DcEmulatorFacts *facts, const char *path,
   char **values = g_hash_table_lookup (facts->schema_enums, path);
 
   return values != NULL && g_strv_contains ((const char *const *) values, value);
+}
+
+const DcMachine *
+dc_emulator_facts_preferred_machine (const DcEmulatorFacts *facts)
+{
+  const char *preferred = dc_arch_preferred_machine (facts->arch);
+  const char *fallback = dc_arch_fallback_machine (facts->arch);
+  const DcMachine *machine = preferred ? dc_emulator_facts_find_machine (facts, preferred)
+                                       : NULL;
+
+  if (machine == NULL)
+    machine = dc_emulator_facts_default_machine (facts);
+  if (machine == NULL && fallback != NULL)
+    machine = dc_emulator_facts_find_machine (facts, fallback);
+  if (machine == NULL && facts->machines->len > 0)
+    machine = g_ptr_array_index (facts->machines, 0);
+  return machine;
 }

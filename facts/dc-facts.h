@@ -91,6 +91,11 @@ void dc_emulator_facts_unref (DcEmulatorFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEmulatorFacts, dc_emulator_facts_unref)
 
 const DcMachine *dc_emulator_facts_default_machine (const DcEmulatorFacts *facts);
+/* The machine a query that names none is answered for: libvirt 11's
+ * preferred one for the arch (virt on ARM and RISC-V), else QEMU's
+ * default, else libvirt's old fallback, else the first; NULL without
+ * machines. */
+const DcMachine *dc_emulator_facts_preferred_machine (const DcEmulatorFacts *facts);
 /* Finds a machine by canonical name or alias. */
 const DcMachine *dc_emulator_facts_find_machine (const DcEmulatorFacts *facts,
                                                  const char *name);

@@ -85,7 +85,7 @@ class Fleet(unittest.TestCase):
         cls.bus = PrivateBus()
         cls.daemon = Daemon(BUILD, cls.bus.address, "--cache-dir",
                             os.path.join(cls.tmp, "daemon-cache"))
-        assert cls.bus.wait_for_name(), "no bus name"
+        assert cls.bus.wait_for_name() and cls.bus.wait_settled(), "no bus name"
         cls.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=cls.bus.address)
         cls.emulators = cls.bus.call("ListEmulators", (), "()")[0]
 
@@ -343,7 +343,8 @@ class NfdFile(unittest.TestCase):
                         "--cache-dir", os.path.join(self.tmp, "cache"),
                         "--nfd-file", self.out, "--host-root", self.host_root)
         try:
-            self.assertTrue(self.bus.wait_for_name(), "no bus name")
+            self.assertTrue(self.bus.wait_for_name() and self.bus.wait_settled(),
+                            "no bus name")
             self.assertTrue(pump(10, lambda: self.read()), "no label file")
             before = parse_feature_file(self.read())
             self.assertNotIn("machine-type.node.kubevirt.io/pc-domcapsd-test", before)

@@ -130,8 +130,12 @@ class Case:
                              "--firmware-dir", self.firmware, "--cache-dir", self.cache,
                              "--probe-timeout", str(TIMEOUT), *extra)
         named = self.bus.wait_for_name(START_BOUND + 5)
-        self.start_seconds = time.monotonic() - began if named else None
         self.test.assertTrue(named, "no bus name")
+        # the name comes at once; the start is over once every emulator
+        # has been probed (or has failed)
+        settled = self.bus.wait_settled(START_BOUND + 5)
+        self.start_seconds = time.monotonic() - began if settled else None
+        self.test.assertTrue(settled, "the start-up probes did not end")
         self.test.assertLess(self.start_seconds, START_BOUND, "start took too long")
         return self
 
@@ -257,24 +261,31 @@ class HostileTest(unittest.TestCase):
         out = self.case.finish(self.baseline)
         self.assertIn("Discarding cached facts", out)
 
-    def test_cache_facts_spoiled_while_serving(self):
+    def spoil_while_serving(self, spoil):
         """Facts are read back from the cache when first asked for: a file
-        spoiled after the daemon checked its first line costs that query,
-        and the emulator is probed again."""
+        spoiled after the daemon checked its first line costs that query a
+        wait for the new probe, never an error (issue: failure 3)."""
         self.case.start()
         path = cache_file(self.case.cache, self.case.real)
         with open(path) as f:
-            envelope = f.readline()
-        write(path, envelope + deep_json('{"path": "', 325000) + "\n")
+            envelope, facts = f.readline(), f.read()
+        write(path, envelope + spoil(facts))
         name, message = self.case.error_of("GetDomainCapabilities",
-                                           (self.case.real, "", "q35", "qemu", 0), "(ssssu)")
-        self.assertEqual(name, "org.domcapsd.Error.ProbeFailed", message)
-        self.assertIn("could not be read back", message)
-        answered = self.case.pump(30, lambda: self.case.error_of(
-            "GetDomainCapabilities", (self.case.real, "", "q35", "qemu", 0), "(ssssu)")[0] is None)
-        self.assertTrue(answered, "not probed again")
+                                           (self.case.real, "", "q35", "qemu", 0),
+                                           "(ssssu)", 30000)
+        self.assertIsNone(name, message)
         out = self.case.finish(self.baseline)
         self.assertIn("Cannot read back the cached facts", out)
+
+    def test_cache_facts_nested_while_serving(self):
+        self.spoil_while_serving(lambda facts: deep_json('{"path": "', 325000) + "\n")
+
+    def test_cache_facts_cut_in_half_while_serving(self):
+        self.spoil_while_serving(lambda facts: facts[:len(facts) // 2])
+
+    def test_cache_facts_random_while_serving(self):
+        self.spoil_while_serving(
+            lambda facts: "".join(chr(33 + (i * 7919) % 90) for i in range(5000)))
 
     # -- a binary gone during its probe (failure 2) --
 
@@ -288,6 +299,20 @@ class HostileTest(unittest.TestCase):
         self.assertLess(len(self.case.changed) - signals, 5, self.case.changed[-5:])
         name, _ = self.case.error_of("Refresh", (bad,), "(s)", 10000)
         self.assertEqual(name, "org.domcapsd.Error.UnknownEmulator")
+        self.assertNotIn(bad, self.case.emulators_listed())
+        self.case.finish(self.baseline)
+
+    def test_refresh_answered_when_its_emulator_vanishes(self):
+        """A Refresh whose emulator deletes itself while being probed gets
+        an answer (UnknownEmulator), not silence (issue: failure 2)."""
+        marker = os.path.join(self.case.dir, "probed-once")
+        bad = self.case.add_emulator(
+            "selfrm", f'if [ -e {marker} ]; then rm -f "$0"; exec sleep 30; fi\n'
+                      f': > {marker}\nexit 1')
+        self.case.start()
+        name, message = self.case.error_of("Refresh", (bad,), "(s)", 20000)
+        self.assertEqual(name, "org.domcapsd.Error.UnknownEmulator", message)
+        self.assertIn("is gone", message)
         self.assertNotIn(bad, self.case.emulators_listed())
         self.case.finish(self.baseline)
 

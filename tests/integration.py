@@ -109,6 +109,7 @@ class BusTest(unittest.TestCase):
         cls.firmware, cls.firmware_code = make_firmware_dir(cls.tmp)
         cls.daemon = Daemon(cls.address, cls.emulators, 3, "--firmware-dir", cls.firmware)
         assert cls.bus.wait_for_name(), "daemon did not take its name"
+        assert cls.bus.wait_settled(), "the daemon did not probe every emulator"
 
     @classmethod
     def tearDownClass(cls):

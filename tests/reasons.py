@@ -69,7 +69,7 @@ class Reasons(unittest.TestCase):
         cls.bus = PrivateBus()
         cls.daemon = Daemon(BUILD, cls.bus.address, "--cache-dir",
                             os.path.join(cls.tmp, "cache"))
-        assert cls.bus.wait_for_name(), "no bus name"
+        assert cls.bus.wait_for_name() and cls.bus.wait_settled(), "no bus name"
         cls.answers = [a for a in cls.bus.call("GetAllDomainCapabilities", (0,), "(u)")[0]
                        if not a[5]]
         cls.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=cls.bus.address)
@@ -133,7 +133,7 @@ class Reasons(unittest.TestCase):
         bus = PrivateBus()
         daemon = Daemon(BUILD, bus.address, "--cache-dir", os.path.join(self.tmp, "cache"))
         try:
-            self.assertTrue(bus.wait_for_name())
+            self.assertTrue(bus.wait_for_name() and bus.wait_settled())
             after = bus.call("GetDomainCapabilitiesReasons",
                              (emulator, arch, machine, virttype, 0), "(ssssu)")[0]
         finally:

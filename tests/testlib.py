@@ -40,6 +40,19 @@ class PrivateBus:
             time.sleep(0.02)
         return False
 
+    def wait_settled(self, timeout=120):
+        """Until the daemon has probed every emulator once: none is
+        pending or probing (ListEmulators). The name comes before that;
+        a query waits for what it needs, but a test of the daemon's whole
+        state waits for all of it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            emulators = self.call("ListEmulators", (), "()")[0]
+            if all(e["state"] not in ("pending", "probing") for e in emulators):
+                return True
+            time.sleep(0.02)
+        return False
+
     def down(self):
         self.conn.close_sync(None)
         self.bus.down()

@@ -101,6 +101,7 @@ class WatchTest(unittest.TestCase):
         self.daemon = Daemon(BUILD, self.bus.address, "--emulator-dir", self.fx.emulators,
                              "--firmware-dir", self.fx.firmware, "--cache-dir", self.fx.cache)
         self.assertTrue(self.bus.wait_for_name(), "no bus name")
+        self.assertTrue(self.bus.wait_settled(), "not every emulator probed")
         self.pump(0.1)
         self.changed.clear()
 

@@ -26,7 +26,7 @@ ctl_direct_open (const CtlDirectOptions *options, const char *emulatorbin,
   g_autoptr(GAsyncResult) result = NULL;
 
   if (all)
-    dc_engine_start_async (engine, on_started, &result);
+    dc_engine_start_async (engine, NULL, on_started, &result);
   else
     dc_engine_start_for_query_async (engine, emulatorbin, arch, on_started,
                                      &result);

@@ -162,17 +162,54 @@ read_stamp (JsonObject *object, DcFileStamp *stamp)
 static void
 add_summary (JsonBuilder *b, const DcEmulatorFacts *facts)
 {
+  const DcMachine *preferred = dc_emulator_facts_preferred_machine (facts);
+
   json_builder_set_member_name (b, "summary");
   json_builder_begin_object (b);
   dc_json_add_string (b, "version", facts->version);
   dc_json_add_string (b, "arch", facts->arch);
   dc_json_add_string (b, "target", facts->target);
-  add_int (b, "machines", facts->machines->len);
+  json_builder_set_member_name (b, "machines");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < facts->machines->len; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, machine->name);
+      json_builder_add_string_value (b, machine->alias ? machine->alias : "");
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+  dc_json_add_string (b, "default-machine", preferred ? preferred->name : "");
   json_builder_set_member_name (b, "tcg");
   json_builder_add_boolean_value (b, facts->tcg);
   json_builder_set_member_name (b, "kvm");
   json_builder_add_boolean_value (b, facts->kvm);
   json_builder_end_object (b);
+}
+
+/* [[name, alias], ...], every element checked; FALSE if any is not. */
+static gboolean
+read_machines (JsonArray *array, DcFactsSummary *summary)
+{
+  guint n = array ? json_array_get_length (array) : 0;
+
+  summary->machine_names = g_new0 (char *, n + 1);
+  summary->machine_aliases = g_new0 (char *, n + 1);
+  summary->machines = n;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonArray *pair = dc_json_node_array (json_array_get_element (array, i));
+      const char *name = pair ? dc_json_array_get_string (pair, 0) : NULL;
+      const char *alias = pair ? dc_json_array_get_string (pair, 1) : NULL;
+
+      if (name == NULL || alias == NULL || json_array_get_length (pair) != 2)
+        return FALSE;
+      summary->machine_names[i] = g_strdup (name);
+      summary->machine_aliases[i] = g_strdup (alias);
+    }
+  return array != NULL;
 }
 
 static gboolean
@@ -181,28 +218,42 @@ read_summary (JsonObject *object, DcFactsSummary *summary)
   const char *version = object ? dc_json_get_string (object, "version") : NULL;
   const char *arch = object ? dc_json_get_string (object, "arch") : NULL;
   const char *target = object ? dc_json_get_string (object, "target") : NULL;
-  gint64 machines;
+  const char *preferred = object ? dc_json_get_string (object, "default-machine") : NULL;
 
-  if (version == NULL || arch == NULL || target == NULL ||
-      !dc_json_get_int (object, "machines", &machines) ||
-      machines < 0 || machines > G_MAXUINT32)
+  if (version == NULL || arch == NULL || target == NULL || preferred == NULL)
     return FALSE;
   summary->version = g_strdup (version);
   summary->arch = g_strdup (arch);
   summary->target = g_strdup (target);
-  summary->machines = machines;
+  summary->default_machine = g_strdup (preferred);
   summary->tcg = dc_json_get_bool (object, "tcg");
   summary->kvm = dc_json_get_bool (object, "kvm");
-  return TRUE;
+  if (read_machines (dc_json_get_array (object, "machines"), summary))
+    return TRUE;
+  dc_facts_summary_clear (summary);
+  return FALSE;
 }
 
 void
 dc_facts_summary_init (DcFactsSummary *summary, const DcEmulatorFacts *facts)
 {
+  const DcMachine *preferred = dc_emulator_facts_preferred_machine (facts);
+  guint n = facts->machines->len;
+
   summary->version = g_strdup (facts->version);
   summary->arch = g_strdup (facts->arch);
   summary->target = g_strdup (facts->target);
-  summary->machines = facts->machines->len;
+  summary->machines = n;
+  summary->machine_names = g_new0 (char *, n + 1);
+  summary->machine_aliases = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      const DcMachine *machine = g_ptr_array_index (facts->machines, i);
+
+      summary->machine_names[i] = g_strdup (machine->name);
+      summary->machine_aliases[i] = g_strdup (machine->alias ? machine->alias : "");
+    }
+  summary->default_machine = g_strdup (preferred ? preferred->name : "");
   summary->tcg = facts->tcg;
   summary->kvm = facts->kvm;
 }
@@ -213,6 +264,10 @@ dc_facts_summary_clear (DcFactsSummary *summary)
   g_clear_pointer (&summary->version, g_free);
   g_clear_pointer (&summary->arch, g_free);
   g_clear_pointer (&summary->target, g_free);
+  g_clear_pointer (&summary->machine_names, g_strfreev);
+  g_clear_pointer (&summary->machine_aliases, g_strfreev);
+  g_clear_pointer (&summary->default_machine, g_free);
+  summary->machines = 0;
 }
 
 /* ---- load ---- */

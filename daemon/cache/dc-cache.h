@@ -14,7 +14,7 @@
 #include "dc-facts.h"
 #include "dc-json.h"
 
-#define DC_CACHE_FORMAT_VERSION 6
+#define DC_CACHE_FORMAT_VERSION 7
 #define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
 /* What a cache file's JSON may hold (depth, values). */
 extern const DcJsonLimits dc_cache_json_limits;
@@ -41,12 +41,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCache, dc_cache_free)
 /* The file that holds @path's facts. */
 char *dc_cache_file (DcCache *cache, const char *path);
 
-/* What a cache file's first line says of the facts on its second. */
+/* What a cache file's first line says of the facts on its second:
+ * enough to choose the emulator that answers a query and to list it
+ * (ListEmulators), without reading the facts. */
 typedef struct {
   char *version;
   char *arch;
   char *target;
-  guint machines;
+  guint machines;          /* how many: the length of the two below */
+  GStrv machine_names;     /* canonical names, in QEMU's order ... */
+  GStrv machine_aliases;   /* ... and each one's alias, or "" */
+  char *default_machine;   /* dc_emulator_facts_preferred_machine(), or "" */
   gboolean tcg;
   gboolean kvm;
 } DcFactsSummary;

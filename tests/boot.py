@@ -261,9 +261,17 @@ class BootTest(unittest.TestCase):
             self.assertIn("domainCapabilities", r.stdout)
 
     def test_status_text(self):
+        """Probing progress while the start-up probes run (the name, and
+        READY=1, come before them), then what is served."""
         self.sh(busctl(*QUERY), user="nobody")
-        text = self.sh("systemctl show -p StatusText --value domcapsd").stdout.strip()
-        self.assertRegex(text, r"^Serving \d+ emulators \(\d+ failed to probe\)$")
+        deadline = time.monotonic() + 60
+        while True:
+            text = self.sh("systemctl show -p StatusText --value domcapsd").stdout.strip()
+            if re.match(r"^Serving \d+ emulators \(\d+ failed to probe\)$", text):
+                break
+            self.assertRegex(text, r"^Serving; Probing: \d+/\d+ emulators done$")
+            self.assertLess(time.monotonic(), deadline, text)
+            time.sleep(0.2)
 
     def test_journal_lines_with_fields(self):
         self.sh(busctl(*QUERY), user="nobody")

@@ -63,6 +63,7 @@ snapshot_new (DcAnswerer *self, const char *facts_of)
           e->target = summary->target;
         }
       e->error = dc_emulator_get_error (emulator);
+      e->unusable = dc_emulator_get_state (emulator) == DC_EMULATOR_UNUSABLE;
       g_ptr_array_add (snapshot->emulators, e);
     }
   return snapshot;

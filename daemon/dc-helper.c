@@ -86,7 +86,7 @@ parse_output (const char *text, GError **error)
   if (failure == NULL)
     return dc_emulator_facts_from_json (dc_json_get_object (object, "facts"), error);
   if (!dc_json_get_int (failure, "probe-code", &code) || code < 0 ||
-      code > DC_PROBE_ERROR_KILLED)
+      code > DC_PROBE_ERROR_UNUSABLE)
     code = DC_PROBE_ERROR_FAILED;
   g_set_error_literal (error, DC_PROBE_ERROR, code,
                        dc_json_get_string (failure, "message") ?: "the probe failed");

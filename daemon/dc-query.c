@@ -139,6 +139,11 @@ resolve_named_emulator (const DcQuerySnapshot *snapshot, const char *emulatorbin
                    "'%s' is not an emulator this daemon discovered", emulatorbin);
       return NULL;
     }
+  if (e->unusable)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_UNSUPPORTED_VIRT_TYPE, "%s", e->error);
+      return NULL;
+    }
   if (emulated_arch (e) == NULL)
     {
       set_probe_failed (e, "not probed yet", error);

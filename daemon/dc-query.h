@@ -24,6 +24,7 @@ typedef struct {
   const char *arch;          /* what it emulates when @facts are not at */
   const char *target;        /* hand (else NULL: @facts' own count) */
   const char *error;         /* why it has no facts, or NULL */
+  gboolean unusable;         /* this host cannot run it at all (@error: why) */
 } DcQueryEmulator;
 
 typedef struct {

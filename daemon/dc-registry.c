@@ -386,6 +386,31 @@ record_failure (DcEmulator *emulator, GError *error, gint64 elapsed_ms,
                       "MESSAGE", "Probe failed: %s", error->message);
 }
 
+/* This host cannot run @emulator at all: a state, said as a message (not
+ * a warning), and kept in the disk cache under this binary and host. */
+static void
+record_unusable (DcRegistry *self, DcEmulator *emulator, const char *reason,
+                 const DcFileStamp *stamp, gboolean from_cache)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  dc_facts_summary_clear (&emulator->summary);
+  g_free (emulator->error);
+  emulator->error = g_strdup (reason);
+  emulator->state = DC_EMULATOR_UNUSABLE;
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_OUTCOME", "unusable",
+                    "DOMCAPSD_ERROR", reason,
+                    "MESSAGE", "Not usable on this host%s: %s",
+                    from_cache ? " (cached)" : "", reason);
+  if (!from_cache && self->cache != NULL &&
+      !dc_cache_store_unusable (self->cache, emulator->path, stamp, reason, &error))
+    g_warning ("Cannot cache that %s is not usable here: %s", emulator->path,
+               error->message);
+}
+
 static void schedule (DcRegistry *self);
 
 typedef struct {
@@ -555,8 +580,12 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
            * not "changed" again at once (that looped), a rescan drops it. */
           emulator->stamp = ctx->stamp;
           emulator->has_stamp = ctx->has_stamp;
-          if (error != NULL)
+          if (g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_UNUSABLE))
+            record_unusable (self, emulator, error->message, &ctx->stamp, FALSE);
+          else if (error != NULL)
             record_failure (emulator, error, ms, transient);
+          else if (ctx->from_cache && ctx->cached.unusable != NULL)
+            record_unusable (self, emulator, ctx->cached.unusable, &ctx->stamp, TRUE);
           else if (ctx->from_cache)
             record_facts (emulator, NULL, &ctx->cached, &ctx->stamp, ms);
           else
@@ -1083,7 +1112,8 @@ dc_emulator_get_retry_at (const DcEmulator *emulator)
 const char *
 dc_emulator_state_to_string (DcEmulatorState state)
 {
-  static const char *const names[] = { "pending", "probing", "ready", "failed" };
+  static const char *const names[] = { "pending", "probing", "ready", "failed",
+                                       "unusable" };
 
   return names[state];
 }

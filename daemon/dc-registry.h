@@ -20,6 +20,9 @@ typedef enum {
   DC_EMULATOR_PROBING,
   DC_EMULATOR_READY,
   DC_EMULATOR_FAILED,
+  DC_EMULATOR_UNUSABLE,   /* not a failure: this host cannot run it at all
+                           * (a KVM-only build without KVM); its error says
+                           * why, and the disk cache remembers it */
 } DcEmulatorState;
 
 /* One emulator binary as the registry knows it; read with the accessors

@@ -167,7 +167,8 @@ start_watching (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* How many emulators have a probe result (ready or failed), and failed. */
+/* How many emulators have a probe result (ready, failed, or not usable on
+ * this host, which is no failure), and failed. */
 static guint
 count_probed (DcRegistry *registry, guint *total, guint *failed)
 {
@@ -178,7 +179,8 @@ count_probed (DcRegistry *registry, guint *total, guint *failed)
   for (guint i = 0; i < list->len; i++)
     {
       DcEmulatorState state = dc_emulator_get_state (g_ptr_array_index (list, i));
-      done += state == DC_EMULATOR_READY || state == DC_EMULATOR_FAILED;
+      done += state == DC_EMULATOR_READY || state == DC_EMULATOR_FAILED ||
+              state == DC_EMULATOR_UNUSABLE;
       *failed += state == DC_EMULATOR_FAILED;
     }
   *total = list->len;

@@ -427,6 +427,16 @@ dc_probe_error_is_transient (const GError *error)
          g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_KILLED);
 }
 
+/* Whether the tcg process failed because the build has no TCG at all
+ * (Debian's qemu-system-x86_64-microvm): QEMU's own words for it, which
+ * it has printed since before 6.2. */
+static gboolean
+without_tcg (const GError *tcg_error)
+{
+  return g_error_matches (tcg_error, DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED) &&
+         strstr (tcg_error->message, "invalid accelerator tcg") != NULL;
+}
+
 static void
 emulator_probe_complete (GTask *task)
 {
@@ -434,6 +444,12 @@ emulator_probe_complete (GTask *task)
   GError *error = NULL;
   DcEmulatorFacts *facts;
 
+  if (probe->kvm == NULL && without_tcg (probe->tcg_error))
+    return g_task_return_new_error (task, DC_PROBE_ERROR, DC_PROBE_ERROR_UNUSABLE,
+                                    "%s is built without TCG and needs KVM, which "
+                                    "%s (QEMU said: invalid accelerator tcg)",
+                                    probe->path, probe->try_kvm
+                                      ? "did not start for it" : "this host does not offer");
   if (dc_probe_error_is_transient (probe->tcg_error) ||
       (probe->tcg_error != NULL && probe->kvm == NULL))
     return g_task_return_error (task, g_steal_pointer (&probe->tcg_error));

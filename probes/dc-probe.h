@@ -21,6 +21,8 @@ typedef enum {
   DC_PROBE_ERROR_TIMEOUT,   /* no full answer before the deadline */
   DC_PROBE_ERROR_FAILED,    /* it exited or broke the protocol */
   DC_PROBE_ERROR_KILLED,    /* a signal not of ours ended it (OOM killer) */
+  DC_PROBE_ERROR_UNUSABLE,  /* a state, not a failure: this host cannot run
+                             * it at all (a KVM-only build without KVM) */
 } DcProbeError;
 
 /* For a GSubprocessLauncher's child setup, with getpid() of the parent as

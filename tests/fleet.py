@@ -24,7 +24,7 @@ import unittest
 import testlib
 import xml.etree.ElementTree as ET
 
-from testlib import Daemon, PrivateBus, pump
+from testlib import Daemon, Gio, GLib, PrivateBus, pump
 import replies
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
@@ -111,9 +111,15 @@ class Fleet(unittest.TestCase):
         for emulator in self.emulators:
             path = emulator["path"]
             if emulator["state"] != "ready":
+                # refused in the same words as the daemon refuses it
                 r = self.direct("domcapabilities", "--emulatorbin", path)
                 self.assertEqual(r.returncode, 1, f"{path}: {r.stderr}")
-                self.assertIn("org.domcapsd.Error.ProbeFailed", r.stderr)
+                with self.assertRaises(GLib.Error) as refused:
+                    self.caps(path, "", "", "")
+                name = Gio.DBusError.get_remote_error(refused.exception)
+                self.assertIn(f"({name})", r.stderr)
+                self.assertIn(name, ("org.domcapsd.Error.ProbeFailed",
+                                     "org.domcapsd.Error.UnsupportedVirtType"))
                 continue
             for virttype in emulator["virttypes"]:
                 with self.subTest(emulator=path, virttype=virttype):

@@ -316,6 +316,35 @@ class HostileTest(unittest.TestCase):
         self.assertNotIn(bad, self.case.emulators_listed())
         self.case.finish(self.baseline)
 
+    def test_kvm_only_build_on_a_host_without_kvm(self):
+        """A build without TCG on a host whose KVM it cannot use is a state
+        ('unusable', with QEMU's reason), not a failure: no warning, not
+        counted as failed, and remembered in the cache for this binary and
+        host, so the next start runs no QEMU for it (issue: failure 4)."""
+        kvm_only = self.case.add_emulator(
+            "x86_64-kvmonly",
+            'case "$*" in *tcg*) echo "qemu: -accel tcg: invalid accelerator tcg" >&2; '
+            f'exit 1;; esac\nexec {QEMU} "$@"')
+        self.case.start()
+        listed = self.case.emulators_listed()[kvm_only]
+        if listed["state"] == "ready":          # this host runs it under KVM
+            self.assertEqual(listed["virttypes"], ["kvm"])
+            self.case.finish(self.baseline)
+            testlib.skipped("hostile/kvm_only_build_unusable", "this host has KVM")
+            return
+        self.assertEqual(listed["state"], "unusable")
+        self.assertIn("needs KVM", listed["error"])
+        name, _ = self.case.error_of("GetDomainCapabilities", (kvm_only, "", "", "", 0),
+                                     "(ssssu)")
+        self.assertEqual(name, "org.domcapsd.Error.UnsupportedVirtType")
+        out = self.case.finish(self.baseline)
+        self.assertNotIn("Probe failed", out)
+        self.assertIn("(0 failed to probe)", out)
+        self.case.start()                        # again, on the same cache
+        self.assertEqual(self.case.emulators_listed()[kvm_only]["state"], "unusable")
+        out = self.case.finish(self.baseline)
+        self.assertIn("Not usable on this host (cached)", out)
+
     # -- what is no regular file (failures 3 and 4) --
 
     def test_fifo_as_firmware_descriptor(self):

@@ -177,9 +177,11 @@ class BusTest(unittest.TestCase):
         # qemu-system-x86_64-microvm has no tcg: its facts come from the kvm probe
         emu = self.emu("x86_64-microvm")
         if not KVM:
-            # with neither accelerator it cannot run at all
-            self.assertDBusError("org.domcapsd.Error.ProbeFailed", self.caps, emu,
-                                 contains="invalid accelerator tcg")
+            # with neither accelerator it cannot run at all: a state, not a failure
+            self.assertDBusError("org.domcapsd.Error.UnsupportedVirtType", self.caps, emu,
+                                 contains="needs KVM, which this host does not offer")
+            listed = {e["path"]: e for e in self.call("ListEmulators", (), "()")[0]}
+            self.assertEqual(listed["/usr/bin/qemu-system-x86_64-microvm"]["state"], "unusable")
             return
         self.assertDBusError("org.domcapsd.Error.UnsupportedVirtType", self.caps,
                              emu, "", "", "qemu", contains="without KVM")

@@ -267,6 +267,7 @@ dc_facts_summary_clear (DcFactsSummary *summary)
   g_clear_pointer (&summary->machine_names, g_strfreev);
   g_clear_pointer (&summary->machine_aliases, g_strfreev);
   g_clear_pointer (&summary->default_machine, g_free);
+  g_clear_pointer (&summary->unusable, g_free);
   summary->machines = 0;
 }
 
@@ -329,7 +330,7 @@ read_checked (DcCache *cache, const char *path, const DcFileStamp *stamp,
   g_autofree char *file = dc_cache_file (cache, path);
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) envelope = NULL;
-  const char *newline;
+  const char *newline, *unusable;
   gsize len;
 
   /* The cache directory is ours: a link or a FIFO there is not. */
@@ -342,6 +343,19 @@ read_checked (DcCache *cache, const char *path, const DcFileStamp *stamp,
   if (envelope == NULL ||
       !check_envelope (cache, json_node_get_object (envelope), path, stamp, error))
     return NULL;
+  unusable = dc_json_get_string (json_node_get_object (envelope), "unusable");
+  if (unusable != NULL && summary == NULL)
+    {
+      refuse (error, "holds no facts: this host cannot run the emulator");
+      return NULL;
+    }
+  if (unusable != NULL)
+    {
+      summary->unusable = g_strdup (unusable);
+      *facts_text = "";
+      *facts_len = 0;
+      return g_steal_pointer (&text);
+    }
   if (newline == NULL)
     {
       refuse (error, "has no facts after its envelope");
@@ -399,31 +413,57 @@ dc_cache_load (DcCache *cache, const char *path, const DcFileStamp *stamp,
 
 /* ---- store ---- */
 
-gboolean
-dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
-                const DcFileStamp *stamp, GError **error)
+/* The first line: what the file is for (this binary on this host); the
+ * caller adds what it holds. */
+static void
+begin_envelope (JsonBuilder *b, DcCache *cache, const char *path,
+                const DcFileStamp *stamp)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *file = dc_cache_file (cache, facts->path);
-  g_autofree char *envelope = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
-
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, FORMAT_NAME);
   add_int (b, "format-version", DC_CACHE_FORMAT_VERSION);
   dc_json_add_string (b, "host-key", cache->host_key);
-  dc_json_add_string (b, "path", facts->path);
+  dc_json_add_string (b, "path", path);
   add_stamp (b, stamp);
-  add_summary (b, facts);
-  json_builder_end_object (b);
-  envelope = dc_json_builder_to_text (b, FALSE, NULL);
-  body = json_to_string (node, FALSE);
-  text = g_strconcat (envelope, "\n", body, "\n", NULL);
+}
+
+static gboolean
+write_file (DcCache *cache, const char *path, JsonBuilder *b, const char *body,
+            GError **error)
+{
+  g_autofree char *file = dc_cache_file (cache, path);
+  g_autofree char *envelope = dc_json_builder_to_text (b, FALSE, NULL);
+  g_autofree char *text = g_strconcat (envelope, "\n", body, "\n", NULL);
+
   return g_file_set_contents_full (file, text, -1,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+gboolean
+dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
+                const DcFileStamp *stamp, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = dc_emulator_facts_to_json (facts);
+  g_autofree char *body = json_to_string (node, FALSE);
+
+  begin_envelope (b, cache, facts->path, stamp);
+  add_summary (b, facts);
+  json_builder_end_object (b);
+  return write_file (cache, facts->path, b, body, error);
+}
+
+gboolean
+dc_cache_store_unusable (DcCache *cache, const char *path, const DcFileStamp *stamp,
+                         const char *reason, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  begin_envelope (b, cache, path, stamp);
+  dc_json_add_string (b, "unusable", reason);
+  json_builder_end_object (b);
+  return write_file (cache, path, b, "", error);
 }
 
 /* ---- other programs' answers ---- */

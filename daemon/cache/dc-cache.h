@@ -54,6 +54,9 @@ typedef struct {
   char *default_machine;   /* dc_emulator_facts_preferred_machine(), or "" */
   gboolean tcg;
   gboolean kvm;
+  char *unusable;          /* the file records that this host cannot run the
+                            * emulator at all, and why (no facts, the rest
+                            * is empty); NULL otherwise */
 } DcFactsSummary;
 
 void dc_facts_summary_init (DcFactsSummary *summary, const DcEmulatorFacts *facts);
@@ -68,6 +71,12 @@ DcEmulatorFacts *dc_cache_load (DcCache *cache, const char *path,
                                 const DcFileStamp *stamp, GError **error);
 gboolean dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
                          const DcFileStamp *stamp, GError **error);
+/* Records that this host cannot run @path at all (a KVM-only build on a
+ * host without KVM), for this binary and this host key: a host that
+ * gains KVM has another key, and the emulator is probed again. */
+gboolean dc_cache_store_unusable (DcCache *cache, const char *path,
+                                  const DcFileStamp *stamp, const char *reason,
+                                  GError **error);
 
 /* Another program's small answer (swtpm_setup's) under @name, valid for
  * the same @identity of that program on the same host; NULL (and

@@ -74,6 +74,7 @@ typedef struct {
   char *error;     /* first failure, for a single-emulator probe */
   DcError code;    /* ... and its code */
   gboolean single;
+  gboolean urgent; /* a query waits for it (dc_registry_settle_async) */
 } Batch;
 
 static void
@@ -699,15 +700,52 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
                      self->probe_timeout, self->cancellable, on_probed, ctx);
 }
 
+/* Whether a query waits for @emulator's probe. */
+static gboolean
+is_urgent (const DcEmulator *emulator)
+{
+  for (guint i = 0; i < emulator->waiters->len; i++)
+    {
+      Batch *batch = g_task_get_task_data (g_ptr_array_index (emulator->waiters, i));
+
+      if (batch->urgent)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+any_urgent (DcRegistry *self)
+{
+  GHashTableIter iter;
+  DcEmulator *emulator;
+
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    if ((emulator->queued || emulator->state == DC_EMULATOR_PROBING) &&
+        is_urgent (emulator))
+      return TRUE;
+  return FALSE;
+}
+
+/* Starts what is queued, up to the parallelism limit. While a query waits
+ * for a probe, only the probes queries wait for start (they are at the
+ * head of the queue): the others would take the CPU the waited-for probe
+ * needs, and go on once no query waits. */
 static void
 schedule (DcRegistry *self)
 {
+  gboolean urgent = any_urgent (self);
+
   while (self->running < self->max_parallel && self->shutdown_done == NULL &&
          !g_queue_is_empty (&self->queue))
     {
-      g_autofree char *path = g_queue_pop_head (&self->queue);
-      DcEmulator *emulator = g_hash_table_lookup (self->emulators, path);
+      DcEmulator *emulator = g_hash_table_lookup (self->emulators,
+                                                  g_queue_peek_head (&self->queue));
 
+      if (emulator != NULL && urgent && !is_urgent (emulator))
+        break;
+      g_free (g_queue_pop_head (&self->queue));
       if (emulator == NULL)
         continue;
       emulator->queued = FALSE;
@@ -924,6 +962,7 @@ dc_registry_settle_async (DcRegistry *self, GPtrArray *paths,
 {
   g_autoptr(GTask) task = batch_new (self, FALSE, callback, user_data);
 
+  ((Batch *) g_task_get_task_data (task))->urgent = TRUE;
   /* shutting down: nothing will be probed again */
   for (guint i = 0; self->shutdown_done == NULL && i < paths->len; i++)
     {

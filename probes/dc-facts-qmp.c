@@ -90,13 +90,23 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
       const char *name = obj ? dc_json_get_string (obj, "name") : NULL;
       DcMachine *machine;
 
+      gint64 cpu_max;
+
       /* "none" is the probe's own; an empty name no domain can ask for. */
       if (name == NULL || *name == '\0' || g_str_equal (name, "none"))
         continue;
+      /* a wrong type is no number: the machine goes, with the reason */
+      if (!dc_json_get_int (obj, "cpu-max", &cpu_max) || cpu_max < 1 ||
+          cpu_max > G_MAXUINT32)
+        {
+          g_warning ("%s: machine %s left out: QEMU gave no cpu-max of 1 or more "
+                     "(query-machines)", facts->path, name);
+          continue;
+        }
       machine = g_new0 (DcMachine, 1);
       machine->name = g_strdup (name);
       machine->alias = g_strdup (dc_json_get_string (obj, "alias"));
-      machine->cpu_max = CLAMP (int_or (obj, "cpu-max", 1), 1, G_MAXUINT32);
+      machine->cpu_max = cpu_max;
       machine->is_default = dc_json_get_bool (obj, "is-default");
       machine->deprecated = dc_json_get_bool (obj, "deprecated");
       g_ptr_array_add (facts->machines, machine);

@@ -21,6 +21,10 @@ G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
 
 #define QMP_CHILD_FD 3
 #define STDERR_KEEP 4096
+/* A process whose conversation broke is given this long to be seen dead
+ * (polled every DEATH_POLL_MS) before it is judged and killed. */
+#define DEATH_GRACE_MS 200
+#define DEATH_POLL_MS 5
 
 /* What a probe process is asked. The facts that do not depend on the
  * accelerator (the machines, types, schema, ...) come from the tcg
@@ -90,6 +94,7 @@ typedef struct {
   GSource *deadline;
   gboolean timed_out;
   int killed_by;        /* signal that ended it before we did, or 0 */
+  gint64 death_deadline;/* monotonic µs: how long it may take to be seen dead */
   gboolean followed_up;
   GError *error;
 } ProcessProbe;
@@ -283,6 +288,43 @@ on_reaped (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_error (task, describe_failure (probe));
 }
 
+/* Whether the process has died, peeked at without reaping it. */
+static gboolean
+is_dead (ProcessProbe *probe)
+{
+  const char *id = g_subprocess_get_identifier (probe->process);
+  siginfo_t info = { 0 };
+
+  return id == NULL ||
+         (waitid (P_PID, (id_t) g_ascii_strtoll (id, NULL, 10), &info,
+                  WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0);
+}
+
+/* Nothing more is wanted from this process: why it ended is noted, then
+ * it and its group are killed and it is reaped. */
+static void
+end_process (GTask *task)
+{
+  ProcessProbe *probe = g_task_get_task_data (task);
+
+  if (probe->error != NULL)
+    probe->killed_by = signal_before_us (probe);
+  kill_process_group (probe);
+  g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
+}
+
+static gboolean
+on_death_poll (gpointer user_data)
+{
+  GTask *task = user_data;
+  ProcessProbe *probe = g_task_get_task_data (task);
+
+  if (!is_dead (probe) && g_get_monotonic_time () < probe->death_deadline)
+    return G_SOURCE_CONTINUE;
+  end_process (task);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -291,11 +333,14 @@ on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   dc_qmp_converse_finish (result, &probe->error);
   g_io_stream_close (G_IO_STREAM (probe->connection), NULL, NULL);
-  /* The answers are in: nothing more is wanted from this process. */
-  if (probe->error != NULL)
-    probe->killed_by = signal_before_us (probe);
-  kill_process_group (probe);
-  g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
+  /* A QEMU killed by a signal closes its socket on its way out, a moment
+   * before the kernel reports it dead; what ended it decides whether the
+   * failure may pass, so a broken conversation waits (DEATH_GRACE_MS at
+   * most) to see it dead before judging, whichever event came first. */
+  if (probe->error == NULL || g_cancellable_is_cancelled (probe->cancellable))
+    return end_process (task);
+  probe->death_deadline = g_get_monotonic_time () + DEATH_GRACE_MS * 1000;
+  g_timeout_add (DEATH_POLL_MS, on_death_poll, task);
 }
 
 /* The second round asks about the CPU models the first one listed. */

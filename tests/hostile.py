@@ -345,6 +345,25 @@ class HostileTest(unittest.TestCase):
         out = self.case.finish(self.baseline)
         self.assertIn("Not usable on this host (cached)", out)
 
+    def test_segfault_judged_by_its_cause(self):
+        """An emulator killed by SIGSEGV closes its QMP socket a moment
+        before the kernel reports it dead (here 50 ms: a core dump can take
+        longer); whichever the daemon sees first, the failure is the
+        signal's (one that may pass, tried again), not a broken
+        conversation (issue: failure 6)."""
+        segv = self.case.add_emulator(
+            "segv", f"printf '%s\\n' '{GREETING}' >&3\nexec 3>&-\nsleep 0.05\n"
+                    "kill -SEGV $$\nsleep 5")
+        self.case.start()
+        listed = self.case.emulators_listed()[segv]
+        self.assertIn("killed by signal 11", listed["error"])
+        self.assertIn("next-try", listed)
+        for _ in range(4):
+            name, message = self.case.error_of("Refresh", (segv,), "(s)", 20000)
+            self.assertEqual(name, "org.domcapsd.Error.ProbeFailed")
+            self.assertIn("killed by signal 11", message)
+        self.case.finish(self.baseline)
+
     # -- what is no regular file (failures 3 and 4) --
 
     def test_fifo_as_firmware_descriptor(self):

@@ -9,6 +9,8 @@
  * starts fast and parses what QEMU says out of the daemon's memory. */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 typedef struct {
   GMainLoop *loop;
   GCancellable *cancellable;
+  const char *path;
 } Helper;
 
 static void
@@ -59,6 +62,9 @@ on_helper_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(DcEmulatorFacts) facts = dc_probe_emulator_finish (result, &error);
 
   print_result (facts, error);
+  /* nothing the emulator left behind outlives its probe */
+  if (dc_probe_reap_orphans () > 0)
+    g_warning ("%s left processes behind; killed them", helper->path);
   g_main_loop_quit (helper->loop);
 }
 
@@ -74,8 +80,11 @@ on_helper_term (gpointer user_data)
 static int
 run (const char *path, gboolean try_kvm, guint timeout_seconds)
 {
-  Helper helper = { g_main_loop_new (NULL, FALSE), g_cancellable_new () };
+  Helper helper = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), path };
 
+  /* what the emulator forks into a session of its own is still ours */
+  if (!dc_probe_adopt_orphans ())
+    g_warning ("Cannot adopt what %s leaves behind: %s", path, g_strerror (errno));
   g_unix_signal_add (SIGTERM, on_helper_term, &helper);
   dc_probe_emulator_async (path, try_kvm, timeout_seconds, helper.cancellable,
                            on_helper_probed, &helper);

@@ -25,6 +25,8 @@ G_DEFINE_QUARK (dc-probe-error-quark, dc_probe_error)
  * (polled every DEATH_POLL_MS) before it is judged and killed. */
 #define DEATH_GRACE_MS 200
 #define DEATH_POLL_MS 5
+/* An emulator that exited is given this long for its conversation to end. */
+#define LEADER_GRACE_MS 200
 
 /* What a probe process is asked. The facts that do not depend on the
  * accelerator (the machines, types, schema, ...) come from the tcg
@@ -95,6 +97,9 @@ typedef struct {
   gboolean timed_out;
   int killed_by;        /* signal that ended it before we did, or 0 */
   gint64 death_deadline;/* monotonic µs: how long it may take to be seen dead */
+  gboolean conversed;   /* the conversation ended */
+  gboolean leader_gone; /* the emulator exited, and something it left kept
+                         * the socket open */
   gboolean followed_up;
   GError *error;
 } ProcessProbe;
@@ -264,6 +269,12 @@ describe_failure (ProcessProbe *probe)
     return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_KILLED,
                         "%s (%s) was killed by signal %d (%s)", probe->path,
                         probe->accel, probe->killed_by, g_strsignal (probe->killed_by));
+  if (probe->leader_gone)
+    return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED,
+                        "%s (%s) exited before it answered, and a process it "
+                        "left behind kept its QMP socket open%s%s", probe->path,
+                        probe->accel, stderr_text[0] ? "; it printed: " : "",
+                        stderr_text);
   /* Our reason first; what the emulator printed may be anything. */
   return g_error_new (DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED,
                       "%s (%s) failed: %s%s%s", probe->path, probe->accel,
@@ -325,19 +336,50 @@ on_death_poll (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_leader_grace_over (gpointer user_data)
+{
+  ProcessProbe *probe = g_task_get_task_data (user_data);
+
+  if (!probe->conversed)
+    {
+      probe->leader_gone = TRUE;
+      g_cancellable_cancel (probe->cancellable);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The emulator itself exited. Its last replies may still be on their way
+ * (after quit), so the conversation gets LEADER_GRACE_MS to end on its
+ * own; if it does not, a process the emulator left behind holds the
+ * socket, and waiting for the deadline would be waiting for nothing. */
+static void
+on_leader_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ProcessProbe *probe = g_task_get_task_data (task);
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  if (!probe->conversed)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, LEADER_GRACE_MS, on_leader_grace_over,
+                        g_object_ref (task), g_object_unref);
+}
+
 static void
 on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   ProcessProbe *probe = g_task_get_task_data (task);
 
+  probe->conversed = TRUE;
   dc_qmp_converse_finish (result, &probe->error);
   g_io_stream_close (G_IO_STREAM (probe->connection), NULL, NULL);
   /* A QEMU killed by a signal closes its socket on its way out, a moment
    * before the kernel reports it dead; what ended it decides whether the
    * failure may pass, so a broken conversation waits (DEATH_GRACE_MS at
    * most) to see it dead before judging, whichever event came first. */
-  if (probe->error == NULL || g_cancellable_is_cancelled (probe->cancellable))
+  if (probe->error == NULL || g_cancellable_is_cancelled (probe->cancellable) ||
+      probe->leader_gone)
     return end_process (task);
   probe->death_deadline = g_get_monotonic_time () + DEATH_GRACE_MS * 1000;
   g_timeout_add (DEATH_POLL_MS, on_death_poll, task);
@@ -415,6 +457,7 @@ process_async (const char *path, const char *accel, gboolean whole,
                                                      g_object_ref (probe->cancellable),
                                                      g_object_unref);
     }
+  g_subprocess_wait_async (probe->process, NULL, on_leader_exited, g_object_ref (task));
   probe->deadline = g_timeout_source_new_seconds (timeout_seconds);
   g_source_set_callback (probe->deadline, on_deadline, probe, NULL);
   g_source_attach (probe->deadline, g_main_context_get_thread_default ());
@@ -578,4 +621,64 @@ DcEmulatorFacts *
 dc_probe_emulator_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- what an emulator leaves behind ---- */
+
+gboolean
+dc_probe_adopt_orphans (void)
+{
+  return prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
+
+/* This process's children, from /proc (every process's parent). */
+static GArray *
+children (void)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  pid_t self = getpid ();
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stat = NULL;
+      const char *after;
+      pid_t pid, ppid;
+
+      if (!g_ascii_isdigit (*name))
+        continue;
+      path = g_build_filename ("/proc", name, "stat", NULL);
+      /* "PID (COMM) STATE PPID ...": COMM may hold anything but the last ')' */
+      if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+          (after = strrchr (stat, ')')) == NULL || strlen (after) < 4)
+        continue;
+      ppid = (pid_t) g_ascii_strtoll (after + 4, NULL, 10);   /* ") S PPID" */
+      if (ppid != self)
+        continue;
+      pid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+      g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+guint
+dc_probe_reap_orphans (void)
+{
+  guint reaped = 0;
+
+  /* each round kills what was adopted, whose own children are adopted next */
+  for (guint round = 0; round < 64; round++)
+    {
+      g_autoptr(GArray) pids = children ();
+
+      if (pids->len == 0)
+        break;
+      for (guint i = 0; i < pids->len; i++)
+        kill (g_array_index (pids, pid_t, i), SIGKILL);
+      for (guint i = 0; i < pids->len; i++)
+        reaped += waitpid (g_array_index (pids, pid_t, i), NULL, 0) > 0;
+    }
+  return reaped;
 }

@@ -58,3 +58,12 @@ void dc_probe_emulator_async (const char *path, gboolean try_kvm,
                               GAsyncReadyCallback callback, gpointer user_data);
 DcEmulatorFacts *dc_probe_emulator_finish (GAsyncResult *result,
                                            GError **error);
+
+/* What an emulator leaves behind (a child that called setsid() and
+ * ignores SIGTERM, keeping the QMP socket) leaves its process group, so
+ * killing the group misses it. A process that runs probes can adopt
+ * every orphan of its descendants (PR_SET_CHILD_SUBREAPER) and, when its
+ * probes are done, kill and reap them all: the probe helper does both.
+ * Returns how many it reaped. */
+gboolean dc_probe_adopt_orphans (void);
+guint dc_probe_reap_orphans (void);

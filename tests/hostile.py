@@ -442,6 +442,34 @@ class HostileTest(unittest.TestCase):
         self.assertEqual(marked_processes(self.case.mark), [], "children left by probes")
         self.case.finish(self.baseline)
 
+    SESSION_CHILD = ("setsid sh -c 'trap \"\" TERM HUP; exec sleep 60' &\n")
+
+    def test_child_in_its_own_session_keeping_the_socket(self):
+        """A child that leaves the process group (setsid), ignores SIGTERM
+        and SIGHUP and keeps the QMP socket is killed with its probe: none
+        is left after the start, after each Refresh, or after the daemon's
+        exit (issue: failure 1)."""
+        bad = self.case.add_emulator("session", self.SESSION_CHILD + "exec sleep 600")
+        self.case.start()
+        self.assertEqual(marked_processes(self.case.mark), [], "left by the first probe")
+        for _ in range(2):
+            name, _ = self.case.error_of("Refresh", (bad,), "(s)", 20000)
+            self.assertEqual(name, "org.domcapsd.Error.ProbeFailed")
+            self.assertEqual(marked_processes(self.case.mark), [], "left by a Refresh")
+        self.case.finish(self.baseline)
+
+    def test_emulator_gone_while_its_child_keeps_the_socket(self):
+        """The emulator exits at once; only a child in its own session holds
+        the socket. The probe ends when the emulator is gone, not at the
+        deadline, and the child goes with it (issue: failure 1)."""
+        bad = self.case.add_emulator("orphaner", self.SESSION_CHILD + "exit 0")
+        self.case.start()
+        self.assertLess(self.case.start_seconds, TIMEOUT, "waited for the deadline")
+        listed = self.case.emulators_listed()[bad]
+        self.assertIn("kept its QMP socket open", listed["error"])
+        self.assertEqual(marked_processes(self.case.mark), [], "the orphan is left")
+        self.case.finish(self.baseline)
+
     # -- transient failures (failure 7) --
 
     def test_timeout_at_start_is_tried_again(self):

@@ -206,6 +206,7 @@ class BootTest(unittest.TestCase):
         assert r.returncode == 0, r.stdout + r.stderr
         cls.install_output = r.stdout + r.stderr
         cls.active_after_install = cls.box.sh("systemctl is-active domcapsd").stdout.strip()
+        cls.enabled_after_install = cls.box.sh("systemctl is-enabled domcapsd").stdout.strip()
         if os.path.exists(os.path.join(WORK, "kvm")):
             cls.box.sh("chgrp kvm /dev/kvm && systemctl restart domcapsd")
         cls.box.sh("useradd -m tester")
@@ -223,8 +224,10 @@ class BootTest(unittest.TestCase):
 
     def restart_allowed(self):
         """The tests start and stop the unit faster than systemd's start
-        limit (5 in 10 s) allows; that limit is not what they test."""
-        self.sh("systemctl reset-failed domcapsd")
+        limit (5 in 10 s) allows; that limit is not what they test. (A
+        unit never started yet, installed but not enabled, has nothing to
+        reset, and says so.)"""
+        self.sh("systemctl reset-failed domcapsd", ok=False)
 
     def main_pid(self):
         return int(self.sh("systemctl show -p MainPID --value domcapsd").stdout)
@@ -240,11 +243,20 @@ class BootTest(unittest.TestCase):
 
     # -- the package --
 
-    def test_package_builds_lintian_clean_and_starts(self):
+    def test_package_builds_lintian_clean_and_starts_on_first_use(self):
+        """Installed neither enabled nor started: the first call starts it
+        (docs/system-integration.md, "Started on first use")."""
         errors = [line for line in self.lintian.splitlines() if line.startswith("E:")]
         self.assertEqual(errors, [], self.lintian)
         self.assertNotIn("Could not execute systemctl", self.install_output)
-        self.assertEqual(self.active_after_install, "active")
+        self.assertEqual(self.active_after_install, "inactive")
+        self.assertEqual(self.enabled_after_install, "disabled")
+        self.assertIn("domainCapabilities", self.sh(busctl(*QUERY), user="nobody").stdout)
+        self.assertEqual(self.sh("systemctl is-active domcapsd").stdout.strip(), "active")
+        for doc in ("README.md", "kubernetes.md", "reasons.md"):   # .gz when large
+            self.sh(f"ls /usr/share/doc/domcapsd/{doc} /usr/share/doc/domcapsd/{doc}.gz "
+                    "2>/dev/null | grep -q .")
+        self.sh("test -s /usr/share/man/man8/domcapsd-probe.8.gz")
 
     # -- activation, status, journal --
 
@@ -377,6 +389,14 @@ class BootTest(unittest.TestCase):
         self.assertNotIn("network namespace setup failed", log)
 
     # -- the bus restarted --
+
+    def test_zz_purge_removes_the_cache(self):
+        """Last: purging the package removes its cache directory."""
+        self.sh(busctl(*QUERY), user="nobody")
+        self.sh("test -d /var/cache/domcapsd")
+        self.sh("systemctl stop domcapsd")
+        self.sh("dpkg --purge domcapsd")
+        self.sh("test ! -e /var/cache/domcapsd")
 
     def test_recovery_after_dbus_restart(self):
         self.restart_allowed()

@@ -39,7 +39,7 @@ MUTATIONS = {
         ["test-render", "replay", "reasons"],
         "a CPU model with exactly one blocker becomes usable='yes'"),
     "codec-reduced-phys-bits": (
-        "daemon/cache/dc-facts-json.c",
+        "facts/dc-facts-json.c",
         r'[ \t]*FIELD \(DcSevFacts, reduced_phys_bits, "reduced-phys-bits", F_UINT\),\n', "",
         ["test-cache", "replay"],
         "remove the facts codec's field for SEV's reduced-phys-bits"),
@@ -50,6 +50,12 @@ MUTATIONS = {
         r"\1",
         ["test-registry", "integration"],
         "no capabilities-changed (CapabilitiesChanged) once a probe or Refresh is done"),
+    "no-wait-for-probes": (
+        "daemon/dc-registry.c",
+        r'(gboolean\ndc_registry_settled \(DcRegistry \*self, GPtrArray \*paths\)\n\{\n)',
+        r"\1  return TRUE;\n",
+        ["startup"],
+        "a query answered at once, not after the probes its answer needs"),
     "io-in-the-model": (
         "daemon/caps/dc-render.c",
         r'\Z',
@@ -97,6 +103,8 @@ def failing(tree, tests):
 def plant(tree, name):
     path, pattern, replacement, _, _ = MUTATIONS[name]
     full = os.path.join(tree, path)
+    if not os.path.exists(full):        # moved: the mutation must move too
+        return None
     with open(full) as f:
         text = f.read()
     mutated, count = re.subn(pattern, replacement, text, count=1)
@@ -137,7 +145,8 @@ def main():
             began = time.monotonic()
             text = plant(tree, name)
             if text is None:
-                print(f"FAIL {name}: its pattern no longer matches ({why}); move it with the code")
+                print(f"FAIL {name}: {MUTATIONS[name][0]} or its pattern is gone ({why}); "
+                      "move the mutation with the code")
                 ok = False
                 continue
             try:

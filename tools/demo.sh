@@ -19,10 +19,11 @@ exec dbus-run-session -- bash -c '
             org.domcapsd.DomainCapabilities1 2>/dev/null | grep -q true && break
         sleep 0.1
     done
-    ./build/tools/domcapsctl --session list
-    echo
+    # the name comes before the probes; a query waits for the one it needs
     ./build/tools/domcapsctl --session domcapabilities
     status=$?
+    echo
+    ./build/tools/domcapsctl --session list
     kill -TERM $daemon
     wait $daemon
     exit $status

@@ -10,6 +10,9 @@
 struct _DcAnswerer {
   DcRegistry *registry;    /* borrowed */
   DcQueryMemo *memo;       /* rendered answers, of one generation */
+  guint64 candidates_generation;
+  GHashTable *candidates;  /* "emulatorbin\narch" -> GPtrArray of real paths,
+                            * of that generation (names change only with it) */
 };
 
 DcAnswerer *
@@ -19,6 +22,8 @@ dc_answerer_new (DcRegistry *registry)
 
   self->registry = registry;
   self->memo = dc_query_memo_new ();
+  self->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
   return self;
 }
 
@@ -26,6 +31,7 @@ void
 dc_answerer_free (DcAnswerer *self)
 {
   dc_query_memo_free (self->memo);
+  g_hash_table_unref (self->candidates);
   g_free (self);
 }
 
@@ -172,9 +178,26 @@ dc_answerer_model (DcAnswerer *self, const DcQuestion *q,
 GPtrArray *
 dc_answerer_candidates (DcAnswerer *self, const char *emulatorbin, const char *arch)
 {
-  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
+  guint64 generation = dc_registry_get_generation (self->registry);
+  g_autofree char *key = g_strdup_printf ("%s\n%s", emulatorbin ? emulatorbin : "",
+                                          arch ? arch : "");
+  GPtrArray *paths;
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
 
-  return dc_query_candidates (snapshot, emulatorbin, arch);
+  /* asked on every call a service waits for: kept per generation */
+  if (generation != self->candidates_generation)
+    {
+      g_hash_table_remove_all (self->candidates);
+      self->candidates_generation = generation;
+    }
+  paths = g_hash_table_lookup (self->candidates, key);
+  if (paths == NULL)
+    {
+      snapshot = snapshot_new (self, NULL);
+      paths = dc_query_candidates (snapshot, emulatorbin, arch);
+      g_hash_table_insert (self->candidates, g_steal_pointer (&key), paths);
+    }
+  return g_ptr_array_ref (paths);
 }
 
 /* ---- every answer at once ---- */

@@ -217,6 +217,17 @@ copy_string (gconstpointer src, gpointer user_data)
 static void complete_waiters (DcEmulator *emulator);
 
 static gboolean
+same_names (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!g_str_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 merge_found (DcRegistry *self, GHashTable *found)
 {
   GHashTableIter iter;
@@ -257,8 +268,13 @@ merge_found (DcRegistry *self, GHashTable *found)
           g_hash_table_insert (self->emulators, emulator->path, emulator);
           changed = TRUE;
         }
-      g_ptr_array_set_size (emulator->names, 0);
-      g_ptr_array_extend (emulator->names, value, copy_string, NULL);
+      if (!same_names (emulator->names, value))
+        {
+          /* which emulator a name picks may change: a new generation */
+          g_ptr_array_set_size (emulator->names, 0);
+          g_ptr_array_extend (emulator->names, value, copy_string, NULL);
+          changed = TRUE;
+        }
     }
   return changed;
 }

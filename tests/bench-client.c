@@ -2,12 +2,13 @@
 /* bench-client: GetDomainCapabilities latency and throughput from GDBus
  * clients in one process, for domcapsd or libvirt-dbus alike.
  *
- *   bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]
+ *   bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS] [QUESTION]
  *
  * Prints one JSON object: p50/p99 of CALLS sequential calls on one
  * connection (ms), then calls per second with CLIENTS threads, each on its
- * own connection, calling for SECONDS. Arguments sent: ("", "x86_64",
- * "pc", "", 0). */
+ * own connection, calling for SECONDS. Arguments sent: ("", ARCH, MACHINE,
+ * "", 0) from QUESTION "ARCH/MACHINE" (default "x86_64/pc"); QUESTION
+ * "ListEmulators" calls that instead. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -15,6 +16,7 @@
 
 typedef struct {
   const char *address, *dest, *path, *iface;
+  const char *arch, *machine;   /* NULL arch: ListEmulators */
   gint64 deadline;
   guint calls;
 } Target;
@@ -51,11 +53,15 @@ call_once (GDBusConnection *conn, const Target *t)
                                          g_variant_new ("(ss)", t->dest, "Version"),
                                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                          &error);
+  else if (t->arch == NULL)
+    reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
+                                         "ListEmulators", NULL, NULL,
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   else
     reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
                                          "GetDomainCapabilities",
-                                         g_variant_new ("(ssssu)", "", "x86_64",
-                                                        "pc", "", 0),
+                                         g_variant_new ("(ssssu)", "", t->arch,
+                                                        t->machine, "", 0),
                                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                          &error);
   if (reply == NULL)
@@ -95,13 +101,17 @@ main (int argc, char **argv)
   g_autofree Target *targets = NULL;
   g_autofree GThread **threads = NULL;
   guint total = 0;
+  g_auto(GStrv) question = g_strsplit (argc > 8 ? argv[8] : "x86_64/pc", "/", 2);
 
   if (argc < 5 || calls == 0 || clients == 0 || seconds == 0)
     {
-      g_printerr ("usage: bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]\n");
+      g_printerr ("usage: bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]"
+                  " [ARCH/MACHINE|ListEmulators]\n");
       return 2;
     }
-  base = (Target) { argv[1], argv[2], argv[3], argv[4], 0, 0 };
+  base = (Target) { argv[1], argv[2], argv[3], argv[4], NULL, NULL, 0, 0 };
+  if (!g_str_equal (question[0], "ListEmulators"))
+    base.arch = question[0], base.machine = question[1] ? question[1] : "";
   conn = connect_to (base.address);
   call_once (conn, &base);   /* warm: the answer is rendered once */
   ms = g_new (double, calls);

@@ -17,6 +17,9 @@
   (h) the first answer of a cold daemon (empty cache) to the host arch's
       default question, every emulator installed, against the same with
       only the host's emulator installed
+  (i) p50 of a small, a medium and a large answer against the floor of
+      its size, fresh and after GetAll, ListEmulators and explain; and
+      ListEmulators' p50
 
 Figures, not assertions: medians over --runs. libvirt's side needs root
 and tests/tools/libvirt-reference (skipped with --no-libvirt).
@@ -176,6 +179,35 @@ class Ours:
         daemon.stop()
         return client, floor, prop, (rss_before, rss_all, rss), same_size, size
 
+    SIZES = (("small", "sh4/"), ("medium", "x86_64/pc"), ("large", "s390x/"))
+
+    def p50(self, question):
+        return run_client(self.build, self.bus.address, NAME, PATH, IFACE, clients=1,
+                          seconds=1, question=question)["p50_ms"]
+
+    def latency_after_history(self):
+        """p50 against the same-size floor for a small, a medium and a large
+        answer, fresh and after GetAll, ListEmulators and explain; and
+        ListEmulators' own p50 (issue: nothing answered slower for what was
+        asked before)."""
+        daemon, _ = self.start(self.warm_cache)
+        sizes = {name: len(self.bus.call("GetDomainCapabilities",
+                                         ("", *q.split("/"), "", 0), "(ssssu)")[0].encode())
+                 for name, q in self.SIZES}
+        floors = {name: same_size_floor(self.build, self.bus.address, sizes[name],
+                                        clients=1, seconds=1)["p50_ms"]
+                  for name, _ in self.SIZES}
+        fresh = {name: self.p50(q) for name, q in self.SIZES}
+        fresh["list"] = self.p50("ListEmulators")
+        self.bus.call("GetAllDomainCapabilities", (0,), "(u)", 120000)
+        self.bus.call("ListEmulators", (), "()")
+        for arch in ("x86_64", "aarch64", "s390x", "ppc64", "riscv64"):
+            self.bus.call("GetDomainCapabilitiesReasons", ("", arch, "", "", 0), "(ssssu)")
+        after = {name: self.p50(q) for name, q in self.SIZES}
+        after["list"] = self.p50("ListEmulators")
+        daemon.stop()
+        return sizes, floors, fresh, after
+
     def replace_to_signal(self):
         d = tempfile.mkdtemp(dir=self.tmp)
         emulator = os.path.join(d, "qemu-system-x86_64")
@@ -212,7 +244,7 @@ def rss_mb(pid):
     return kb / 1024
 
 
-def same_size_floor(build, address, size):
+def same_size_floor(build, address, size, **client):
     """bench-client against a GDBus service that only returns a constant
     string of @size bytes: the floor for a reply that large."""
     service = subprocess.Popen([os.path.join(build, "tests", "bench-floor-service"),
@@ -220,7 +252,7 @@ def same_size_floor(build, address, size):
     try:
         service.stdout.readline()
         return run_client(build, address, "org.domcapsd.BenchFloor",
-                          "/org/domcapsd/BenchFloor", IFACE)
+                          "/org/domcapsd/BenchFloor", IFACE, **client)
     finally:
         service.terminate()
         service.wait()
@@ -362,9 +394,10 @@ def conversation_floor(paths, parallel):
     return time.monotonic() - t0
 
 
-def run_client(build, address, dest, path, iface, calls=2000, clients=16, seconds=5):
+def run_client(build, address, dest, path, iface, calls=2000, clients=16, seconds=5,
+               question="x86_64/pc"):
     out = subprocess.run([os.path.join(build, "tests", "bench-client"), address, dest, path,
-                          iface, str(calls), str(clients), str(seconds)],
+                          iface, str(calls), str(clients), str(seconds), question],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
@@ -601,6 +634,7 @@ def main():
         replace_s = ours.replace_to_signal()
         oneshot_s = ours.oneshot()
         first_all, first_own = ours.first_answer_cold()
+        sizes, floors, fresh, after = ours.latency_after_history()
     finally:
         ours.close()
     lv = {}
@@ -642,6 +676,13 @@ def main():
     row("(h) first answer, cold, host arch default, every emulator", first_all, None,
         f"<= 1.2x: {first_all / first_own:.2f}x", "s")
     row("    ... the same with only the host's emulator installed", first_own, None, "", "s")
+    for name, _ in Ours.SIZES:
+        row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name], None,
+            f"<= 1.2x floor: {fresh[name] / floors[name]:.2f}x", "ms")
+        row("    ... after GetAll, ListEmulators, explain", after[name], None,
+            f"<= 1.2x floor: {after[name] / floors[name]:.2f}x", "ms")
+    row("    ListEmulators p50, fresh / after", fresh["list"], None,
+        f"after: {after['list']:.3f} ms", "ms")
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
 

@@ -16,7 +16,6 @@
 #include "dc-probe.h"
 #include "dc-wire.h"
 
-#define MAX_PATH_ARG DC_WIRE_MAX_PATH
 
 struct _DcEmulator {
   char *path;              /* real path */
@@ -872,10 +871,10 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
   g_autoptr(GTask) task = batch_new (self, path != NULL, callback, user_data);
   g_autoptr(GPtrArray) targets = NULL;
 
-  if (path != NULL && strlen (path) > MAX_PATH_ARG)
+  if (path != NULL && strlen (path) > DC_WIRE_MAX_PATH)
     return g_task_return_new_error (task, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
                                     "emulatorbin is longer than %d bytes",
-                                    MAX_PATH_ARG);
+                                    DC_WIRE_MAX_PATH);
   if (path != NULL)
     {
       DcEmulator *emulator = dc_registry_lookup (self, path);

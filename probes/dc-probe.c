@@ -159,23 +159,28 @@ kill_process_group (ProcessProbe *probe)
   g_subprocess_force_exit (probe->process);
 }
 
-/* The signal that ended the process before we killed it, if one did:
- * peeks at a dead child's status without reaping it (WNOWAIT), or reads
- * it from GSubprocess when GLib reaped it already. */
-static int
-signal_before_us (ProcessProbe *probe)
+/* Whether the process has died, peeked at without reaping it (WNOWAIT),
+ * or read from GSubprocess when GLib reaped it already; and, if a signal
+ * ended it, which (*@died_by, else 0). */
+static gboolean
+peek_death (ProcessProbe *probe, int *died_by)
 {
   const char *id = g_subprocess_get_identifier (probe->process);
   siginfo_t info = { 0 };
 
+  *died_by = 0;
   if (id == NULL)
-    return g_subprocess_get_if_signaled (probe->process)
-             ? g_subprocess_get_term_sig (probe->process) : 0;
+    {
+      if (g_subprocess_get_if_signaled (probe->process))
+        *died_by = g_subprocess_get_term_sig (probe->process);
+      return TRUE;
+    }
   if (waitid (P_PID, (id_t) g_ascii_strtoll (id, NULL, 10), &info,
-              WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0 &&
-      (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
-    return info.si_status;
-  return 0;
+              WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0)
+    return FALSE;
+  if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED)
+    *died_by = info.si_status;
+  return TRUE;
 }
 
 static char *
@@ -299,18 +304,6 @@ on_reaped (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_error (task, describe_failure (probe));
 }
 
-/* Whether the process has died, peeked at without reaping it. */
-static gboolean
-is_dead (ProcessProbe *probe)
-{
-  const char *id = g_subprocess_get_identifier (probe->process);
-  siginfo_t info = { 0 };
-
-  return id == NULL ||
-         (waitid (P_PID, (id_t) g_ascii_strtoll (id, NULL, 10), &info,
-                  WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0);
-}
-
 /* Nothing more is wanted from this process: why it ended is noted, then
  * it and its group are killed and it is reaped. */
 static void
@@ -318,8 +311,9 @@ end_process (GTask *task)
 {
   ProcessProbe *probe = g_task_get_task_data (task);
 
+  /* the signal that ended it before we killed it, if one did */
   if (probe->error != NULL)
-    probe->killed_by = signal_before_us (probe);
+    peek_death (probe, &probe->killed_by);
   kill_process_group (probe);
   g_subprocess_wait_async (probe->process, NULL, on_reaped, task);
 }
@@ -329,8 +323,9 @@ on_death_poll (gpointer user_data)
 {
   GTask *task = user_data;
   ProcessProbe *probe = g_task_get_task_data (task);
+  int died_by;
 
-  if (!is_dead (probe) && g_get_monotonic_time () < probe->death_deadline)
+  if (!peek_death (probe, &died_by) && g_get_monotonic_time () < probe->death_deadline)
     return G_SOURCE_CONTINUE;
   end_process (task);
   return G_SOURCE_REMOVE;

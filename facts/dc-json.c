@@ -376,15 +376,17 @@ dc_json_get_array (JsonObject *object, const char *name)
 JsonObject *
 dc_json_array_get_object (JsonArray *array, guint i)
 {
-  return dc_json_node_object (json_array_get_element (array, i));
+  return i < json_array_get_length (array)
+           ? dc_json_node_object (json_array_get_element (array, i)) : NULL;
 }
 
 const char *
 dc_json_array_get_string (JsonArray *array, guint i)
 {
-  JsonNode *node = json_array_get_element (array, i);
+  JsonNode *node = i < json_array_get_length (array) ? json_array_get_element (array, i)
+                                                     : NULL;
 
-  if (!JSON_NODE_HOLDS_VALUE (node) ||
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);

@@ -48,7 +48,7 @@ gboolean dc_json_get_bool (JsonObject *object, const char *name);
 /* Sets *value and returns TRUE only for an integer member. */
 gboolean dc_json_get_int (JsonObject *object, const char *name, gint64 *value);
 
-/* Element @i as an object / a string, or NULL. */
+/* Element @i as an object / a string, or NULL (also past the end). */
 JsonObject *dc_json_array_get_object (JsonArray *array, guint i);
 const char *dc_json_array_get_string (JsonArray *array, guint i);
 /* The node as an object / array, or NULL. */

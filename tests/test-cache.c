@@ -498,6 +498,56 @@ test_check_reads_the_envelope (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "no facts"));
 }
 
+/* The summary lists the machines with their aliases and the preferred
+ * one; one of the wrong shape refuses the whole file. */
+static void
+test_summary_machines (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *text = stored_text (fx);
+  g_autofree char *bad_pair = replace (text, "[\"pc-q35-7.2\",\"q35\"]", "[\"pc-q35-7.2\"]");
+  g_autofree char *bad_alias = replace (text, "[\"pc-q35-7.2\",\"q35\"]", "[\"pc-q35-7.2\",7]");
+  g_autofree char *file = dc_cache_file (fx->cache, fx->binary);
+  g_autoptr(GError) error = NULL;
+  DcFactsSummary summary = { 0 };
+
+  g_assert_true (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_cmpstr (summary.machine_names[0], ==, "pc-q35-7.2");
+  g_assert_cmpstr (summary.machine_aliases[0], ==, "q35");
+  g_assert_cmpstr (summary.default_machine, ==, "pc-q35-7.2");
+  g_assert_null (summary.unusable);
+  dc_facts_summary_clear (&summary);
+  for (const char *const *bad = (const char *const[]) { bad_pair, bad_alias, NULL }; *bad; bad++)
+    {
+      g_assert_true (g_file_set_contents (file, *bad, -1, NULL));
+      g_assert_false (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+      g_assert_nonnull (strstr (error->message, "summary"));
+      g_clear_error (&error);
+    }
+}
+
+/* What this host cannot run is kept as such, for this binary and host,
+ * and holds no facts. */
+static void
+test_unusable (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(DcCache) other_host = dc_cache_new (fx->dir, "another host", NULL);
+  g_autoptr(GError) error = NULL;
+  DcFactsSummary summary = { 0 };
+
+  g_assert_true (dc_cache_store_unusable (fx->cache, fx->binary, &fx->stamp,
+                                          "needs KVM", &error));
+  g_assert_true (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (summary.unusable, ==, "needs KVM");
+  g_assert_null (summary.version);
+  dc_facts_summary_clear (&summary);
+  g_assert_null (dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error));
+  g_assert_nonnull (strstr (error->message, "no facts"));
+  g_clear_error (&error);
+  g_assert_false (dc_cache_check (other_host, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_nonnull (strstr (error->message, "host changed"));
+}
+
 static void
 test_program_output (Fixture *fx, gconstpointer data)
 {
@@ -536,6 +586,9 @@ main (int argc, char **argv)
   g_test_add ("/cache/missing", Fixture, NULL, set_up, test_missing, tear_down);
   g_test_add ("/cache/check-reads-the-envelope", Fixture, NULL, set_up,
               test_check_reads_the_envelope, tear_down);
+  g_test_add ("/cache/summary-machines", Fixture, NULL, set_up, test_summary_machines,
+              tear_down);
+  g_test_add ("/cache/unusable", Fixture, NULL, set_up, test_unusable, tear_down);
   g_test_add ("/cache/program-output", Fixture, NULL, set_up, test_program_output,
               tear_down);
   g_test_add ("/cache/corrupt-and-truncated", Fixture, NULL, set_up,

@@ -201,10 +201,11 @@ read_machines (JsonArray *array, DcFactsSummary *summary)
   for (guint i = 0; i < n; i++)
     {
       JsonArray *pair = dc_json_node_array (json_array_get_element (array, i));
-      const char *name = pair ? dc_json_array_get_string (pair, 0) : NULL;
-      const char *alias = pair ? dc_json_array_get_string (pair, 1) : NULL;
+      gboolean two = pair != NULL && json_array_get_length (pair) == 2;
+      const char *name = two ? dc_json_array_get_string (pair, 0) : NULL;
+      const char *alias = two ? dc_json_array_get_string (pair, 1) : NULL;
 
-      if (name == NULL || alias == NULL || json_array_get_length (pair) != 2)
+      if (name == NULL || alias == NULL)
         return FALSE;
       summary->machine_names[i] = g_strdup (name);
       summary->machine_aliases[i] = g_strdup (alias);

@@ -227,7 +227,7 @@ spawn_qemu (ProcessProbe *probe, int child_fd, GError **error)
                                       "-nographic", "-machine", "none",
                                       "-accel", accel,
                                       "-chardev", chardev,
-                                      "-mon", "chardev=qmp,mode=control",
+                                      "-qmp", "chardev:qmp",
                                       NULL);
 }
 
@@ -295,8 +295,16 @@ on_reaped (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   if (probe->error == NULL)
-    return g_task_return_pointer (task, g_ptr_array_ref (probe->exchanges),
-                                  (GDestroyNotify) g_ptr_array_unref);
+    {
+      /* A deprecation today is a failure tomorrow: say it now. */
+      g_autofree char *stderr_text = read_stderr (probe->stderr_fd);
+
+      if (stderr_text[0] != '\0')
+        g_message ("%s (%s) printed while being probed: %s", probe->path,
+                   probe->accel, stderr_text);
+      return g_task_return_pointer (task, g_ptr_array_ref (probe->exchanges),
+                                    (GDestroyNotify) g_ptr_array_unref);
+    }
   if (probe->caller_cancellable != NULL &&
       g_cancellable_is_cancelled (probe->caller_cancellable))
     return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,

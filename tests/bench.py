@@ -324,7 +324,7 @@ def converse(path, accel):
     p = subprocess.Popen([path, "-S", "-no-user-config", "-nodefaults", "-nographic",
                           "-machine", "none", "-accel", accel,
                           "-chardev", f"socket,id=qmp,fd={theirs.fileno()}",
-                          "-mon", "chardev=qmp,mode=control"],
+                          "-qmp", "chardev:qmp"],
                          pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     theirs.close()

@@ -12,6 +12,7 @@ typedef struct {
   gboolean kvm_usable;   /* ... and opens read-write */
   guint kvm_max_vcpus;   /* KVM_CAP_MAX_VCPUS; 0 when unknown */
   gboolean vfio;         /* ROOT/dev/vfio/vfio and IOMMU groups exist */
+  gboolean iommufd;      /* ROOT/dev/iommu exists (Linux 6.2) */
   gboolean swtpm;        /* swtpm_setup answered */
   gboolean qemu_rdp;     /* libvirt's RDP helper (qemu-rdp) is in PATH */
   gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
@@ -21,6 +22,7 @@ typedef struct {
   gboolean sev_snp;      /* ... and sev_snp (read at render time only) */
   guint sev_max_guests;  /* from CPUID 0x8000001F: SEV guests at once */
   guint sev_max_es_guests;
+  gboolean tdx;          /* kvm_intel's tdx parameter is on */
   gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */
   guint phys_addr_bits;  /* x86: CPUID 0x80000008 EAX[7:0]; 0 when unknown */
   char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */

@@ -180,6 +180,7 @@ dc_host_facts_read (const char *root)
   DcHostFacts *facts = g_new0 (DcHostFacts, 1);
   g_autofree char *rdp = NULL;
   g_autofree char *vfio = g_build_filename (root, "dev", "vfio", "vfio", NULL);
+  g_autofree char *iommu = g_build_filename (root, "dev", "iommu", NULL);
   g_autofree char *groups = g_build_filename (root, "sys", "kernel",
                                               "iommu_groups", NULL);
   struct utsname uts;
@@ -188,6 +189,7 @@ dc_host_facts_read (const char *root)
   facts->kernel_release = g_strdup (uname (&uts) == 0 ? uts.release : "");
   read_kvm (facts, root);
   read_sev (facts, root);
+  facts->tdx = switch_on (root, "sys/module/kvm_intel/parameters/tdx");
   facts->s390_pv = switch_on (root, "sys/firmware/uv/prot_virt_host") &&
                    switch_on (root, "sys/module/kvm/parameters/prot_virt");
   facts->phys_addr_bits = read_phys_addr_bits (facts->arch, root);
@@ -195,6 +197,7 @@ dc_host_facts_read (const char *root)
   facts->qemu_rdp = rdp != NULL;
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
+  facts->iommufd = g_file_test (iommu, G_FILE_TEST_EXISTS);
   facts->microcode = read_microcode (root);
   facts->qemu_modules = read_qemu_modules (root);
   return facts;

@@ -301,10 +301,12 @@ test_vendors (Fixture *fx, gconstpointer data)
     { "EPYC-Milan", "AMD" }, { "Skylake-Client", "Intel" },
     { "Dhyana", "Hygon" }, { "qemu64", "unknown" }, { "kvm64", "unknown" },
     { "486", "unknown" }, { "pentium3", "unknown" }, { "n270", "Intel" },
+    { "athlon", "AMD" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_assert_cmpstr (dc_cpu_model_vendor (g_hash_table_lookup (fx->tcg->models,
+    g_assert_cmpstr (dc_cpu_model_vendor (cases[i].model,
+                                          g_hash_table_lookup (fx->tcg->models,
                                                                cases[i].model)),
                      ==, cases[i].vendor);
 }

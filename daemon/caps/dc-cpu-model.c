@@ -38,6 +38,16 @@ static const struct {
   { "GenuineIntel", "Intel" },
   { "AuthenticAMD", "AMD" },
   { "HygonGenuine", "Hygon" },
+  { "CentaurHauls", "Zhaoxin CentaurHauls" },   /* libvirt 12's name for it */
+};
+
+/* QEMU's generic-looking models that are named for one vendor's product:
+ * QEMU gives them a generic model-id, yet they have that vendor. */
+static const struct {
+  const char *model;
+  const char *cpuid;
+} product_models[] = {
+  { "athlon", "AuthenticAMD" },
 };
 
 const char *
@@ -53,6 +63,22 @@ gboolean
 dc_cpu_feature_is_cpu (const char *qemu_name)
 {
   return !g_str_has_prefix (qemu_name, "kvm");
+}
+
+static gboolean
+is_product (const char *name, const DcCpuExpansion *model)
+{
+  g_autofree char *base = g_strdup (name);
+  char *version = g_strrstr (base, "-v");
+
+  if (version != NULL && version[2] != '\0' &&
+      strspn (version + 2, "0123456789") == strlen (version + 2))
+    *version = '\0';
+  for (gsize i = 0; i < G_N_ELEMENTS (product_models); i++)
+    if (g_str_equal (product_models[i].model, base) &&
+        g_str_equal (product_models[i].cpuid, model->vendor))
+      return TRUE;
+  return FALSE;
 }
 
 /* QEMU's generic models imitate no product: no model-id, or one that
@@ -76,11 +102,12 @@ vendor_name (const char *cpuid)
 }
 
 const char *
-dc_cpu_model_vendor (const DcCpuExpansion *model)
+dc_cpu_model_vendor (const char *name, const DcCpuExpansion *model)
 {
-  const char *name = vendor_name (model->vendor);
+  const char *vendor = vendor_name (model->vendor);
 
-  return name != NULL && !is_generic (model) ? name : "unknown";
+  return vendor != NULL && (!is_generic (model) || is_product (name, model))
+         ? vendor : "unknown";
 }
 
 void

@@ -27,10 +27,11 @@ const char *dc_cpu_feature_name (const char *qemu_name);
  * not KVM's paravirtual leaf, which the accelerator sets on every model. */
 gboolean dc_cpu_feature_is_cpu (const char *qemu_name);
 
-/* The vendor a model imitates ("Intel", "AMD", "Hygon"), or "unknown"
- * for QEMU's generic models (qemu64, kvm64, 486, ...) and vendors that
- * domain XML does not name. */
-const char *dc_cpu_model_vendor (const DcCpuExpansion *model);
+/* The vendor model @name imitates ("Intel", "AMD", "Hygon", "Zhaoxin
+ * CentaurHauls"), or "unknown" for QEMU's generic models (qemu64, kvm64,
+ * 486, ...; not athlon, named for AMD's product) and vendors that domain
+ * XML does not name. */
+const char *dc_cpu_model_vendor (const char *name, const DcCpuExpansion *model);
 
 /* host-model for the accelerator whose facts are @accel, with the model
  * definitions taken from the @tcg facts, settled (dc_cpu_facts_settle),

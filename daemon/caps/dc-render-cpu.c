@@ -240,7 +240,7 @@ render_model (DcCapsNode *mode, const Ctx *ctx, const DcCpuFacts *facts,
   if (def->deprecated)
     dc_caps_node_set_attr (model, "deprecated", "yes");
   dc_caps_node_set_attr (model, "vendor", known ? known
-                         : source ? dc_cpu_model_vendor (source) : "unknown");
+                         : source ? dc_cpu_model_vendor (def->name, source) : "unknown");
   /* the versioned model an alias stands for (query-cpu-definitions'
    * alias-of, QEMU 4.1 and later), where that one is offered */
   if (canonical != NULL && is_model (canonical, ctx->query->arch))

@@ -11,6 +11,7 @@ static const Rule disk_buses_rules[] = {
   { "virtio", RULE_PREFIX, "virtio-blk-" },
   { "usb", RULE_TYPE, "usb-storage" },
   { "sata", RULE_TYPE, "ich9-ahci" },
+  { "nvme", RULE_TYPE, "nvme" },
 };
 static const RuleTable disk_buses =
   RULE_TABLE ("devices/disk", "bus", disk_buses_rules);
@@ -61,7 +62,6 @@ static const RuleTable rng_backends =
 
 static const Rule filesystem_drivers_rules[] = {
   { "path", RULE_PREFIX, "virtio-9p-" },
-  { "handle", RULE_PREFIX, "virtio-9p-" },
   { "virtiofs", RULE_PREFIX, "vhost-user-fs-" },
 };
 static const RuleTable filesystem_drivers =
@@ -93,6 +93,30 @@ static const Rule channel_types_rules[] = {
 };
 static const RuleTable channel_types =
   RULE_TABLE ("devices/channel", "type", channel_types_rules);
+
+/* The chardev backend behind each console type (spiceport and spicevmc
+ * need SPICE too: render_console). */
+static const Rule console_types_rules[] = {
+  { "null", RULE_CHARDEV, "null" },
+  { "vc", RULE_CHARDEV, "vc" },
+  { "pty", RULE_CHARDEV, "pty" },
+  { "dev", RULE_CHARDEV, "serial" },
+  { "file", RULE_CHARDEV, "file" },
+  { "pipe", RULE_CHARDEV, "pipe" },
+  { "stdio", RULE_CHARDEV, "stdio" },
+  { "udp", RULE_CHARDEV, "udp" },
+  { "tcp", RULE_CHARDEV, "socket" },
+  { "unix", RULE_CHARDEV, "socket" },
+};
+static const RuleTable console_types =
+  RULE_TABLE ("devices/console", "type", console_types_rules);
+
+static const Rule console_late_rules[] = {
+  { "qemu-vdagent", RULE_CHARDEV, "qemu-vdagent" },
+  { "dbus", RULE_CHARDEV, "dbus" },
+};
+static const RuleTable console_late =
+  RULE_TABLE ("devices/console", "type", console_late_rules);
 
 static const Rule crypto_models_rules[] = { { "virtio", RULE_PREFIX, "virtio-crypto-" } };
 static const RuleTable crypto_models =
@@ -127,6 +151,8 @@ const RuleTable *const rd_devices_tables[] = {
   &crypto_models,
   &crypto_backends,
   &interface_backends,
+  &console_types,
+  &console_late,
   NULL
 };
 
@@ -245,6 +271,16 @@ render_hostdev (DcCapsNode *devices, const Ctx *ctx)
   e = dc_caps_node_add_enum (hostdev, "pciBackend");
   add_vfio_value (ctx, e, vfio, "default");
   add_vfio_value (ctx, e, vfio, "vfio");
+  /* <hostdev><driver iommufd='yes'/> (libvirt 11.x): VFIO through the
+   * kernel's iommufd (/dev/iommu) and QEMU's iommufd object */
+  e = dc_caps_node_add_enum (hostdev, "iommufd");
+  if (!vfio)
+    add_vfio_value (ctx, e, vfio, "yes");
+  else
+    rd_add_value_or (ctx, e, ctx->host->iommufd && rd_has_type (ctx, "iommufd"), "yes",
+                     "host-lacks-iommufd", "host:/dev/iommu,qom-type:iommufd",
+                     "this host has no /dev/iommu, or QEMU no iommufd object");
+  dc_caps_enum_add (e, "no");
 }
 
 static void
@@ -334,6 +370,29 @@ render_channel (DcCapsNode *devices, const Ctx *ctx)
   rd_finish_device (ctx, channel, e);
 }
 
+/* <console> (libvirt 11.x): the character device types a console can
+ * have, each a chardev backend of this QEMU. */
+static void
+render_console (DcCapsNode *devices, const Ctx *ctx)
+{
+  static const Rule spice[] = {
+    { "spiceport", RULE_OPTION, "spice" }, { "spicevmc", RULE_OPTION, "spice" },
+  };
+  static const Rule spice_chardevs[] = {
+    { "spiceport", RULE_CHARDEV, "spiceport" }, { "spicevmc", RULE_CHARDEV, "spicevmc" },
+  };
+  DcCapsNode *console = dc_caps_node_add_supported (devices, "console", TRUE);
+  DcCapsNode *e = rd_add_table (ctx, console, &console_types);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (spice); i++)
+    if (!rd_rule_holds (ctx, &spice[i]))
+      rd_explain_rule (ctx, e, spice[i].value, DC_REASON_ABSENT, &spice[i]);
+    else
+      rd_add_rules (ctx, e, &spice_chardevs[i], 1);
+  rd_add_table (ctx, console, &console_late);
+  rd_finish_device (ctx, console, e);
+}
+
 /* <crypto> (libvirt 10.0): virtio-crypto with QEMU's cryptodev backends. */
 static void
 render_crypto (DcCapsNode *devices, const Ctx *ctx)
@@ -400,4 +459,5 @@ rd_render_devices (DcCapsNode *root, const Ctx *ctx)
   render_crypto (devices, ctx);
   render_interface (devices, ctx);
   render_panic (devices, ctx);
+  render_console (devices, ctx);
 }

@@ -95,16 +95,50 @@ explain_s390_pv (const Ctx *ctx, DcCapsNode *node, const char *value,
     rd_explain_rule (ctx, node, value, state, &type);
 }
 
+/* Written for every arch, as libvirt 12 does (11 wrote it on s390x only). */
 static void
 render_s390_pv (DcCapsNode *features, const Ctx *ctx)
 {
   DcCapsNode *node;
 
-  if (!g_str_equal (ctx->query->arch, "s390x"))
-    return;
   node = dc_caps_node_add_supported (features, "s390-pv", s390_pv_supported (ctx));
   if (!s390_pv_supported (ctx))
     explain_s390_pv (ctx, node, NULL, DC_REASON_UNSUPPORTED);
+}
+
+/* <tdx> (libvirt 11.x): Intel TDX guests need KVM with kvm_intel's tdx
+ * on and QEMU's tdx-guest object (QEMU 10.1). */
+static gboolean
+tdx_supported (const Ctx *ctx)
+{
+  return dc_arch_is_x86 (ctx->query->arch) && rd_is_kvm (ctx) && ctx->host->tdx &&
+         rd_has_type (ctx, "tdx-guest");
+}
+
+static void
+explain_tdx (const Ctx *ctx, DcCapsNode *node, const char *value, const char *state)
+{
+  static const Rule type = { NULL, RULE_TYPE, "tdx-guest" };
+
+  if (!dc_arch_is_x86 (ctx->query->arch))
+    rd_explain (ctx, node, value, state, "other-arch", "arch", "TDX is Intel's, for x86 guests");
+  else if (!rd_is_kvm (ctx))
+    rd_explain_needs_kvm (ctx, node, value, state, "TDX");
+  else if (!rd_rule_holds (ctx, &type))
+    rd_explain_rule (ctx, node, value, state, &type);
+  else if (!ctx->host->tdx)
+    rd_explain (ctx, node, value, state, "host-tdx-off",
+                "host:/sys/module/kvm_intel/parameters/tdx",
+                "kvm_intel module parameter tdx is not enabled");
+}
+
+static void
+render_tdx (DcCapsNode *features, const Ctx *ctx)
+{
+  DcCapsNode *node = dc_caps_node_add_supported (features, "tdx", tdx_supported (ctx));
+
+  if (!tdx_supported (ctx))
+    explain_tdx (ctx, node, NULL, DC_REASON_UNSUPPORTED);
 }
 
 static gboolean
@@ -251,7 +285,9 @@ render_hyperv (DcCapsNode *features, const Ctx *ctx)
 {
   DcCapsNode *hyperv, *e;
 
-  if (!dc_arch_is_x86 (ctx->query->arch))
+  /* Without KVM libvirt 12 writes no <hyperv>: the enlightenments are
+   * KVM's, and spinlocks and vendor_id alone make no Hyper-V guest. */
+  if (!dc_arch_is_x86 (ctx->query->arch) || !rd_is_kvm (ctx))
     return;
   hyperv = dc_caps_node_add_supported (features, "hyperv", TRUE);
   e = dc_caps_node_add_enum (hyperv, "features");
@@ -295,6 +331,10 @@ render_launch_security (DcCapsNode *features, const Ctx *ctx)
     dc_caps_enum_add (e, "s390-pv");
   else
     explain_s390_pv (ctx, e, "s390-pv", DC_REASON_ABSENT);
+  if (tdx_supported (ctx))
+    dc_caps_enum_add (e, "tdx");
+  else
+    explain_tdx (ctx, e, "tdx", DC_REASON_ABSENT);
   rd_finish_device (ctx, node, e);
 }
 
@@ -329,6 +369,7 @@ rd_render_features (DcCapsNode *root, const Ctx *ctx)
                     x86 ? "this QEMU's pc machines cannot leave out the PS/2 "
                           "controller (no i8042 property; QEMU 7.0)"
                         : "the PS/2 controller option is x86's");
+  render_tdx (features, ctx);
   render_sev (features, ctx);
   render_sgx (features, ctx);
   render_hyperv (features, ctx);

@@ -55,6 +55,76 @@ render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
   dc_caps_enum_add (e, "no");
 }
 
+/* Adds "yes" and "no" to @e as some usable descriptor has @feature or
+ * lacks it. */
+static void
+add_feature_values (const Ctx *ctx, DcCapsNode *e, const char *feature)
+{
+  gboolean with = FALSE, without = FALSE;
+
+  for (guint i = 0; i < ctx->firmware->len; i++)
+    {
+      const DcFirmware *firmware = g_ptr_array_index (ctx->firmware, i);
+
+      if (!firmware_usable (ctx, firmware))
+        continue;
+      if (dc_firmware_has_feature (firmware, feature))
+        with = TRUE;
+      else
+        without = TRUE;
+    }
+  if (with)
+    dc_caps_enum_add (e, "yes");
+  else
+    rd_explain (ctx, e, "yes", DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
+                "no firmware descriptor for machine %s on %s has the feature %s",
+                ctx->query->machine->name, ctx->query->arch, feature);
+  if (without)
+    dc_caps_enum_add (e, "no");
+  else
+    rd_explain (ctx, e, "no", DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
+                "no firmware descriptor for machine %s on %s goes without %s",
+                ctx->query->machine->name, ctx->query->arch, feature);
+}
+
+/* <firmwareFeatures> (libvirt 11.x): what <os firmware='efi'> can ask of
+ * the firmware it auto-selects, from the usable descriptors' features. */
+static void
+render_firmware_features (DcCapsNode *os, const Ctx *ctx)
+{
+  DcCapsNode *node = dc_caps_node_add_supported (os, "firmwareFeatures", TRUE);
+
+  add_feature_values (ctx, dc_caps_node_add_enum (node, "secureBoot"), "secure-boot");
+  add_feature_values (ctx, dc_caps_node_add_enum (node, "enrolledKeys"), "enrolled-keys");
+}
+
+/* <varstore> (libvirt 11.x): UEFI variables kept by QEMU itself (its
+ * uefi-vars device, QEMU 10.0) rather than in a flash file; needs a
+ * firmware built for it (descriptor feature host-uefi-vars). */
+static void
+render_varstore (DcCapsNode *os, const Ctx *ctx)
+{
+  static const Rule device = { NULL, RULE_PREFIX, "uefi-vars-" };
+  gboolean firmware = FALSE;
+  DcCapsNode *node;
+
+  for (guint i = 0; i < ctx->firmware->len; i++)
+    {
+      const DcFirmware *f = g_ptr_array_index (ctx->firmware, i);
+
+      firmware |= firmware_usable (ctx, f) && dc_firmware_has_feature (f, "host-uefi-vars");
+    }
+  node = dc_caps_node_add_supported (os, "varstore",
+                                     firmware && rd_rule_holds (ctx, &device));
+  if (!rd_rule_holds (ctx, &device))
+    rd_explain_rule (ctx, node, NULL, DC_REASON_UNSUPPORTED, &device);
+  else if (!firmware)
+    rd_explain (ctx, node, NULL, DC_REASON_UNSUPPORTED, "no-firmware",
+                "firmware-descriptors", "no firmware descriptor for machine %s on %s "
+                "keeps its variables in QEMU (feature host-uefi-vars)",
+                ctx->query->machine->name, ctx->query->arch);
+}
+
 static void
 explain_firmware (const Ctx *ctx, DcCapsNode *kinds, gboolean ok,
                   const char *kind)
@@ -91,5 +161,7 @@ rd_render_os (DcCapsNode *root, const Ctx *ctx)
     }
   explain_firmware (ctx, kinds, bios, "bios");
   explain_firmware (ctx, kinds, efi, "efi");
+  render_firmware_features (os, ctx);
   render_loader (os, ctx, secure);
+  render_varstore (os, ctx);
 }

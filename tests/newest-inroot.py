@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The part of the newest suite that runs inside the trixie root.
+
+Starts libvirtd (as root, its QEMU processes too), reads the emulators
+and their machine aliases from `virsh capabilities`, and writes for every
+row (emulator, arch, no machine or an alias libvirt names, virttype) both
+answers and virtinst's conclusions from each into OUT. domcapsd answers
+in-process (domcapsctl --direct) from a probe cache made first, so that
+what each probe printed can be checked too.
+
+usage: newest-inroot.py BUILDDIR OUT VIRTTYPE...
+"""
+import inspect
+import json
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+BUILD, OUT = sys.argv[1:3]
+VIRTTYPES = sys.argv[3:]
+URI = "qemu:///system"
+CTL = os.path.join(BUILD, "tools", "domcapsctl")
+CACHE = os.path.join(OUT, "cache")
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, **kwargs)
+
+
+def start_libvirtd():
+    os.makedirs("/run/libvirt", exist_ok=True)
+    started = time.monotonic()
+    r = run(["libvirtd", "-d"])
+    if r.returncode != 0:
+        raise RuntimeError(f"libvirtd: {r.stderr}")
+    while run(["virsh", "-c", URI, "version"]).returncode != 0:
+        if time.monotonic() - started > 600:
+            raise RuntimeError("libvirtd did not answer within 600 s")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def rows():
+    caps = ET.fromstring(run(["virsh", "-c", URI, "capabilities"], check=True).stdout)
+    for guest in caps.findall("guest"):
+        arch = guest.find("arch")
+        emulator = arch.findtext("emulator")
+        machines = [""] + sorted({m.text for m in arch.findall("machine")
+                                  if m.get("canonical")})
+        for machine in machines:
+            for virttype in VIRTTYPES:
+                yield emulator, arch.get("name"), machine, virttype
+
+
+def virsh_domcaps(emulator, arch, machine, virttype):
+    args = ["virsh", "-c", URI, "domcapabilities", "--emulatorbin", emulator,
+            "--arch", arch, "--virttype", virttype]
+    if machine:
+        args += ["--machine", machine]
+    r = run(args)
+    return r.stdout if r.returncode == 0 else None, r.stderr.strip()
+
+
+def ours(emulator, arch, machine, virttype):
+    args = [CTL, "--direct", "--cache-dir", CACHE, "domcapabilities",
+            "--emulatorbin", emulator, "--arch", arch, "--virttype", virttype]
+    if machine:
+        args += ["--machine", machine]
+    r = run(args)
+    return r.stdout if r.returncode == 0 else None, r.stderr.strip()
+
+
+def conclusions(xml):
+    """virtinst's DomainCapabilities conclusions, each method without
+    arguments called once."""
+    sys.path.insert(0, "/usr/share/virt-manager")
+    from virtinst import cli
+    from virtinst.domcapabilities import DomainCapabilities
+    conn = cli.getConnection("test:///default")
+    caps = DomainCapabilities(conn, parsexml=xml)
+    result = {}
+    for name, fn in inspect.getmembers(caps, inspect.ismethod):
+        if name.startswith("_") or not (name.startswith(("supports_", "supported_", "get_",
+                                                         "arch_can", "find_uefi"))):
+            continue
+        if len(inspect.signature(fn).parameters) != 0 or name in ("get_xml", "get_xml_id"):
+            continue
+        try:
+            value = fn()
+        except Exception as e:   # virtinst's own failure is a conclusion too
+            value = f"error: {type(e).__name__}"
+        result[name] = value if isinstance(value, (bool, str, int, type(None))) else \
+            sorted(str(v) for v in value)
+    return result
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    first = start_libvirtd()
+    # the probe cache, with what each probe printed (deprecations)
+    t0 = time.monotonic()
+    probe = run([CTL, "--direct", "--cache-dir", CACHE, "all", "--json"])
+    probe_time = time.monotonic() - t0
+    results = []
+    for emulator, arch, machine, virttype in rows():
+        theirs, their_error = virsh_domcaps(emulator, arch, machine, virttype)
+        mine, my_error = ours(emulator, arch, machine, virttype)
+        row = dict(emulator=emulator, arch=arch, machine=machine, virttype=virttype,
+                   libvirt=theirs, libvirt_error=their_error,
+                   domcapsd=mine, domcapsd_error=my_error)
+        if theirs and mine:
+            row["virtinst"] = [conclusions(theirs), conclusions(mine)]
+        results.append(row)
+    version = run(["virsh", "-c", URI, "version"]).stdout
+    with open(os.path.join(OUT, "rows.json"), "w") as f:
+        json.dump(dict(rows=results, libvirtd_ready_s=first, probe_all_s=probe_time,
+                       probe_log=probe.stderr, version=version), f)
+    run(["pkill", "-x", "libvirtd"])
+
+
+if __name__ == "__main__":
+    main()

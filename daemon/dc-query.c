@@ -373,11 +373,39 @@ dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
                          (gpointer) xml);
 }
 
+/* The name an answer for @arch shows: as libvirt, the one named for the
+ * arch itself where the binary has one (Debian's qemu-system-ppc64le, a
+ * link to qemu-system-ppc64), beside the binary if there are several;
+ * else the binary's own path. */
+static const char *
+shown_path (const DcQueryEmulator *e, const char *arch)
+{
+  g_autofree char *wanted = g_strconcat (EMULATOR_PREFIX, arch, NULL);
+  g_autofree char *home = g_path_get_dirname (e->path);
+  const char *found = NULL;
+
+  for (guint i = 0; i < e->names->len; i++)
+    {
+      const char *name = g_ptr_array_index (e->names, i);
+      g_autofree char *base = g_path_get_basename (name);
+      g_autofree char *dir = g_path_get_dirname (name);
+
+      if (!g_str_equal (base, wanted))
+        continue;
+      if (g_str_equal (dir, home))
+        return name;
+      if (found == NULL)
+        found = name;
+    }
+  return found != NULL ? found : e->path;
+}
+
 static DcCapsNode *
 render (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer,
         GPtrArray *reasons)
 {
-  const DcRenderQuery query = { answer->arch, answer->machine, answer->virttype };
+  const DcRenderQuery query = { answer->arch, answer->machine, answer->virttype,
+                                shown_path (answer->emulator, answer->arch) };
 
   return dc_render_explained (answer->emulator->facts, snapshot->host,
                               snapshot->firmware, &query, reasons);

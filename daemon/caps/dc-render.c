@@ -346,7 +346,7 @@ render_header (DcCapsNode *root, const Ctx *ctx)
   guint vcpus = q->machine->cpu_max;
   g_autofree char *max = NULL;
 
-  dc_caps_node_add_text (root, "path", ctx->facts->path);
+  dc_caps_node_add_text (root, "path", q->path ? q->path : ctx->facts->path);
   dc_caps_node_add_text (root, "domain", q->virttype);
   dc_caps_node_add_text (root, "machine", q->machine->name);
   dc_caps_node_add_text (root, "arch", q->arch);

@@ -15,6 +15,7 @@ typedef struct {
   const char *arch;           /* libvirt arch, one the emulator runs */
   const DcMachine *machine;   /* resolved, canonical */
   const char *virttype;       /* "kvm" or "qemu" */
+  const char *path;           /* the <path> shown; NULL: the facts' path */
 } DcRenderQuery;
 
 /* @firmware: the usable descriptors (DcFirmware), already filtered for

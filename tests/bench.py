@@ -24,7 +24,7 @@
 Figures, not assertions: medians over --runs. libvirt's side needs root
 and tests/tools/libvirt-reference (skipped with --no-libvirt).
 
-usage: bench.py BUILDDIR [--runs N] [--no-libvirt]
+usage: bench.py BUILDDIR [--runs N] [--no-libvirt] [--newest-only]
 """
 import argparse
 import json
@@ -596,6 +596,48 @@ def oneshot_only(ours, opts):
           f" {name} -d + virsh {'n/a' if theirs is None else f'{theirs:.3f} s'}")
 
 
+NEWEST_ROOT_TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools",
+                                "newest-root")
+NEWEST_QUESTION = "--arch x86_64 --virttype qemu"
+
+
+def newest_only(opts):
+    """(j) in the trixie root of the newest suite (built by it, with
+    domcapsd built inside): from nothing to the first answer, libvirt 12.9
+    (its capability cache emptied, libvirtd started, virsh asks) against
+    domcapsd's one-shot mode (no cache), both on QEMU 11.1."""
+    r = subprocess.run([NEWEST_ROOT_TOOL], capture_output=True, text=True)
+    root = r.stdout.strip()
+    ctl = "/var/tmp/domcapsd-build/tools/domcapsctl"
+    if r.returncode != 0 or not os.path.exists(root + ctl):
+        print("(j) skipped: run the newest suite first (it builds the root and domcapsd in it)")
+        return 0
+    libvirt = ("rm -rf /var/cache/libvirt/qemu; mkdir -p /run/libvirt; s=$(date +%s.%N); "
+               "libvirtd -d; until virsh -c qemu:///system domcapabilities "
+               f"{NEWEST_QUESTION} >/dev/null 2>&1; do sleep 0.05; done; "
+               "e=$(date +%s.%N); pkill -x libvirtd; while pgrep -x libvirtd >/dev/null; do sleep 0.1; done; python3 -c \"print($e - $s)\"")
+    ours = ("rm -rf /var/tmp/bench-cache; s=$(date +%s.%N); "
+            f"{ctl} --direct --cache-dir /var/tmp/bench-cache domcapabilities "
+            f"{NEWEST_QUESTION} >/dev/null; e=$(date +%s.%N); python3 -c \"print($e - $s)\"")
+    script = ('R=$1; shift; mount -t proc proc "$R/proc" && mount --rbind /sys "$R/sys" && '
+              'mount --rbind /dev "$R/dev" && mount -t tmpfs tmpfs "$R/run" && '
+              'mount -t tmpfs tmpfs "$R/tmp" && exec chroot "$R" bash -c "$1"')
+
+    def timed(command):
+        out = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c",
+                              script, "bench", root, command],
+                             capture_output=True, text=True, timeout=1800).stdout
+        return float(out.split()[-1])
+    theirs = median([timed(libvirt) for _ in range(opts.runs)])
+    mine = median([timed(ours) for _ in range(opts.runs)])
+    print(f"(j) QEMU 11.1, from nothing to the first answer ({NEWEST_QUESTION}), "
+          f"medians of {opts.runs}:")
+    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
+    row("    one-shot vs libvirtd started, cache empty", mine, theirs,
+        f"{theirs / mine:.0f}x faster", "s")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
@@ -607,7 +649,12 @@ def main():
                         help="only (g), the one-shot mode against libvirt's")
     parser.add_argument("--emulators", type=int, nargs="+", metavar="N",
                         help="only the scale table: N emulator paths (e.g. 27 108)")
+    parser.add_argument("--newest-only", action="store_true",
+                        help="only (j), libvirt 12.9 and domcapsd on QEMU 11.1 in the "
+                             "newest suite's root")
     opts = parser.parse_args()
+    if opts.newest_only:
+        return newest_only(opts)
     ours = Ours(os.path.abspath(opts.build), opts.runs)
     if opts.oneshot_only:
         return oneshot_only(ours, opts)

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Newest: this tree against libvirt 12.9 on QEMU 11.1, live.
+"""Newest: this tree against libvirt 12.9 on QEMU 11.1, live (and on
+trixie's own QEMU 10.0, a second QEMU for the same libvirt: rows named
+with "%qemu-10.0").
 
 Builds (once, cached: tests/tools/newest-root) a Debian 13 root with the
 newest QEMU, libvirt, firmware, swtpm and virtinst Debian ships
@@ -44,6 +46,9 @@ FLOOR_ARCHES = {"x86_64", "i686", "aarch64", "armv7l", "s390x", "ppc64", "ppc64l
 # Facts of models libvirt's CPU map lacks are allowed by this reason
 # (a section of docs/differences-from-libvirt.md) without rows.
 UNKNOWN_MODELS = "Every model QEMU defines is listed"
+# (NEWEST_FLAVOUR of tests/tools/newest-root, suffix of its rows' names):
+# libvirt 12.9 on QEMU 11.1, then on trixie's own QEMU 10.0.
+FLAVOURS = [("backports", ""), ("trixie-qemu", "%qemu-10.0")]
 SHOWN = int(os.environ.get("NEWEST_SHOWN", "30"))   # unexpected differences printed per row
 
 
@@ -110,14 +115,14 @@ def libvirt_models(xml):
 
 class Run:
     def __init__(self, allow):
-        self.allow, self.ok, self.figures = allow, True, []
+        self.allow, self.ok, self.figures, self.suffix = allow, True, [], ""
 
     def fail(self, text):
         print(f"FAIL {text}")
         self.ok = False
 
     def row(self, row):
-        name = label(row)
+        name = label(row) + self.suffix
         if row["libvirt"] is None and row["domcapsd"] is None:
             print(f"ok {name}: both refuse (libvirt: {row['libvirt_error'][:80]}; "
                   f"domcapsd: {row['domcapsd_error'][:80]})")
@@ -174,18 +179,48 @@ def main():
         print(f"FAIL: reasons without a section in docs/differences-from-libvirt.md: "
               f"{allow.undocumented}")
         return 1
-    r = subprocess.run([ROOT_TOOL], capture_output=True, text=True)
-    if r.returncode == 77:
-        skip(r.stderr.strip())
-    if r.returncode != 0:
-        raise RuntimeError(f"newest-root failed:\n{r.stderr[-3000:]}")
-    root = r.stdout.strip()
-    copy_tree(root)
-    build_inside(root)
     kvm, kvm_reason = testlib.accel_works("/usr/bin/qemu-system-x86_64", "kvm")
     virttypes = ["qemu"] + (["kvm"] if kvm else [])
     if not kvm:
         testlib.skipped("newest/kvm-rows", f"QEMU cannot use KVM here: {kvm_reason}")
+    run, figures = Run(allow), {}
+    for flavour, suffix in FLAVOURS:
+        data = rows_in(flavour, virttypes)
+        if data is None:
+            continue
+        print(f"# {flavour}: {data['version'].strip()}".replace("\n", "; "))
+        print(f"# libvirtd start to first answer: {data['libvirtd_ready_s']:.1f} s; "
+              f"domcapsd probing every emulator in-process: {data['probe_all_s']:.1f} s")
+        for line in data["probe_log"].splitlines():
+            if "printed while being probed" in line:
+                run.fail(f"a probe printed something: {line[:300]}")
+        run.suffix, run.figures = suffix, []
+        for row in data["rows"]:
+            run.row(row)
+        figures[flavour] = (len(data["rows"]), run.figures)
+    if not figures:
+        skip("the mirror has no trixie-backports")
+    for row in allow.unseen():
+        print(f"# note: allowed difference not seen: {' '.join(row)}")
+    for flavour, (count, rows) in figures.items():
+        print(f"# {flavour}: {count} rows; lowest figures: " +
+              ", ".join(f"{n} {f:.1f}%" for n, f, _ in sorted(rows, key=lambda x: x[1])[:6]))
+    return 0 if run.ok else 1
+
+
+def rows_in(flavour, virttypes):
+    """What newest-inroot.py found in @flavour's root (built, cached, and
+    domcapsd built inside it first), or None where the mirror lacks it."""
+    r = subprocess.run([ROOT_TOOL], capture_output=True, text=True,
+                       env=dict(os.environ, NEWEST_FLAVOUR=flavour))
+    if r.returncode == 77:
+        testlib.skipped(f"newest/{flavour}", r.stderr.strip())
+        return None
+    if r.returncode != 0:
+        raise RuntimeError(f"newest-root ({flavour}) failed:\n{r.stderr[-3000:]}")
+    root = r.stdout.strip()
+    copy_tree(root)
+    build_inside(root)
     shutil.rmtree(root + INSIDE_OUT, ignore_errors=True)
     shutil.copy2(os.path.join(SOURCE, "tests", "newest-inroot.py"), root + "/var/tmp/")
     r = inside(root, "python3", "/var/tmp/newest-inroot.py", INSIDE_BUILD, INSIDE_OUT,
@@ -193,22 +228,7 @@ def main():
     if r.returncode != 0:
         raise RuntimeError(f"newest-inroot failed:\n{r.stdout[-3000:]}{r.stderr[-3000:]}")
     with open(root + INSIDE_OUT + "/rows.json") as f:
-        data = json.load(f)
-    print(f"# {data['version'].strip()}".replace("\n", "; "))
-    print(f"# libvirtd start to first answer: {data['libvirtd_ready_s']:.1f} s; "
-          f"domcapsd probing every emulator in-process: {data['probe_all_s']:.1f} s")
-    run = Run(allow)
-    printed = [line for line in data["probe_log"].splitlines()
-               if "printed while being probed" in line]
-    for line in printed:
-        run.fail(f"a probe printed something: {line[:300]}")
-    for row in data["rows"]:
-        run.row(row)
-    for row in allow.unseen():
-        print(f"# note: allowed difference not seen: {' '.join(row)}")
-    print(f"# {len(data['rows'])} rows; lowest figures: " +
-          ", ".join(f"{n} {f:.1f}%" for n, f, _ in sorted(run.figures, key=lambda x: x[1])[:6]))
-    return 0 if run.ok else 1
+        return json.load(f)
 
 
 if __name__ == "__main__":

@@ -345,16 +345,28 @@ parse_hyperv (GHashTable *hyperv, GPtrArray *replies)
       g_hash_table_add (hyperv, g_strdup (l->data));
 }
 
+/* Whether the kvm process runs KVM: query-accelerators' enabled one where
+ * QEMU has it, else query-kvm, which QEMU 11.1 deprecates. */
+static gboolean
+kvm_enabled (GPtrArray *kvm)
+{
+  JsonObject *accelerators = find_return_object (kvm, "query-accelerators");
+  JsonObject *ret = find_return_object (kvm, "query-kvm");
+
+  if (accelerators != NULL)
+    return g_strcmp0 (dc_json_get_string (accelerators, "enabled"), "kvm") == 0;
+  return ret != NULL && dc_json_get_bool (ret, "enabled");
+}
+
 static void
 parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
            const char *kvm_error)
 {
-  JsonObject *ret = find_return_object (kvm, "query-kvm");
   const char *target = parse_target (kvm);
 
   if (kvm == NULL)
     facts->kvm_error = g_strdup (kvm_error ? kvm_error : "not probed");
-  else if (ret == NULL || !dc_json_get_bool (ret, "enabled"))
+  else if (!kvm_enabled (kvm))
     facts->kvm_error = g_strdup ("QEMU reports KVM as not enabled");
   else if (target == NULL || !g_str_equal (dc_arch_from_qemu_target (target), arch))
     facts->kvm_error = g_strdup ("the kvm process reported another target");

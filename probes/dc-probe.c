@@ -45,7 +45,8 @@ static const struct {
   { "query-qmp-schema", NULL, FALSE },
   { "query-tpm-models", NULL, FALSE },
   { "query-tpm-types", NULL, FALSE },
-  { "query-kvm", NULL, TRUE },
+  { "query-kvm", NULL, TRUE },           /* deprecated by QEMU 11.1 ... */
+  { "query-accelerators", NULL, TRUE },  /* ... for this (an error before 11.0) */
   { "query-gic-capabilities", NULL, TRUE },
   { "query-sgx-capabilities", NULL, TRUE },
   { "query-sev-capabilities", NULL, TRUE },

@@ -307,6 +307,7 @@ def greeting_floor(paths, parallel):
 # second round it asks from the CPU definitions (probes/dc-cpu.c).
 CONVERSATION = ["query-version", "query-target", "query-machines", "qom-list-types",
                 "query-qmp-schema", "query-tpm-models", "query-tpm-types", "query-kvm",
+                "query-accelerators",
                 "query-gic-capabilities", "query-sgx-capabilities",
                 "query-sev-capabilities", "query-cpu-definitions",
                 "query-command-line-options",

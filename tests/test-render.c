@@ -780,6 +780,31 @@ test_facts_from_kvm_only (void)
   g_assert_cmpuint (facts->machines->len, ==, 1);    /* isapc's cpu-max is "lots" */
 }
 
+/* QEMU 11.1 deprecates query-kvm: query-accelerators decides where it
+ * answers, whatever query-kvm says. */
+static void
+test_facts_kvm_from_accelerators (void)
+{
+  static const struct { const char *accelerators; gboolean kvm; } cases[] = {
+    { "{\"enabled\": \"kvm\", \"present\": [\"kvm\", \"tcg\"]}", TRUE },
+    { "{\"enabled\": \"tcg\", \"present\": [\"kvm\", \"tcg\"]}", FALSE },
+    { NULL, TRUE },   /* before QEMU 11.0: query-kvm alone */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) kvm = i386_replies ();
+      g_autoptr(DcEmulatorFacts) facts = NULL;
+
+      add_reply (kvm, "query-kvm", "{\"enabled\": true, \"present\": true}");
+      if (cases[i].accelerators != NULL)
+        add_reply (kvm, "query-accelerators", cases[i].accelerators);
+      facts = dc_emulator_facts_from_replies ("/x", NULL, kvm, "no tcg", NULL, NULL);
+      g_assert_nonnull (facts);
+      g_assert_cmpint (facts->kvm, ==, cases[i].kvm);
+    }
+}
+
 static void
 test_facts_missing_reply (void)
 {
@@ -819,6 +844,7 @@ main (int argc, char **argv)
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
   g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);
   g_test_add_func ("/facts/from-kvm-only", test_facts_from_kvm_only);
+  g_test_add_func ("/facts/kvm-from-accelerators", test_facts_kvm_from_accelerators);
   g_test_add_func ("/facts/missing-reply", test_facts_missing_reply);
   return g_test_run ();
 }

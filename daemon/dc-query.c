@@ -279,6 +279,51 @@ named_for_arch (const DcQueryEmulator *e, const char *arch)
   return FALSE;
 }
 
+/* Whether @a and @b share a file name (in different directories): a
+ * wrapper script and the binary it runs are named alike. */
+static gboolean
+named_alike (const DcQueryEmulator *a, const DcQueryEmulator *b)
+{
+  for (guint i = 0; i < a->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (a->names, i));
+
+      for (guint j = 0; j < b->names->len; j++)
+        {
+          g_autofree char *other = g_path_get_basename (g_ptr_array_index (b->names, j));
+
+          if (g_str_equal (base, other))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* @paths (of emulators chosen for a question) with the emulators named
+ * alike: until they are probed, any may be a wrapper of a chosen one,
+ * whose name the answer then shows (shown_path()). */
+static GPtrArray *
+with_namesakes (const DcQuerySnapshot *snapshot, GPtrArray *paths)
+{
+  GPtrArray *all = snapshot->emulators;
+  guint chosen = paths->len;
+
+  for (guint i = 0; i < chosen; i++)
+    {
+      const DcQueryEmulator *e = dc_query_lookup (snapshot, g_ptr_array_index (paths, i));
+
+      for (guint j = 0; e != NULL && j < all->len; j++)
+        {
+          const DcQueryEmulator *other = g_ptr_array_index (all, j);
+
+          if (other != e && named_alike (e, other) &&
+              !g_ptr_array_find_with_equal_func (paths, other->path, g_str_equal, NULL))
+            g_ptr_array_add (paths, g_strdup (other->path));
+        }
+    }
+  return paths;
+}
+
 GPtrArray *
 dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
                      const char *arch)
@@ -291,7 +336,7 @@ dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
       const DcQueryEmulator *e = dc_query_lookup (snapshot, emulatorbin);
       if (e != NULL)
         g_ptr_array_add (paths, g_strdup (e->path));
-      return paths;
+      return with_namesakes (snapshot, paths);
     }
   if (arch == NULL || *arch == '\0')
     arch = snapshot->host->arch;
@@ -299,7 +344,7 @@ dc_query_candidates (const DcQuerySnapshot *snapshot, const char *emulatorbin,
     if (named_for_arch (g_ptr_array_index (all, i), arch))
       g_ptr_array_add (paths, g_strdup (((DcQueryEmulator *) g_ptr_array_index (all, i))->path));
   if (paths->len > 0)
-    return paths;
+    return with_namesakes (snapshot, paths);
   for (guint i = 0; i < all->len; i++)
     g_ptr_array_add (paths, g_strdup (((DcQueryEmulator *) g_ptr_array_index (all, i))->path));
   return paths;
@@ -373,31 +418,29 @@ dc_query_memo_remember_question (DcQueryMemo *memo, const char *emulatorbin,
                          (gpointer) xml);
 }
 
-/* The name an answer for @arch shows: as libvirt, the one named for the
- * arch itself where the binary has one (Debian's qemu-system-ppc64le, a
- * link to qemu-system-ppc64), beside the binary if there are several;
- * else the binary's own path. */
+/* The name an answer for @arch shows, as libvirt finds it: the first
+ * name (in the emulator directories' order, $PATH first) called for the
+ * arch itself (Debian's qemu-system-ppc64le, a link to qemu-system-ppc64),
+ * else for the emulator's target (qemu-system-i386 for i686, also where
+ * that is a wrapper of /usr/libexec/qemu-system-i386); else its path. */
 static const char *
 shown_path (const DcQueryEmulator *e, const char *arch)
 {
-  g_autofree char *wanted = g_strconcat (EMULATOR_PREFIX, arch, NULL);
-  g_autofree char *home = g_path_get_dirname (e->path);
-  const char *found = NULL;
+  const char *target = emulated_target (e);
+  g_autofree char *for_arch = g_strconcat (EMULATOR_PREFIX, arch, NULL);
+  g_autofree char *for_target = target ? g_strconcat (EMULATOR_PREFIX, target, NULL) : NULL;
+  const char *wanted[] = { for_arch, for_target };
 
-  for (guint i = 0; i < e->names->len; i++)
-    {
-      const char *name = g_ptr_array_index (e->names, i);
-      g_autofree char *base = g_path_get_basename (name);
-      g_autofree char *dir = g_path_get_dirname (name);
+  for (gsize w = 0; w < G_N_ELEMENTS (wanted) && wanted[w] != NULL; w++)
+    for (guint i = 0; i < e->names->len; i++)
+      {
+        const char *name = g_ptr_array_index (e->names, i);
+        g_autofree char *base = g_path_get_basename (name);
 
-      if (!g_str_equal (base, wanted))
-        continue;
-      if (g_str_equal (dir, home))
-        return name;
-      if (found == NULL)
-        found = name;
-    }
-  return found != NULL ? found : e->path;
+        if (g_str_equal (base, wanted[w]))
+          return name;
+      }
+  return e->path;
 }
 
 static DcCapsNode *

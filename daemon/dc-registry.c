@@ -20,6 +20,9 @@
 struct _DcEmulator {
   char *path;              /* real path */
   GPtrArray *names;        /* every path it was found under */
+  GPtrArray *all_names;    /* ... and those of the wrappers that run it */
+  char *runs;              /* a wrapper: the emulator it runs (its facts
+                            * are that one's), or NULL */
   DcEmulatorState state;
   char *error;             /* why the last probe failed, or NULL */
   DcEmulatorFacts *facts;  /* last good facts in memory, or NULL: then in the
@@ -60,6 +63,9 @@ struct _DcRegistry {
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
 
+static GPtrArray *all_emulators (DcRegistry *self);
+static DcEmulator *wrapped (DcRegistry *self, const DcEmulator *emulator);
+
 enum {
   SIGNAL_EMULATOR_PROBED,
   SIGNAL_EMULATORS_CHANGED,
@@ -89,6 +95,8 @@ emulator_free (DcEmulator *emulator)
   g_clear_handle_id (&emulator->retry_source, g_source_remove);
   g_free (emulator->path);
   g_ptr_array_unref (emulator->names);
+  g_ptr_array_unref (emulator->all_names);
+  g_free (emulator->runs);
   g_free (emulator->error);
   g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
   dc_facts_summary_clear (&emulator->summary);
@@ -119,6 +127,7 @@ emulator_new (const char *path)
 
   emulator->path = g_strdup (path);
   emulator->names = g_ptr_array_new_with_free_func (g_free);
+  emulator->all_names = g_ptr_array_new_with_free_func (g_free);
   emulator->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   return emulator;
 }
@@ -226,6 +235,50 @@ same_names (GPtrArray *a, GPtrArray *b)
   return TRUE;
 }
 
+/* The place of @name's directory among the emulator directories. */
+static gint
+dir_rank (const char *name, GStrv dirs)
+{
+  g_autofree char *dir = g_path_get_dirname (name);
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    if (g_str_equal (dirs[i], dir))
+      return i;
+  return G_MAXINT;
+}
+
+static gint
+compare_dir_rank (gconstpointer a, gconstpointer b, gpointer dirs)
+{
+  gint ra = dir_rank (*(const char *const *) a, dirs);
+  gint rb = dir_rank (*(const char *const *) b, dirs);
+
+  return ra < rb ? -1 : ra > rb;
+}
+
+/* Each emulator's names, with those of the wrappers that run it, in the
+ * emulator directories' order (a stable sort: $PATH's order first). */
+static void
+fold_wrappers (DcRegistry *self)
+{
+  GHashTableIter iter;
+  DcEmulator *emulator, *target;
+
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    {
+      g_ptr_array_set_size (emulator->all_names, 0);
+      g_ptr_array_extend (emulator->all_names, emulator->names, copy_string, NULL);
+    }
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    if ((target = wrapped (self, emulator)) != NULL)
+      {
+        g_ptr_array_extend (target->all_names, emulator->names, copy_string, NULL);
+        g_ptr_array_sort_with_data (target->all_names, compare_dir_rank, self->dirs);
+      }
+}
+
 static gboolean
 merge_found (DcRegistry *self, GHashTable *found)
 {
@@ -275,6 +328,7 @@ merge_found (DcRegistry *self, GHashTable *found)
           changed = TRUE;
         }
     }
+  fold_wrappers (self);
   return changed;
 }
 
@@ -425,6 +479,59 @@ record_unusable (DcRegistry *self, DcEmulator *emulator, const char *reason,
       !dc_cache_store_unusable (self->cache, emulator->path, stamp, reason, &error))
     g_warning ("Cannot cache that %s is not usable here: %s", emulator->path,
                error->message);
+}
+
+/* @emulator is a wrapper (a script that execs another emulator found too,
+ * Debian's qemu-system-i386): one QEMU under two names, listed, cached and
+ * answered once, as the one it runs (docs/architecture.md). */
+static void
+record_runs (DcRegistry *self, DcEmulator *emulator, const char *runs,
+             const DcFileStamp *stamp, gboolean from_cache)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  dc_facts_summary_clear (&emulator->summary);
+  g_clear_pointer (&emulator->error, g_free);
+  emulator->runs = g_strdup (runs);
+  emulator->state = DC_EMULATOR_READY;
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "DOMCAPSD_EMULATOR", emulator->path,
+                    "DOMCAPSD_OUTCOME", "wrapper",
+                    "MESSAGE", "%s runs %s%s: one emulator, answered as %s",
+                    emulator->path, runs, from_cache ? " (cached)" : "", runs);
+  if (!from_cache && self->cache != NULL &&
+      !dc_cache_store_runs (self->cache, emulator->path, stamp, runs, &error))
+    g_warning ("Cannot cache that %s runs %s: %s", emulator->path, runs,
+               error->message);
+  fold_wrappers (self);
+}
+
+static void record_probed (DcRegistry *self, DcEmulator *emulator,
+                           DcEmulatorFacts *facts, const DcFileStamp *stamp,
+                           gint64 elapsed_ms);
+
+/* A wrapper's probe was the probe of what it runs (@facts->runs): where
+ * that one has no facts yet, they are its own, and it need not run. */
+static void
+hand_over (DcRegistry *self, DcEmulatorFacts *facts, gint64 elapsed_ms)
+{
+  DcEmulator *target = g_hash_table_lookup (self->emulators, facts->runs);
+  DcFileStamp stamp;
+
+  if (target == NULL || target->state != DC_EMULATOR_PENDING || has_facts (target) ||
+      !dc_file_stamp_read (target->path, &stamp, NULL))
+    {
+      dc_emulator_facts_unref (facts);
+      return;
+    }
+  g_free (facts->path);
+  facts->path = g_strdup (target->path);
+  g_clear_pointer (&facts->runs, g_free);
+  target->stamp = stamp;
+  target->has_stamp = TRUE;
+  record_probed (self, target, facts, &stamp, elapsed_ms);
+  capabilities_changed (self, target->path);
 }
 
 static void schedule (DcRegistry *self);
@@ -596,7 +703,27 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
            * not "changed" again at once (that looped), a rescan drops it. */
           emulator->stamp = ctx->stamp;
           emulator->has_stamp = ctx->has_stamp;
-          if (g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_UNUSABLE))
+          if (emulator->runs != NULL)
+            {
+              g_clear_pointer (&emulator->runs, g_free);
+              fold_wrappers (self);
+            }
+          if (facts != NULL && facts->runs != NULL &&
+              g_hash_table_contains (self->emulators, facts->runs))
+            {
+              record_runs (self, emulator, facts->runs, &ctx->stamp, FALSE);
+              hand_over (self, facts, ms);
+            }
+          else if (ctx->from_cache && ctx->cached.runs != NULL &&
+                   g_hash_table_contains (self->emulators, ctx->cached.runs))
+            record_runs (self, emulator, ctx->cached.runs, &ctx->stamp, TRUE);
+          else if (ctx->from_cache && ctx->cached.runs != NULL)
+            {
+              /* what it ran is gone: ask the wrapper itself again */
+              emulator->state = DC_EMULATOR_PENDING;
+              enqueue_detached (self, emulator, "the emulator it ran is gone", FALSE);
+            }
+          else if (g_error_matches (error, DC_PROBE_ERROR, DC_PROBE_ERROR_UNUSABLE))
             record_unusable (self, emulator, error->message, &ctx->stamp, FALSE);
           else if (error != NULL)
             record_failure (emulator, error, ms, transient);
@@ -888,7 +1015,7 @@ dc_registry_probe_async (DcRegistry *self, const char *path,
     }
   else
     {
-      targets = dc_registry_list (self);
+      targets = all_emulators (self);
       g_ptr_array_sort_with_data (targets, compare_probe_order, self);
     }
   for (guint i = 0; i < targets->len; i++)
@@ -934,16 +1061,20 @@ dc_registry_rescan (DcRegistry *self)
   g_autoptr(GPtrArray) list = NULL;
 
   dc_registry_discover (self);
-  list = dc_registry_list (self);
+  list = all_emulators (self);
   for (guint i = 0; i < list->len; i++)
     {
       DcEmulator *emulator = g_ptr_array_index (list, i);
+      /* a wrapper whose emulator is gone is asked again, not its record */
+      gboolean orphaned = emulator->runs != NULL && wrapped (self, emulator) == NULL;
 
       if (binary_changed (emulator))
         g_info ("%s changed on disk", emulator->path);
+      else if (orphaned && !emulator->queued)
+        g_info ("%s: the emulator it ran is gone", emulator->path);
       else if (emulator->state != DC_EMULATOR_PENDING || emulator->queued)
         continue;
-      enqueue (self, emulator, task, TRUE);
+      enqueue (self, emulator, task, !orphaned);
     }
   run_batch (self, task);
 }
@@ -1001,7 +1132,7 @@ dc_registry_settle_finish (DcRegistry *self, GAsyncResult *result, GError **erro
 void
 dc_registry_shutdown (DcRegistry *self, GSourceFunc done, gpointer user_data)
 {
-  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  g_autoptr(GPtrArray) list = all_emulators (self);
 
   for (guint i = 0; i < list->len; i++)
     reset_retries (g_ptr_array_index (list, i));
@@ -1015,7 +1146,7 @@ dc_registry_shutdown (DcRegistry *self, GSourceFunc done, gpointer user_data)
 char **
 dc_registry_watch_dirs (DcRegistry *self)
 {
-  g_autoptr(GPtrArray) list = dc_registry_list (self);
+  g_autoptr(GPtrArray) list = all_emulators (self);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       g_free, NULL);
@@ -1052,8 +1183,9 @@ compare_emulators (gconstpointer a, gconstpointer b)
   return g_strcmp0 (ea->path, eb->path);
 }
 
-GPtrArray *
-dc_registry_list (DcRegistry *self)
+/* Every entry, wrappers included, by path. */
+static GPtrArray *
+all_emulators (DcRegistry *self)
 {
   GPtrArray *list = g_ptr_array_new ();
   GHashTableIter iter;
@@ -1066,20 +1198,42 @@ dc_registry_list (DcRegistry *self)
   return list;
 }
 
+/* The emulator a wrapper runs, where that one was found too. */
+static DcEmulator *
+wrapped (DcRegistry *self, const DcEmulator *emulator)
+{
+  return emulator->runs ? g_hash_table_lookup (self->emulators, emulator->runs) : NULL;
+}
+
+GPtrArray *
+dc_registry_list (DcRegistry *self)
+{
+  GPtrArray *list = all_emulators (self);
+
+  for (guint i = list->len; i-- > 0;)
+    if (wrapped (self, g_ptr_array_index (list, i)) != NULL)
+      g_ptr_array_remove_index (list, i);
+  return list;
+}
+
 DcEmulator *
 dc_registry_lookup (DcRegistry *self, const char *path)
 {
   GHashTableIter iter;
   DcEmulator *emulator = g_hash_table_lookup (self->emulators, path);
 
-  if (emulator != NULL)
-    return emulator;
-  g_hash_table_iter_init (&iter, self->emulators);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
-    if (g_ptr_array_find_with_equal_func (emulator->names, path, g_str_equal,
-                                          NULL))
-      return emulator;
-  return NULL;
+  if (emulator == NULL)
+    {
+      g_hash_table_iter_init (&iter, self->emulators);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+        if (g_ptr_array_find_with_equal_func (emulator->names, path, g_str_equal,
+                                              NULL))
+          break;
+        else
+          emulator = NULL;
+    }
+  /* a wrapper's name stands for the emulator it runs */
+  return emulator != NULL && wrapped (self, emulator) ? wrapped (self, emulator) : emulator;
 }
 
 const char *
@@ -1091,7 +1245,7 @@ dc_emulator_get_path (const DcEmulator *emulator)
 GPtrArray *
 dc_emulator_get_names (const DcEmulator *emulator)
 {
-  return emulator->names;
+  return emulator->all_names;
 }
 
 DcEmulatorState

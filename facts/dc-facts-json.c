@@ -164,6 +164,7 @@ static const Record cpu_record =
 
 static const Field facts_fields[] = {
   FIELD (DcEmulatorFacts, path, "path", F_STRING),
+  FIELD (DcEmulatorFacts, runs, "runs", F_OPT_STRING),
   FIELD (DcEmulatorFacts, version, "version", F_STRING),
   FIELD (DcEmulatorFacts, package, "package", F_STRING),
   FIELD (DcEmulatorFacts, target, "target", F_STRING),

@@ -55,6 +55,7 @@ facts_clear (DcEmulatorFacts *facts)
   g_hash_table_unref (facts->pc_machine_properties);
   g_free (facts->tcg_error);
   g_free (facts->kvm_error);
+  g_free (facts->runs);
   g_free (facts->sev.cpu0_id);
   g_array_unref (facts->sgx.sections);
   g_array_unref (facts->gic);

@@ -56,6 +56,8 @@ typedef struct {
 
 typedef struct {
   char *path;              /* the probed binary, resolved */
+  char *runs;              /* the binary that answered where that is not
+                            * path (a wrapper script exec'd it), or NULL */
   char *version;           /* "7.2.22" */
   char *package;           /* QEMU's package string, may be "" */
   char *target;            /* QEMU's target name (query-target) */

@@ -102,6 +102,7 @@ typedef struct {
   gboolean leader_gone; /* the emulator exited, and something it left kept
                          * the socket open */
   gboolean followed_up;
+  char *runs;           /* what the process ran once it answered */
   GError *error;
 } ProcessProbe;
 
@@ -125,6 +126,7 @@ process_probe_free (ProcessProbe *probe)
   g_clear_error (&probe->error);
   g_free (probe->path);
   g_free (probe->accel);
+  g_free (probe->runs);
   g_free (probe);
 }
 
@@ -369,6 +371,21 @@ on_leader_exited (GObject *source, GAsyncResult *result, gpointer user_data)
                         g_object_ref (task), g_object_unref);
 }
 
+/* The executable @process runs now, resolved: the emulator itself, or
+ * the binary a wrapper script exec'd (Debian's qemu-system-i386 runs
+ * /usr/libexec/qemu-system-i386); NULL if it cannot be told. */
+static char *
+running_binary (GSubprocess *process)
+{
+  const char *pid = g_subprocess_get_identifier (process);
+  g_autofree char *link = pid ? g_strdup_printf ("/proc/%s/exe", pid) : NULL;
+  char *target = link ? realpath (link, NULL) : NULL;
+  char *copy = g_strdup (target);
+
+  free (target);
+  return copy;
+}
+
 static void
 on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -377,6 +394,8 @@ on_conversed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   probe->conversed = TRUE;
   dc_qmp_converse_finish (result, &probe->error);
+  if (probe->error == NULL)
+    probe->runs = running_binary (probe->process);
   g_io_stream_close (G_IO_STREAM (probe->connection), NULL, NULL);
   /* A QEMU killed by a signal closes its socket on its way out, a moment
    * before the kernel reports it dead; what ended it decides whether the
@@ -486,6 +505,15 @@ dc_probe_process_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* What the process of @result ran once it answered, or NULL. */
+static const char *
+process_runs (GAsyncResult *result)
+{
+  ProcessProbe *probe = g_task_get_task_data (G_TASK (result));
+
+  return probe->runs;
+}
+
 /* ---- a whole emulator ---- */
 
 typedef struct {
@@ -498,6 +526,7 @@ typedef struct {
   GPtrArray *kvm;
   GError *tcg_error;
   GError *kvm_error;
+  char *runs;              /* what the first process that answered ran */
 } EmulatorProbe;
 
 static void
@@ -509,6 +538,7 @@ emulator_probe_free (EmulatorProbe *probe)
   g_clear_pointer (&probe->kvm, g_ptr_array_unref);
   g_clear_error (&probe->tcg_error);
   g_clear_error (&probe->kvm_error);
+  g_free (probe->runs);
   g_free (probe);
 }
 
@@ -563,6 +593,8 @@ emulator_probe_complete (GTask *task)
       g_error_free (error);
       return;
     }
+  if (probe->runs != NULL && !g_str_equal (probe->runs, probe->path))
+    facts->runs = g_strdup (probe->runs);
   g_task_return_pointer (task, facts, (GDestroyNotify) dc_emulator_facts_unref);
 }
 
@@ -573,6 +605,8 @@ on_kvm_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   EmulatorProbe *probe = g_task_get_task_data (task);
 
   probe->kvm = dc_probe_process_finish (result, &probe->kvm_error);
+  if (probe->runs == NULL)
+    probe->runs = g_strdup (process_runs (result));
   emulator_probe_complete (task);
 }
 
@@ -596,6 +630,7 @@ on_tcg_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   EmulatorProbe *probe = g_task_get_task_data (task);
 
   probe->tcg = dc_probe_process_finish (result, &probe->tcg_error);
+  probe->runs = g_strdup (process_runs (result));
   if (!probe->try_kvm || dc_probe_error_is_transient (probe->tcg_error) ||
       g_error_matches (probe->tcg_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return emulator_probe_complete (task);

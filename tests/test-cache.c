@@ -102,6 +102,7 @@ sample_facts (const char *path)
   f->tcg_error = g_strdup ("no TCG here");
   f->kvm = TRUE;
   f->kvm_error = g_strdup ("no KVM here");
+  f->runs = g_strdup ("/usr/libexec/qemu-system-x86_64");
   f->cpu_tcg = sample_cpu ();
   f->cpu_kvm = sample_cpu ();
   return f;
@@ -121,7 +122,7 @@ sample_facts (const char *path)
 
 /* %s: the binary's path */
 #define EXPECTED_JSON \
-  "{\"path\": \"%s\", \"version\": \"7.2.0\", \"package\": \"Debian\"," \
+  "{\"path\": \"%s\", \"runs\": \"/usr/libexec/qemu-system-x86_64\", \"version\": \"7.2.0\", \"package\": \"Debian\"," \
   " \"target\": \"x86_64\", \"arch\": \"x86_64\"," \
   " \"machines\": [{\"name\": \"pc-q35-7.2\", \"alias\": \"q35\", \"cpu-max\": 288," \
   "   \"is-default\": true, \"deprecated\": true}]," \
@@ -548,6 +549,25 @@ test_unusable (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "host changed"));
 }
 
+/* A wrapper is kept as what it runs, for this binary, and holds no facts. */
+static void
+test_runs (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  DcFactsSummary summary = { 0 };
+
+  g_assert_true (dc_cache_store_runs (fx->cache, fx->binary, &fx->stamp,
+                                      "/usr/libexec/qemu-system-i386", &error));
+  g_assert_true (dc_cache_check (fx->cache, fx->binary, &fx->stamp, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (summary.runs, ==, "/usr/libexec/qemu-system-i386");
+  g_assert_null (summary.unusable);
+  g_assert_null (summary.version);
+  dc_facts_summary_clear (&summary);
+  g_assert_null (dc_cache_load (fx->cache, fx->binary, &fx->stamp, &error));
+  g_assert_nonnull (strstr (error->message, "runs another binary"));
+}
+
 static void
 test_program_output (Fixture *fx, gconstpointer data)
 {
@@ -589,6 +609,7 @@ main (int argc, char **argv)
   g_test_add ("/cache/summary-machines", Fixture, NULL, set_up, test_summary_machines,
               tear_down);
   g_test_add ("/cache/unusable", Fixture, NULL, set_up, test_unusable, tear_down);
+  g_test_add ("/cache/runs", Fixture, NULL, set_up, test_runs, tear_down);
   g_test_add ("/cache/program-output", Fixture, NULL, set_up, test_program_output,
               tear_down);
   g_test_add ("/cache/corrupt-and-truncated", Fixture, NULL, set_up,

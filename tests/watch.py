@@ -97,8 +97,9 @@ class WatchTest(unittest.TestCase):
         self.bus.down()
         self.fx.cleanup()
 
-    def start(self):
-        self.daemon = Daemon(BUILD, self.bus.address, "--emulator-dir", self.fx.emulators,
+    def start(self, *more_dirs):
+        dirs = [a for d in (self.fx.emulators, *more_dirs) for a in ("--emulator-dir", d)]
+        self.daemon = Daemon(BUILD, self.bus.address, *dirs,
                              "--firmware-dir", self.fx.firmware, "--cache-dir", self.fx.cache)
         self.assertTrue(self.bus.wait_for_name(), "no bus name")
         self.assertTrue(self.bus.wait_settled(), "not every emulator probed")
@@ -134,6 +135,48 @@ class WatchTest(unittest.TestCase):
         self.restart()
         self.assertEqual(self.fx.starts(), first, "a restart ran QEMU")
         self.assertEqual(self.caps("", "x86_64", "q35", "qemu"), answer)
+
+    def test_wrapper_of_a_found_emulator_is_one_emulator(self):
+        """A script that execs an emulator found too (Debian's qemu-system-i386
+        runs /usr/libexec/qemu-system-i386) is that emulator under one more
+        name: listed, cached and answered once, and not run again at restart."""
+        real_dir = os.path.join(self.fx.root, "real")
+        os.makedirs(real_dir)
+        os.symlink("/usr/bin/qemu-system-x86_64", os.path.join(real_dir, "qemu-system-x86_64"))
+        self.start(real_dir)
+        listed = {e["path"]: e for e in self.bus.call("ListEmulators", (), "()")[0]}
+        wrapper = self.fx.emulator("x86_64")
+        self.assertEqual(sorted(listed), sorted(["/usr/bin/qemu-system-x86_64",
+                                                 self.fx.emulator("aarch64")]))
+        self.assertIn(wrapper, listed["/usr/bin/qemu-system-x86_64"]["names"])
+        by_wrapper = self.caps(wrapper, "x86_64", "q35", "qemu")
+        self.assertEqual(by_wrapper, self.caps("/usr/bin/qemu-system-x86_64", "x86_64",
+                                               "q35", "qemu"))
+        with open(self.cache_file_of(wrapper)) as f:
+            envelope = json.loads(f.readline())
+        self.assertEqual(envelope.get("runs"), "/usr/bin/qemu-system-x86_64")
+        before = self.fx.starts()
+        self.restart_with(real_dir)
+        self.assertEqual(self.fx.starts(), before, "a restart ran the wrapper again")
+        listed = [e["path"] for e in self.bus.call("ListEmulators", (), "()")[0]]
+        self.assertNotIn(wrapper, listed)
+
+    def cache_file_of(self, path):
+        for name in glob.glob(os.path.join(self.fx.cache, "*.json")):
+            with open(name) as f:
+                try:
+                    if json.loads(f.readline()).get("path") == path:
+                        return name
+                except ValueError:
+                    continue
+        self.fail(f"no cache file for {path}")
+
+    def restart_with(self, *more_dirs):
+        code, out = self.daemon.stop()
+        self.assertEqual(code, 0, out)
+        self.bus.down()
+        self.bus = PrivateBus()
+        self.start(*more_dirs)
 
     def test_replacing_a_binary_reprobes_it_once(self):
         self.start()

@@ -269,6 +269,7 @@ dc_facts_summary_clear (DcFactsSummary *summary)
   g_clear_pointer (&summary->machine_aliases, g_strfreev);
   g_clear_pointer (&summary->default_machine, g_free);
   g_clear_pointer (&summary->unusable, g_free);
+  g_clear_pointer (&summary->runs, g_free);
   summary->machines = 0;
 }
 
@@ -331,7 +332,7 @@ read_checked (DcCache *cache, const char *path, const DcFileStamp *stamp,
   g_autofree char *file = dc_cache_file (cache, path);
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) envelope = NULL;
-  const char *newline, *unusable;
+  const char *newline, *unusable, *runs;
   gsize len;
 
   /* The cache directory is ours: a link or a FIFO there is not. */
@@ -345,14 +346,17 @@ read_checked (DcCache *cache, const char *path, const DcFileStamp *stamp,
       !check_envelope (cache, json_node_get_object (envelope), path, stamp, error))
     return NULL;
   unusable = dc_json_get_string (json_node_get_object (envelope), "unusable");
-  if (unusable != NULL && summary == NULL)
+  runs = dc_json_get_string (json_node_get_object (envelope), "runs");
+  if ((unusable != NULL || runs != NULL) && summary == NULL)
     {
-      refuse (error, "holds no facts: this host cannot run the emulator");
+      refuse (error, unusable ? "holds no facts: this host cannot run the emulator"
+                              : "holds no facts: the emulator runs another binary");
       return NULL;
     }
-  if (unusable != NULL)
+  if (unusable != NULL || runs != NULL)
     {
       summary->unusable = g_strdup (unusable);
+      summary->runs = unusable ? NULL : g_strdup (runs);
       *facts_text = "";
       *facts_len = 0;
       return g_steal_pointer (&text);
@@ -455,16 +459,31 @@ dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
   return write_file (cache, facts->path, b, body, error);
 }
 
-gboolean
-dc_cache_store_unusable (DcCache *cache, const char *path, const DcFileStamp *stamp,
-                         const char *reason, GError **error)
+/* A file that holds no facts, only why: @member says it. */
+static gboolean
+store_without_facts (DcCache *cache, const char *path, const DcFileStamp *stamp,
+                     const char *member, const char *value, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   begin_envelope (b, cache, path, stamp);
-  dc_json_add_string (b, "unusable", reason);
+  dc_json_add_string (b, member, value);
   json_builder_end_object (b);
   return write_file (cache, path, b, "", error);
+}
+
+gboolean
+dc_cache_store_unusable (DcCache *cache, const char *path, const DcFileStamp *stamp,
+                         const char *reason, GError **error)
+{
+  return store_without_facts (cache, path, stamp, "unusable", reason, error);
+}
+
+gboolean
+dc_cache_store_runs (DcCache *cache, const char *path, const DcFileStamp *stamp,
+                     const char *runs, GError **error)
+{
+  return store_without_facts (cache, path, stamp, "runs", runs, error);
 }
 
 /* ---- other programs' answers ---- */

@@ -14,7 +14,7 @@
 #include "dc-facts.h"
 #include "dc-json.h"
 
-#define DC_CACHE_FORMAT_VERSION 7
+#define DC_CACHE_FORMAT_VERSION 8
 #define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
 /* What a cache file's JSON may hold (depth, values). */
 extern const DcJsonLimits dc_cache_json_limits;
@@ -57,6 +57,9 @@ typedef struct {
   char *unusable;          /* the file records that this host cannot run the
                             * emulator at all, and why (no facts, the rest
                             * is empty); NULL otherwise */
+  char *runs;              /* the file records that the emulator is a wrapper
+                            * that runs this other binary (no facts, the rest
+                            * is empty); NULL otherwise */
 } DcFactsSummary;
 
 void dc_facts_summary_init (DcFactsSummary *summary, const DcEmulatorFacts *facts);
@@ -77,6 +80,12 @@ gboolean dc_cache_store (DcCache *cache, const DcEmulatorFacts *facts,
 gboolean dc_cache_store_unusable (DcCache *cache, const char *path,
                                   const DcFileStamp *stamp, const char *reason,
                                   GError **error);
+
+/* Records that @path is a wrapper that runs the emulator @runs (Debian's
+ * qemu-system-i386 script): its facts are @runs' own. */
+gboolean dc_cache_store_runs (DcCache *cache, const char *path,
+                              const DcFileStamp *stamp, const char *runs,
+                              GError **error);
 
 /* Another program's small answer (swtpm_setup's) under @name, valid for
  * the same @identity of that program on the same host; NULL (and

@@ -323,6 +323,27 @@ class HostileTest(unittest.TestCase):
         self.assertNotIn(bad, self.case.emulators_listed())
         self.case.finish(self.baseline)
 
+    def test_wrapper_and_what_it_runs_are_one_emulator(self):
+        """A script that execs an emulator found too (Debian's
+        qemu-system-i386) is listed, cached and answered once, as what it
+        runs, under both names (issue: failure 5)."""
+        real_dir = os.path.join(self.case.dir, "real")
+        os.makedirs(real_dir)
+        os.symlink(QEMU, os.path.join(real_dir, os.path.basename(QEMU)))
+        self.case.start("--emulator-dir", real_dir)
+        listed = self.case.emulators_listed()
+        self.assertNotIn(self.case.real, listed)
+        self.assertIn(self.case.real, listed[os.path.realpath(QEMU)]["names"])
+        envelopes = []
+        for name in os.listdir(self.case.cache):
+            with open(os.path.join(self.case.cache, name)) as f:
+                envelopes.append(json.loads(f.readline()))
+        held = [e for e in envelopes if "summary" in e]
+        self.assertEqual([e["path"] for e in held], [os.path.realpath(QEMU)])
+        self.assertIn({"path": self.case.real, "runs": os.path.realpath(QEMU)},
+                      [{k: e.get(k) for k in ("path", "runs")} for e in envelopes])
+        self.case.finish(self.baseline)
+
     def test_kvm_only_build_on_a_host_without_kvm(self):
         """A build without TCG on a host whose KVM it cannot use is a state
         ('unusable', with QEMU's reason), not a failure: no warning, not

@@ -55,6 +55,19 @@ render_loader (DcCapsNode *os, const Ctx *ctx, gboolean secure)
   dc_caps_enum_add (e, "no");
 }
 
+/* @value offered, or why not. */
+static void
+add_offered (const Ctx *ctx, DcCapsNode *e, gboolean offered, const char *value,
+             const char *verb, const char *feature)
+{
+  if (offered)
+    dc_caps_enum_add (e, value);
+  else
+    rd_explain (ctx, e, value, DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
+                "no firmware descriptor for machine %s on %s %s the feature %s",
+                ctx->query->machine->name, ctx->query->arch, verb, feature);
+}
+
 /* Adds "yes" and "no" to @e as some usable descriptor has @feature or
  * lacks it. */
 static void
@@ -73,18 +86,8 @@ add_feature_values (const Ctx *ctx, DcCapsNode *e, const char *feature)
       else
         without = TRUE;
     }
-  if (with)
-    dc_caps_enum_add (e, "yes");
-  else
-    rd_explain (ctx, e, "yes", DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
-                "no firmware descriptor for machine %s on %s has the feature %s",
-                ctx->query->machine->name, ctx->query->arch, feature);
-  if (without)
-    dc_caps_enum_add (e, "no");
-  else
-    rd_explain (ctx, e, "no", DC_REASON_ABSENT, "no-firmware", "firmware-descriptors",
-                "no firmware descriptor for machine %s on %s goes without %s",
-                ctx->query->machine->name, ctx->query->arch, feature);
+  add_offered (ctx, e, with, "yes", "has", feature);
+  add_offered (ctx, e, without, "no", "goes without", feature);
 }
 
 /* <firmwareFeatures> (libvirt 11.x): what <os firmware='efi'> can ask of

@@ -9,7 +9,7 @@ run_pkgs=(qemu-system-x86 qemu-system-arm swtpm-tools)
 test_pkgs=(qemu-system-s390x qemu-system-misc qemu-system-ppc python3-gi
            ovmf qemu-efi-aarch64 qemu-efi-arm clang libclang-rt-14-dev
            systemd groff-base systemd-container debootstrap debhelper dpkg-dev
-           build-essential lintian virtinst mmdebstrap util-linux)
+           build-essential lintian virtinst mmdebstrap util-linux curl)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = test ]; then

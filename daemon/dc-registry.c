@@ -273,10 +273,11 @@ fold_wrappers (DcRegistry *self)
   g_hash_table_iter_init (&iter, self->emulators);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
     if ((target = wrapped (self, emulator)) != NULL)
-      {
-        g_ptr_array_extend (target->all_names, emulator->names, copy_string, NULL);
-        g_ptr_array_sort_with_data (target->all_names, compare_dir_rank, self->dirs);
-      }
+      g_ptr_array_extend (target->all_names, emulator->names, copy_string, NULL);
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    if (emulator->all_names->len > emulator->names->len)
+      g_ptr_array_sort_with_data (emulator->all_names, compare_dir_rank, self->dirs);
 }
 
 static gboolean
@@ -456,6 +457,18 @@ record_failure (DcEmulator *emulator, GError *error, gint64 elapsed_ms,
                       "MESSAGE", "Probe failed: %s", error->message);
 }
 
+/* @emulator holds no facts of its own from now on, and says @why (or
+ * nothing). */
+static void
+drop_facts (DcEmulator *emulator, DcEmulatorState state, const char *why)
+{
+  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
+  dc_facts_summary_clear (&emulator->summary);
+  g_free (emulator->error);
+  emulator->error = g_strdup (why);
+  emulator->state = state;
+}
+
 /* This host cannot run @emulator at all: a state, said as a message (not
  * a warning), and kept in the disk cache under this binary and host. */
 static void
@@ -464,11 +477,7 @@ record_unusable (DcRegistry *self, DcEmulator *emulator, const char *reason,
 {
   g_autoptr(GError) error = NULL;
 
-  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
-  dc_facts_summary_clear (&emulator->summary);
-  g_free (emulator->error);
-  emulator->error = g_strdup (reason);
-  emulator->state = DC_EMULATOR_UNUSABLE;
+  drop_facts (emulator, DC_EMULATOR_UNUSABLE, reason);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "DOMCAPSD_EMULATOR", emulator->path,
                     "DOMCAPSD_OUTCOME", "unusable",
@@ -490,11 +499,8 @@ record_runs (DcRegistry *self, DcEmulator *emulator, const char *runs,
 {
   g_autoptr(GError) error = NULL;
 
-  g_clear_pointer (&emulator->facts, dc_emulator_facts_unref);
-  dc_facts_summary_clear (&emulator->summary);
-  g_clear_pointer (&emulator->error, g_free);
+  drop_facts (emulator, DC_EMULATOR_READY, NULL);
   emulator->runs = g_strdup (runs);
-  emulator->state = DC_EMULATOR_READY;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "DOMCAPSD_EMULATOR", emulator->path,
                     "DOMCAPSD_OUTCOME", "wrapper",
@@ -1216,24 +1222,31 @@ dc_registry_list (DcRegistry *self)
   return list;
 }
 
-DcEmulator *
-dc_registry_lookup (DcRegistry *self, const char *path)
+/* The entry found under @path (its real path or one of its names). */
+static DcEmulator *
+find (DcRegistry *self, const char *path)
 {
   GHashTableIter iter;
   DcEmulator *emulator = g_hash_table_lookup (self->emulators, path);
 
-  if (emulator == NULL)
-    {
-      g_hash_table_iter_init (&iter, self->emulators);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
-        if (g_ptr_array_find_with_equal_func (emulator->names, path, g_str_equal,
-                                              NULL))
-          break;
-        else
-          emulator = NULL;
-    }
+  if (emulator != NULL)
+    return emulator;
+  g_hash_table_iter_init (&iter, self->emulators);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
+    if (g_ptr_array_find_with_equal_func (emulator->names, path, g_str_equal,
+                                          NULL))
+      return emulator;
+  return NULL;
+}
+
+DcEmulator *
+dc_registry_lookup (DcRegistry *self, const char *path)
+{
+  DcEmulator *emulator = find (self, path);
+  DcEmulator *target = emulator ? wrapped (self, emulator) : NULL;
+
   /* a wrapper's name stands for the emulator it runs */
-  return emulator != NULL && wrapped (self, emulator) ? wrapped (self, emulator) : emulator;
+  return target != NULL ? target : emulator;
 }
 
 const char *

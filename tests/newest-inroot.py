@@ -73,14 +73,19 @@ def ours(emulator, arch, machine, virttype):
     return r.stdout if r.returncode == 0 else None, r.stderr.strip()
 
 
-def conclusions(xml):
-    """virtinst's DomainCapabilities conclusions, each method without
-    arguments called once."""
+def virtinst_connection():
+    """virtinst's DomainCapabilities class and a test connection for it."""
     sys.path.insert(0, "/usr/share/virt-manager")
     from virtinst import cli
     from virtinst.domcapabilities import DomainCapabilities
-    conn = cli.getConnection("test:///default")
-    caps = DomainCapabilities(conn, parsexml=xml)
+    return DomainCapabilities, cli.getConnection("test:///default")
+
+
+def conclusions(virtinst, xml):
+    """virtinst's DomainCapabilities conclusions, each method without
+    arguments called once."""
+    domain_capabilities, conn = virtinst
+    caps = domain_capabilities(conn, parsexml=xml)
     result = {}
     for name, fn in inspect.getmembers(caps, inspect.ismethod):
         if name.startswith("_") or not (name.startswith(("supports_", "supported_", "get_",
@@ -104,7 +109,7 @@ def main():
     t0 = time.monotonic()
     probe = run([CTL, "--direct", "--cache-dir", CACHE, "all", "--json"])
     probe_time = time.monotonic() - t0
-    results = []
+    results, virtinst = [], virtinst_connection()
     for emulator, arch, machine, virttype in rows():
         theirs, their_error = virsh_domcaps(emulator, arch, machine, virttype)
         mine, my_error = ours(emulator, arch, machine, virttype)
@@ -112,7 +117,7 @@ def main():
                    libvirt=theirs, libvirt_error=their_error,
                    domcapsd=mine, domcapsd_error=my_error)
         if theirs and mine:
-            row["virtinst"] = [conclusions(theirs), conclusions(mine)]
+            row["virtinst"] = [conclusions(virtinst, theirs), conclusions(virtinst, mine)]
         results.append(row)
     version = run(["virsh", "-c", URI, "version"]).stdout
     with open(os.path.join(OUT, "rows.json"), "w") as f:

@@ -5,7 +5,10 @@
 #include "dc-answerer.h"
 
 #include "dc-arch.h"
+#include "dc-caps-xml.h"
+#include "dc-host-caps-read.h"
 #include "dc-query.h"
+#include "dc-render-host.h"
 
 struct _DcAnswerer {
   DcRegistry *registry;    /* borrowed */
@@ -13,6 +16,8 @@ struct _DcAnswerer {
   guint64 candidates_generation;
   GHashTable *candidates;  /* "emulatorbin\narch" -> GPtrArray of real paths,
                             * of that generation (names change only with it) */
+  DcHostCaps *host_caps;   /* the host part of host capabilities, or NULL */
+  char *host_root;         /* where it was read */
 };
 
 DcAnswerer *
@@ -22,6 +27,7 @@ dc_answerer_new (DcRegistry *registry)
 
   self->registry = registry;
   self->memo = dc_query_memo_new ();
+  self->host_root = g_strdup ("/");
   self->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_ptr_array_unref);
   return self;
@@ -32,6 +38,8 @@ dc_answerer_free (DcAnswerer *self)
 {
   dc_query_memo_free (self->memo);
   g_hash_table_unref (self->candidates);
+  g_clear_pointer (&self->host_caps, dc_host_caps_free);
+  g_free (self->host_root);
   g_free (self);
 }
 
@@ -304,4 +312,109 @@ dc_answerer_describe (DcAnswerer *self, DcEmulator *emulator)
   /* After a failure that may pass: when the next try is due (Unix time). */
   info->next_try = retry_at / G_USEC_PER_SEC;
   return info;
+}
+
+/* ---- host capabilities ---- */
+
+/* logind answers within a few ms; a hung one must not hold a start up. */
+#define POWER_TIMEOUT_MS 500
+
+void
+dc_answerer_set_host_root (DcAnswerer *self, const char *root)
+{
+  g_free (self->host_root);
+  self->host_root = g_strdup (root);
+}
+
+gboolean
+dc_answerer_read_host (DcAnswerer *self)
+{
+  DcHostCaps *caps;
+  gboolean changed;
+
+  caps = dc_host_caps_read (self->host_root, dc_registry_get_host (self->registry));
+  if (g_str_equal (self->host_root, "/"))
+    dc_host_caps_read_power (caps, POWER_TIMEOUT_MS);
+  for (guint i = 0; i < caps->skipped->len; i++)
+    g_message ("Host capabilities leave out %s",
+               (const char *) g_ptr_array_index (caps->skipped, i));
+  changed = self->host_caps != NULL && !dc_host_caps_equal (self->host_caps, caps);
+  g_clear_pointer (&self->host_caps, dc_host_caps_free);
+  self->host_caps = caps;
+  return changed;
+}
+
+/* An arch of host capabilities and its emulator, as libvirt picks it. */
+typedef struct {
+  DcCapsGuest guest;       /* its facts filled in once read */
+  const DcQueryEmulator *emulator;
+} Pick;
+
+static GPtrArray *
+picks_of (DcQuerySnapshot *snapshot)
+{
+  GPtrArray *picks = g_ptr_array_new_with_free_func (g_free);
+  gsize n;
+  const DcArchInfo *arches = dc_arch_all (&n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *shown = NULL;
+      const DcQueryEmulator *e = dc_query_default_emulator (snapshot, arches[i].name,
+                                                           &shown);
+      Pick *pick;
+
+      if (e == NULL)
+        continue;
+      pick = g_new0 (Pick, 1);
+      pick->guest.arch = arches[i].name;
+      pick->guest.wordsize = arches[i].wordsize;
+      pick->guest.emulator = shown;
+      pick->emulator = e;
+      g_ptr_array_add (picks, pick);
+    }
+  return picks;
+}
+
+GPtrArray *
+dc_answerer_capabilities_emulators (DcAnswerer *self)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
+  g_autoptr(GPtrArray) picks = picks_of (snapshot);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < picks->len; i++)
+    {
+      const char *path = ((Pick *) g_ptr_array_index (picks, i))->emulator->path;
+
+      if (!g_ptr_array_find_with_equal_func (paths, path, g_str_equal, NULL))
+        g_ptr_array_add (paths, g_strdup (path));
+    }
+  return paths;
+}
+
+char *
+dc_answerer_capabilities (DcAnswerer *self, GError **error)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
+  g_autoptr(GPtrArray) picks = picks_of (snapshot);
+  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
+  g_autoptr(DcCapsNode) model = NULL;
+
+  if (self->host_caps == NULL)
+    dc_answerer_read_host (self);
+  for (guint i = 0; i < picks->len; i++)
+    {
+      Pick *pick = g_ptr_array_index (picks, i);
+      DcEmulator *emulator = dc_registry_lookup (self->registry, pick->emulator->path);
+
+      /* libvirt leaves out an arch whose emulator it cannot probe */
+      pick->guest.facts = emulator ? dc_registry_load_facts (self->registry, emulator)
+                                   : NULL;
+      if (pick->guest.facts != NULL)
+        g_ptr_array_add (guests, &pick->guest);
+    }
+  model = dc_render_capabilities (self->host_caps, dc_registry_get_host (self->registry),
+                                  guests);
+  return dc_caps_to_xml (model, error);
 }

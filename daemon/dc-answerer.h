@@ -61,3 +61,18 @@ DcEmulatorInfo *dc_answerer_describe (DcAnswerer *answerer, DcEmulator *emulator
  * their names alone, before any probe (dc_query_candidates()). */
 GPtrArray *dc_answerer_candidates (DcAnswerer *answerer, const char *emulatorbin,
                                    const char *arch);
+
+/* Where the host part of host capabilities is read (default "/"). */
+void dc_answerer_set_host_root (DcAnswerer *answerer, const char *root);
+/* Reads the host part of host capabilities and keeps it; returns whether
+ * it differs from what was kept before (the first reading counts as no
+ * change). Power management is asked of logind only where the root is
+ * "/". dc_answerer_capabilities() reads it first if it never was. */
+gboolean dc_answerer_read_host (DcAnswerer *answerer);
+/* Host capabilities (GetCapabilities): the host part as last read, and a
+ * <guest> for each arch whose emulator, chosen as libvirt chooses it
+ * (dc_query_default_emulator), has facts. */
+char *dc_answerer_capabilities (DcAnswerer *answerer, GError **error);
+/* The archs' emulators dc_answerer_capabilities() reads (real paths):
+ * what a GetCapabilities call waits for. */
+GPtrArray *dc_answerer_capabilities_emulators (DcAnswerer *answerer);

@@ -88,6 +88,7 @@ dc_engine_new (const DcEngineOptions *options)
     }
   self->registry = dc_registry_new (&registry_options, self->host);
   self->answerer = dc_answerer_new (self->registry);
+  dc_answerer_set_host_root (self->answerer, options->host_root ? options->host_root : "/");
   dc_engine_load_firmware (self);
   return self;
 }
@@ -249,6 +250,8 @@ dc_engine_start_async (DcEngine *self, DcEngineReady host_ready,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   dc_registry_discover (self->registry);
+  /* a few ms: ready before the name is taken, and its skips logged */
+  dc_answerer_read_host (self->answerer);
   start (self, NULL, host_ready, callback, user_data);
 }
 

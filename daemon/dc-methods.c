@@ -81,6 +81,14 @@ list_emulators (DcRegistry *registry, DcAnswerer *answerer)
   return g_variant_new ("(aa{sv})", &builder);
 }
 
+static GVariant *
+get_capabilities (DcAnswerer *answerer, GError **error)
+{
+  g_autofree char *xml = dc_answerer_capabilities (answerer, error);
+
+  return xml ? g_variant_new ("(s)", xml) : NULL;
+}
+
 static GPtrArray *
 all_paths (DcRegistry *registry)
 {
@@ -111,6 +119,8 @@ dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
     return dc_answerer_candidates (answerer, "", dc_registry_get_host_arch (registry));
   if (g_str_equal (method, "GetAllDomainCapabilities"))
     return all_paths (registry);
+  if (g_str_equal (method, "GetCapabilities"))
+    return dc_answerer_capabilities_emulators (answerer);
   return g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -128,6 +138,8 @@ dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
     return get_node_labels (registry, answerer, error);
   if (g_str_equal (method, "ListEmulators"))
     return list_emulators (registry, answerer);
+  if (g_str_equal (method, "GetCapabilities"))
+    return get_capabilities (answerer, error);
   g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT, "no method %s", method);
   return NULL;
 }

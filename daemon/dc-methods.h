@@ -2,7 +2,8 @@
 /* dc-methods.h: the answering methods of org.domcapsd.DomainCapabilities1.
  *
  * GetDomainCapabilities, GetDomainCapabilitiesReasons,
- * GetAllDomainCapabilities, GetNodeLabels and ListEmulators, each taking
+ * GetAllDomainCapabilities, GetNodeLabels, ListEmulators and
+ * GetCapabilities, each taking
  * its arguments as D-Bus carries them and returning its reply tuple as
  * D-Bus carries it (the records in their dc-wire.h forms). The service
  * answers the bus with them; domcapsctl --direct calls the same in its
@@ -17,7 +18,8 @@
 /* The emulators (real paths) whose probes @method's answer to
  * @parameters waits for: the candidates of a query (dc_answerer_candidates),
  * the host arch's for the node labels, every one for
- * GetAllDomainCapabilities, none for ListEmulators (it shows "probing"). */
+ * GetAllDomainCapabilities, each arch's for GetCapabilities, none for
+ * ListEmulators (it shows "probing"). */
 GPtrArray *dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
                                   const char *method, GVariant *parameters);
 

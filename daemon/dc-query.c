@@ -510,3 +510,58 @@ dc_query_explain (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer
 
   return reasons;
 }
+
+/* libvirt's virQEMUCapsGuestIsNative. */
+static gboolean
+guest_is_native (const char *host, const char *guest)
+{
+  return g_str_equal (host, guest) ||
+         (g_str_equal (host, "x86_64") && g_str_equal (guest, "i686")) ||
+         (g_str_equal (host, "aarch64") && g_str_equal (guest, "armv7l")) ||
+         (g_str_has_prefix (host, "ppc64") && g_str_has_prefix (guest, "ppc64"));
+}
+
+static const DcQueryEmulator *
+emulator_named (const DcQuerySnapshot *snapshot, const char *arch, const char **shown)
+{
+  g_autofree char *wanted = g_strconcat (EMULATOR_PREFIX, dc_arch_binary_name (arch), NULL);
+
+  for (guint i = 0; i < snapshot->emulators->len; i++)
+    {
+      const DcQueryEmulator *e = g_ptr_array_index (snapshot->emulators, i);
+
+      for (guint j = 0; j < e->names->len; j++)
+        {
+          const char *name = g_ptr_array_index (e->names, j);
+          g_autofree char *base = g_path_get_basename (name);
+
+          if (g_str_equal (base, wanted))
+            {
+              *shown = name;
+              return e;
+            }
+        }
+    }
+  return NULL;
+}
+
+const DcQueryEmulator *
+dc_query_default_emulator (const DcQuerySnapshot *snapshot, const char *arch,
+                           const char **shown)
+{
+  const char *host = snapshot->host->arch;
+  const char *target = arch;
+  const DcQueryEmulator *e = NULL;
+
+  if (g_str_equal (host, "aarch64") && g_str_equal (arch, "armv7l"))
+    e = emulator_named (snapshot, host, shown);
+  if (e == NULL)
+    e = emulator_named (snapshot, arch, shown);
+  if (guest_is_native (host, arch))
+    target = host;
+  if (g_str_has_prefix (target, "ppc64"))
+    target = "ppc64";
+  if (e == NULL && !g_str_equal (target, arch))
+    e = emulator_named (snapshot, target, shown);
+  return e;
+}

@@ -111,3 +111,13 @@ DcCapsNode *dc_query_model (const DcQuerySnapshot *snapshot,
 /* Why @answer says no where it does (DcReason), rendered again. */
 GPtrArray *dc_query_explain (const DcQuerySnapshot *snapshot,
                              const DcResolvedQuery *answer);
+
+/* The emulator libvirt takes for guests of @arch in host capabilities
+ * (virQEMUCapsGetDefaultEmulator): the one found as qemu-system-ARCH
+ * (i386 for i686, arm for armv6l and armv7l; aarch64 first for armv7l on
+ * an aarch64 host), else as the target a native guest runs on (the
+ * host's; ppc64 for ppc64le); NULL if none is. *@shown: the name it was
+ * found under. */
+const DcQueryEmulator *dc_query_default_emulator (const DcQuerySnapshot *snapshot,
+                                                  const char *arch,
+                                                  const char **shown);

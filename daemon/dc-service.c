@@ -126,6 +126,13 @@ on_get_node_labels (DcDomainCapabilities1 *skeleton,
 }
 
 static gboolean
+on_get_capabilities (DcDomainCapabilities1 *skeleton,
+                     GDBusMethodInvocation *invocation, DcService *self)
+{
+  return answer (self, invocation);
+}
+
+static gboolean
 on_list_emulators (DcDomainCapabilities1 *skeleton,
                    GDBusMethodInvocation *invocation, DcService *self)
 {
@@ -152,6 +159,10 @@ refresh (DcService *self, GDBusMethodInvocation *invocation)
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation),
                  "(&s)", &path);
   dc_registry_discover (self->registry);
+  /* "": the host part of host capabilities changed (/dev/kvm appeared, a
+   * CPU went offline, huge pages were reserved) */
+  if (dc_answerer_read_host (self->answerer) && self->signalling)
+    dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, "");
   /* A refresh asks QEMU again: the cache is what it would bypass. */
   dc_registry_probe_async (self->registry, *path ? path : NULL, FALSE,
                            on_refreshed, invocation);
@@ -271,6 +282,8 @@ dc_service_new (DcRegistry *registry, DcAnswerer *answerer, gboolean system_bus)
                     G_CALLBACK (on_get_node_labels), self);
   g_signal_connect (self->skeleton, "handle-list-emulators",
                     G_CALLBACK (on_list_emulators), self);
+  g_signal_connect (self->skeleton, "handle-get-capabilities",
+                    G_CALLBACK (on_get_capabilities), self);
   g_signal_connect (self->skeleton, "handle-refresh",
                     G_CALLBACK (on_refresh), self);
   self->handlers[0] = g_signal_connect (registry, "capabilities-changed",

@@ -167,3 +167,35 @@ dc_arch_fallback_machine (const char *arch)
 {
   return find_pair (fallback_machines, G_N_ELEMENTS (fallback_machines), arch);
 }
+
+/* libvirt's virArch table, in its order, with its word sizes (sh4eb's 64
+ * is libvirt's). */
+static const DcArchInfo all_arches[] = {
+  { "alpha", 64 }, { "armv6l", 32 }, { "armv7l", 32 }, { "armv7b", 32 },
+  { "aarch64", 64 }, { "cris", 32 }, { "i686", 32 }, { "ia64", 64 },
+  { "lm32", 32 }, { "loongarch64", 64 }, { "m68k", 32 }, { "microblaze", 32 },
+  { "microblazeel", 32 }, { "mips", 32 }, { "mipsel", 32 }, { "mips64", 64 },
+  { "mips64el", 64 }, { "openrisc", 32 }, { "parisc", 32 }, { "parisc64", 64 },
+  { "ppc", 32 }, { "ppcle", 32 }, { "ppc64", 64 }, { "ppc64le", 64 },
+  { "ppcemb", 32 }, { "riscv32", 32 }, { "riscv64", 64 }, { "s390", 32 },
+  { "s390x", 64 }, { "sh4", 32 }, { "sh4eb", 64 }, { "sparc", 32 },
+  { "sparc64", 64 }, { "unicore32", 32 }, { "x86_64", 64 }, { "xtensa", 32 },
+  { "xtensaeb", 32 },
+};
+
+const DcArchInfo *
+dc_arch_all (gsize *n)
+{
+  *n = G_N_ELEMENTS (all_arches);
+  return all_arches;
+}
+
+const char *
+dc_arch_binary_name (const char *arch)
+{
+  if (g_str_equal (arch, "i686"))
+    return "i386";
+  if (g_str_equal (arch, "armv6l") || g_str_equal (arch, "armv7l"))
+    return "arm";
+  return arch;
+}

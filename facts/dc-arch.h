@@ -36,3 +36,15 @@ const char *dc_arch_preferred_machine (const char *arch);
 /* The machine libvirt has always taken for @arch when QEMU names no
  * default and the preferred one is missing (integratorcp for ARM), or NULL. */
 const char *dc_arch_fallback_machine (const char *arch);
+
+/* libvirt's arches in its own order (the order of <guest> elements in
+ * host capabilities), with the word size it gives each. */
+typedef struct {
+  const char *name;
+  guint wordsize;
+} DcArchInfo;
+const DcArchInfo *dc_arch_all (gsize *n);
+
+/* The name libvirt gives a qemu-system-NAME binary for @arch when it
+ * looks one up (i686 -> i386, armv6l and armv7l -> arm). */
+const char *dc_arch_binary_name (const char *arch);

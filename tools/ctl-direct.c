@@ -20,6 +20,7 @@ ctl_direct_open (const CtlDirectOptions *options, const char *emulatorbin,
     .emulator_dirs = (const char *const *) options->emulator_dirs,
     .firmware_dirs = (const char *const *) options->firmware_dirs,
     .cache_dir = options->cache_dir,
+    .host_root = options->host_root,
     .probe_timeout = options->probe_timeout,
   };
   DcEngine *engine = dc_engine_new (&engine_options);

@@ -12,6 +12,7 @@ typedef struct {
   char **emulator_dirs;    /* NULL: the daemon's defaults */
   char **firmware_dirs;    /* NULL: the daemon's defaults */
   char *cache_dir;         /* NULL: no disk cache */
+  char *host_root;         /* NULL: "/" */
   int probe_timeout;       /* seconds; 0: the daemon's default */
 } CtlDirectOptions;
 

@@ -54,13 +54,15 @@ static const char *summary =
   "                     machines x virttypes) at once\n"
   "  explain [domcapabilities' options] [--only PREFIX] [--json]\n"
   "                     why the answer says no where it does\n"
+  "  capabilities       host capabilities: the host and one guest per arch,\n"
+  "                     as `virsh capabilities` prints them\n"
   "  nfd [--output FILE]\n"
   "                     node labels for Kubernetes' node-feature-discovery\n"
   "                     (KubeVirt's names), written atomically to FILE\n"
   "\n"
-  "With --direct, domcapabilities, all and nfd probe in-process: no bus, no\n"
-  "daemon, the same answer (--emulator-dir, --firmware-dir, --cache-dir and\n"
-  "--probe-timeout as the daemon's).\n"
+  "With --direct, domcapabilities, all, capabilities and nfd probe\n"
+  "in-process: no bus, no daemon, the same answer (--emulator-dir,\n"
+  "--firmware-dir, --cache-dir and --probe-timeout as the daemon's).\n"
   "\n"
   "Exit status: 0 success, 1 the daemon refused (error named on stderr),\n"
   "2 usage error, 3 the daemon or the bus cannot be reached.";
@@ -123,6 +125,21 @@ cmd_domcapabilities (Source *source, const Options *options)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = source_call (source, "GetDomainCapabilities",
                                            question (options), -1, &error);
+  const char *xml;
+
+  if (reply == NULL)
+    return report (error);
+  g_variant_get (reply, "(&s)", &xml);
+  g_print ("%s", xml);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_capabilities (Source *source)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = source_call (source, "GetCapabilities", g_variant_new ("()"),
+                                           -1, &error);
   const char *xml;
 
   if (reply == NULL)
@@ -378,14 +395,16 @@ run_answering (Source *source, const Options *options, const char *command)
     return cmd_all (source, options);
   if (g_str_equal (command, "explain"))
     return cmd_explain (source, options);
+  if (g_str_equal (command, "capabilities"))
+    return cmd_capabilities (source);
   return cmd_nfd (source, options);
 }
 
-/* domcapabilities, all and nfd, in-process. */
+/* domcapabilities, all, capabilities and nfd, in-process. */
 static int
 run_direct (Options *options, const char *command)
 {
-  gboolean all = g_str_equal (command, "all");
+  gboolean all = g_str_equal (command, "all") || g_str_equal (command, "capabilities");
   /* node labels are the host's: its arch, whatever the options say */
   gboolean host = g_str_equal (command, "nfd");
   Source source = { 0 };
@@ -440,6 +459,7 @@ dispatch (Options *options, int argc, char **argv)
   gboolean answering = is_command (argv, argc, "domcapabilities", 0) ||
                        is_command (argv, argc, "explain", 0) ||
                        is_command (argv, argc, "all", 0) ||
+                       is_command (argv, argc, "capabilities", 0) ||
                        is_command (argv, argc, "nfd", 0);
   gboolean bus_only = is_command (argv, argc, "list", 0) ||
                       is_command (argv, argc, "refresh", 1) ||
@@ -499,6 +519,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "Read firmware descriptors here (--direct; repeatable)", "DIR" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->engine.cache_dir,
       "Keep probe results here and reuse them (--direct; default: none)", "DIR" },
+    { "host-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
+      &options->engine.host_root,
+      "Read host facts (/dev, /sys, /proc) below DIR (--direct; for tests)", "DIR" },
     { "probe-timeout", 0, 0, G_OPTION_ARG_INT, &options->engine.probe_timeout,
       "Give up on an emulator after this long (--direct; default: 30)",
       "SECONDS" },
@@ -528,6 +551,7 @@ options_clear (Options *options)
   g_strfreev (options->engine.emulator_dirs);
   g_strfreev (options->engine.firmware_dirs);
   g_free (options->engine.cache_dir);
+  g_free (options->engine.host_root);
 }
 
 int

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-host-caps.c: the host part of host capabilities, as data. */
+#include "config.h"
+
+#include "dc-host-caps.h"
+
+#include <string.h>
+
+DcHostCaps *
+dc_host_caps_new (void)
+{
+  DcHostCaps *caps = g_new0 (DcHostCaps, 1);
+
+  caps->page_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
+  caps->cells = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cell_free);
+  caps->caches = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cache_bank_free);
+  caps->skipped = g_ptr_array_new_with_free_func (g_free);
+  return caps;
+}
+
+void
+dc_host_caps_free (DcHostCaps *caps)
+{
+  if (caps == NULL)
+    return;
+  g_free (caps->uuid);
+  g_free (caps->arch);
+  g_free (caps->vendor);
+  g_free (caps->microcode);
+  g_array_unref (caps->page_sizes);
+  g_ptr_array_unref (caps->cells);
+  g_ptr_array_unref (caps->caches);
+  g_ptr_array_unref (caps->skipped);
+  g_free (caps);
+}
+
+DcHostCell *
+dc_host_cell_new (guint id)
+{
+  DcHostCell *cell = g_new0 (DcHostCell, 1);
+
+  cell->id = id;
+  cell->pages = g_array_new (FALSE, FALSE, sizeof (DcHostPages));
+  cell->distances = g_array_new (FALSE, FALSE, sizeof (guint));
+  cell->cpus = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cpu_free);
+  return cell;
+}
+
+void
+dc_host_cell_free (DcHostCell *cell)
+{
+  g_array_unref (cell->pages);
+  g_array_unref (cell->distances);
+  g_ptr_array_unref (cell->cpus);
+  g_free (cell);
+}
+
+DcHostCpu *
+dc_host_cpu_new (guint id)
+{
+  DcHostCpu *cpu = g_new0 (DcHostCpu, 1);
+
+  cpu->id = id;
+  return cpu;
+}
+
+void
+dc_host_cpu_free (DcHostCpu *cpu)
+{
+  g_free (cpu->siblings);
+  g_free (cpu);
+}
+
+void
+dc_host_cache_bank_free (DcHostCacheBank *bank)
+{
+  g_free (bank->type);
+  g_free (bank->cpus);
+  g_free (bank);
+}
+
+static gboolean
+arrays_equal (const GArray *a, const GArray *b)
+{
+  return a->len == b->len &&
+         memcmp (a->data, b->data, (gsize) a->len * g_array_get_element_size ((GArray *) a)) == 0;
+}
+
+static gboolean
+cpus_equal (const DcHostCpu *a, const DcHostCpu *b)
+{
+  return a->id == b->id && a->has_topology == b->has_topology &&
+         a->socket_id == b->socket_id && a->die_id == b->die_id &&
+         a->cluster_id == b->cluster_id && a->core_id == b->core_id &&
+         g_strcmp0 (a->siblings, b->siblings) == 0;
+}
+
+static gboolean
+cells_equal (const DcHostCell *a, const DcHostCell *b)
+{
+  if (a->id != b->id || a->memory_kib != b->memory_kib ||
+      !arrays_equal (a->pages, b->pages) || !arrays_equal (a->distances, b->distances) ||
+      a->cpus->len != b->cpus->len)
+    return FALSE;
+  for (guint i = 0; i < a->cpus->len; i++)
+    if (!cpus_equal (g_ptr_array_index (a->cpus, i), g_ptr_array_index (b->cpus, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+banks_equal (const DcHostCacheBank *a, const DcHostCacheBank *b)
+{
+  return a->id == b->id && a->level == b->level && a->size == b->size &&
+         g_strcmp0 (a->type, b->type) == 0 && g_strcmp0 (a->cpus, b->cpus) == 0;
+}
+
+static gboolean
+scalars_equal (const DcHostCaps *a, const DcHostCaps *b)
+{
+  return g_strcmp0 (a->uuid, b->uuid) == 0 && g_strcmp0 (a->arch, b->arch) == 0 &&
+         g_strcmp0 (a->vendor, b->vendor) == 0 &&
+         a->has_signature == b->has_signature && a->family == b->family &&
+         a->model == b->model && a->stepping == b->stepping &&
+         g_strcmp0 (a->microcode, b->microcode) == 0 &&
+         a->sockets == b->sockets && a->dies == b->dies && a->clusters == b->clusters &&
+         a->cores == b->cores && a->threads == b->threads &&
+         a->phys_addr_bits == b->phys_addr_bits && a->tsc_hz == b->tsc_hz &&
+         a->tsc_scaling == b->tsc_scaling && a->power == b->power &&
+         a->iommu == b->iommu && arrays_equal (a->page_sizes, b->page_sizes);
+}
+
+gboolean
+dc_host_caps_equal (const DcHostCaps *a, const DcHostCaps *b)
+{
+  if (!scalars_equal (a, b) || a->cells->len != b->cells->len ||
+      a->caches->len != b->caches->len)
+    return FALSE;
+  for (guint i = 0; i < a->cells->len; i++)
+    if (!cells_equal (g_ptr_array_index (a->cells, i), g_ptr_array_index (b->cells, i)))
+      return FALSE;
+  for (guint i = 0; i < a->caches->len; i++)
+    if (!banks_equal (g_ptr_array_index (a->caches, i), g_ptr_array_index (b->caches, i)))
+      return FALSE;
+  return TRUE;
+}
+
+guint64
+dc_host_caps_pretty_size (guint64 bytes, const char **unit)
+{
+  static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+  guint i = 0;
+
+  while (i + 1 < G_N_ELEMENTS (units) && bytes != 0 && bytes % 1024 == 0)
+    {
+      bytes /= 1024;
+      i++;
+    }
+  *unit = units[i];
+  return bytes;
+}

@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-host-caps-read.c: host capabilities from sysfs and procfs. */
+#include "config.h"
+
+#include "dc-host-caps-read.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc-file.h"
+
+/* No sysfs attribute is longer: a CPU list of 8192 CPUs in the worst
+ * spelling stays below it. */
+#define MAX_ATTR 65536
+/* /proc/cpuinfo and /proc/meminfo of a large host. */
+#define MAX_PROC (4 * 1024 * 1024)
+#define MAX_CACHE_INDEXES 16
+
+typedef struct {
+  const char *root;
+  char *system;            /* ROOT/sys/devices/system */
+  DcHostCaps *caps;
+} Reader;
+
+static void
+skip (Reader *r, const char *what, const GError *error)
+{
+  /* dc-file.h's messages name the file already */
+  g_ptr_array_add (r->caps->skipped,
+                   strstr (error->message, what) != NULL
+                     ? g_strdup (error->message)
+                     : g_strdup_printf ("%s: %s", what, error->message));
+}
+
+/* The contents of @path, stripped, or NULL: a missing file silently, any
+ * other failure noted. */
+static char *
+read_attr (Reader *r, const char *path, gsize max)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+  gsize length;
+
+  if (!dc_file_read_bounded (path, max, DC_FILE_FOLLOW_LINKS, &text, &length, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        skip (r, path, error);
+      return NULL;
+    }
+  return g_strstrip (text);
+}
+
+static gboolean
+read_uint (Reader *r, const char *path, guint64 *out)
+{
+  g_autofree char *text = read_attr (r, path, MAX_ATTR);
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32 * (guint64) 1024, out, &error))
+    {
+      skip (r, path, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GArray *
+read_list (Reader *r, const char *path, guint max)
+{
+  g_autofree char *text = read_attr (r, path, MAX_ATTR);
+  GArray *list;
+
+  if (text == NULL)
+    return NULL;
+  list = dc_host_caps_parse_list (text, max);
+  if (list == NULL)
+    g_ptr_array_add (r->caps->skipped,
+                     g_strdup_printf ("%s: not a list of numbers up to %u", path, max));
+  return list;
+}
+
+/* ---- lists ---- */
+
+static gboolean
+parse_number (const char **p, guint max, guint *out)
+{
+  char *end;
+  guint64 v;
+
+  if (!g_ascii_isdigit (**p))
+    return FALSE;
+  v = g_ascii_strtoull (*p, &end, 10);
+  if (v > max)
+    return FALSE;
+  *out = (guint) v;
+  *p = end;
+  return TRUE;
+}
+
+GArray *
+dc_host_caps_parse_list (const char *text, guint max)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
+  const char *p = text;
+  guint last = 0;
+
+  while (*p != '\0')
+    {
+      guint from, to;
+
+      if (!parse_number (&p, max, &from))
+        return NULL;
+      to = from;
+      if (*p == '-' && (p++, !parse_number (&p, max, &to)))
+        return NULL;
+      if (to < from || (out->len > 0 && from <= last))
+        return NULL;
+      for (guint i = from; i <= to; i++)
+        g_array_append_val (out, i);
+      last = to;
+      if (*p == ',')
+        p++;
+      else if (*p != '\0')
+        return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+char *
+dc_host_caps_format_list (const GArray *numbers)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < numbers->len;)
+    {
+      guint from = g_array_index (numbers, guint, i);
+      guint j = i;
+
+      while (j + 1 < numbers->len && g_array_index (numbers, guint, j + 1) ==
+                                         g_array_index (numbers, guint, j) + 1)
+        j++;
+      if (out->len > 0)
+        g_string_append_c (out, ',');
+      if (j > i)
+        g_string_append_printf (out, "%u-%u", from, g_array_index (numbers, guint, j));
+      else
+        g_string_append_printf (out, "%u", from);
+      i = j + 1;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- CPUs ---- */
+
+static char *
+cpu_path (Reader *r, guint cpu, const char *rest)
+{
+  g_autofree char *dir = g_strdup_printf ("cpu%u", cpu);
+
+  return g_build_filename (r->system, "cpu", dir, rest, NULL);
+}
+
+static gboolean
+read_topology_id (Reader *r, guint cpu, const char *name, gboolean optional,
+                  guint *out)
+{
+  g_autofree char *rel = g_build_filename ("topology", name, NULL);
+  g_autofree char *path = cpu_path (r, cpu, rel);
+  guint64 v;
+
+  if (!read_uint (r, path, &v))
+    {
+      /* the kernel has no die_id or cluster_id before 5.x, or on arches
+       * that do not know them: libvirt counts 0 */
+      *out = 0;
+      return optional;
+    }
+  *out = (guint) v;
+  return TRUE;
+}
+
+static DcHostCpu *
+read_cpu (Reader *r, guint id)
+{
+  DcHostCpu *cpu = dc_host_cpu_new (id);
+  g_autofree char *siblings_path = cpu_path (r, id, "topology/thread_siblings_list");
+  g_autoptr(GArray) siblings = NULL;
+
+  cpu->has_topology =
+      read_topology_id (r, id, "physical_package_id", FALSE, &cpu->socket_id) &&
+      read_topology_id (r, id, "die_id", TRUE, &cpu->die_id) &&
+      read_topology_id (r, id, "cluster_id", TRUE, &cpu->cluster_id) &&
+      read_topology_id (r, id, "core_id", FALSE, &cpu->core_id);
+  if (!cpu->has_topology)
+    return cpu;
+  siblings = read_list (r, siblings_path, DC_HOST_CAPS_MAX_CPUS);
+  if (siblings == NULL)
+    {
+      siblings = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_val (siblings, id);
+    }
+  cpu->siblings = dc_host_caps_format_list (siblings);
+  return cpu;
+}
+
+static GArray *
+online_cpus (Reader *r)
+{
+  g_autofree char *path = g_build_filename (r->system, "cpu", "online", NULL);
+  GArray *cpus = read_list (r, path, DC_HOST_CAPS_MAX_CPUS);
+
+  return cpus ? cpus : g_array_new (FALSE, FALSE, sizeof (guint));
+}
+
+/* ---- memory and pages ---- */
+
+/* "Node 0 MemTotal:  24683748 kB" or "MemTotal:  24683748 kB". */
+static guint64
+meminfo_total (const char *text)
+{
+  const char *at = text ? strstr (text, "MemTotal:") : NULL;
+
+  return at ? g_ascii_strtoull (at + strlen ("MemTotal:"), NULL, 10) : 0;
+}
+
+static int
+compare_pages (gconstpointer a, gconstpointer b)
+{
+  const DcHostPages *pa = a, *pb = b;
+
+  return (pa->size_kib > pb->size_kib) - (pa->size_kib < pb->size_kib);
+}
+
+/* The huge pages under @dir (hugepages-2048kB/nr_hugepages, ...). */
+static void
+read_hugepages (Reader *r, const char *dir, GArray *pages)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *nr = g_build_filename (dir, name, "nr_hugepages", NULL);
+      DcHostPages p = { 0, 0 };
+      guint64 size;
+      char *end;
+
+      if (!g_str_has_prefix (name, "hugepages-"))
+        continue;
+      size = g_ascii_strtoull (name + strlen ("hugepages-"), &end, 10);
+      if (!g_str_equal (end, "kB") || size == 0 || size > G_MAXUINT ||
+          !read_uint (r, nr, &p.count))
+        continue;
+      p.size_kib = (guint) size;
+      g_array_append_val (pages, p);
+    }
+  g_array_sort (pages, compare_pages);
+}
+
+/* A cell's pages: the system page size first, counting what the huge
+ * pages leave of @memory_kib, then each huge page size. */
+static void
+fill_pages (Reader *r, DcHostCell *cell, const char *hugepages_dir)
+{
+  g_autoptr(GArray) huge = g_array_new (FALSE, FALSE, sizeof (DcHostPages));
+  guint64 huge_kib = 0;
+  DcHostPages base = { (guint) (sysconf (_SC_PAGESIZE) / 1024), 0 };
+
+  read_hugepages (r, hugepages_dir, huge);
+  for (guint i = 0; i < huge->len; i++)
+    huge_kib += g_array_index (huge, DcHostPages, i).count *
+                g_array_index (huge, DcHostPages, i).size_kib;
+  if (cell->memory_kib > huge_kib)
+    base.count = (cell->memory_kib - huge_kib) / base.size_kib;
+  g_array_append_val (cell->pages, base);
+  g_array_append_vals (cell->pages, huge->data, huge->len);
+}
+
+/* ---- NUMA cells ---- */
+
+static void
+add_cpus (Reader *r, DcHostCell *cell, const GArray *ids, const GArray *online)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint id = g_array_index (ids, guint, i);
+      gboolean is_online = FALSE;
+
+      for (guint j = 0; j < online->len && !is_online; j++)
+        is_online = g_array_index (online, guint, j) == id;
+      g_ptr_array_add (cell->cpus, is_online ? read_cpu (r, id) : dc_host_cpu_new (id));
+    }
+}
+
+static void
+read_distances (Reader *r, DcHostCell *cell, const char *node_dir, const GArray *nodes)
+{
+  g_autofree char *path = g_build_filename (node_dir, "distance", NULL);
+  g_autofree char *text = read_attr (r, path, MAX_ATTR);
+  g_auto(GStrv) values = NULL;
+
+  if (text == NULL)
+    return;
+  values = g_strsplit_set (text, " \t", -1);
+  if (g_strv_length (values) != nodes->len)
+    return;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      guint pair[2] = { g_array_index (nodes, guint, i), 0 };
+      guint64 v;
+
+      if (!g_ascii_string_to_unsigned (values[i], 10, 0, 255, &v, NULL))
+        {
+          g_array_set_size (cell->distances, 0);
+          return;
+        }
+      pair[1] = (guint) v;
+      g_array_append_vals (cell->distances, pair, 2);
+    }
+}
+
+static DcHostCell *
+read_cell (Reader *r, guint id, const GArray *nodes, const GArray *online)
+{
+  DcHostCell *cell = dc_host_cell_new (id);
+  g_autofree char *name = g_strdup_printf ("node%u", id);
+  g_autofree char *dir = g_build_filename (r->system, "node", name, NULL);
+  g_autofree char *cpulist = g_build_filename (dir, "cpulist", NULL);
+  g_autofree char *meminfo = g_build_filename (dir, "meminfo", NULL);
+  g_autofree char *hugepages = g_build_filename (dir, "hugepages", NULL);
+  g_autofree char *mem = read_attr (r, meminfo, MAX_ATTR);
+  g_autoptr(GArray) cpus = read_list (r, cpulist, DC_HOST_CAPS_MAX_CPUS);
+
+  cell->memory_kib = meminfo_total (mem);
+  if (mem != NULL)
+    fill_pages (r, cell, hugepages);
+  read_distances (r, cell, dir, nodes);
+  if (cpus != NULL)
+    add_cpus (r, cell, cpus, online);
+  return cell;
+}
+
+/* Without NUMA in sysfs, one cell holds every CPU and all memory (as
+ * libvirt fakes it). */
+static DcHostCell *
+whole_host_cell (Reader *r, const GArray *online)
+{
+  DcHostCell *cell = dc_host_cell_new (0);
+  g_autofree char *meminfo = g_build_filename (r->root, "proc", "meminfo", NULL);
+  g_autofree char *hugepages = g_build_filename (r->root, "sys", "kernel", "mm",
+                                                 "hugepages", NULL);
+  g_autofree char *mem = read_attr (r, meminfo, MAX_PROC);
+
+  cell->memory_kib = meminfo_total (mem);
+  if (mem != NULL)
+    fill_pages (r, cell, hugepages);
+  add_cpus (r, cell, online, online);
+  return cell;
+}
+
+static void
+read_cells (Reader *r, const GArray *online)
+{
+  g_autofree char *path = g_build_filename (r->system, "node", "online", NULL);
+  g_autoptr(GArray) nodes = read_list (r, path, DC_HOST_CAPS_MAX_NODES);
+
+  if (nodes == NULL || nodes->len == 0)
+    {
+      g_ptr_array_add (r->caps->cells, whole_host_cell (r, online));
+      return;
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    g_ptr_array_add (r->caps->cells,
+                     read_cell (r, g_array_index (nodes, guint, i), nodes, online));
+}
+
+/* ---- caches ---- */
+
+static const char *
+cache_type (const char *kernel)
+{
+  if (g_strcmp0 (kernel, "Unified") == 0)
+    return "both";
+  if (g_strcmp0 (kernel, "Data") == 0)
+    return "data";
+  if (g_strcmp0 (kernel, "Instruction") == 0)
+    return "instruction";
+  return NULL;
+}
+
+/* "32768K" as bytes; 0 if malformed. */
+static guint64
+cache_size (const char *text)
+{
+  char *end;
+  guint64 v = text ? g_ascii_strtoull (text, &end, 10) : 0;
+
+  if (v == 0 || v > G_MAXUINT32)
+    return 0;
+  if (*end == 'K')
+    return v * 1024;
+  if (*end == 'M')
+    return v * 1024 * 1024;
+  return *end == '\0' ? v : 0;
+}
+
+static DcHostCacheBank *
+read_bank (Reader *r, const char *dir)
+{
+  g_autofree char *level_path = g_build_filename (dir, "level", NULL);
+  g_autofree char *id_path = g_build_filename (dir, "id", NULL);
+  g_autofree char *type_path = g_build_filename (dir, "type", NULL);
+  g_autofree char *size_path = g_build_filename (dir, "size", NULL);
+  g_autofree char *list_path = g_build_filename (dir, "shared_cpu_list", NULL);
+  g_autofree char *type = NULL, *size = NULL;
+  g_autoptr(GArray) cpus = NULL;
+  guint64 level, id;
+  DcHostCacheBank *bank;
+
+  /* libvirt shows level 2 and above only */
+  if (!read_uint (r, level_path, &level) || level < 2 || !read_uint (r, id_path, &id))
+    return NULL;
+  type = read_attr (r, type_path, MAX_ATTR);
+  size = read_attr (r, size_path, MAX_ATTR);
+  cpus = read_list (r, list_path, DC_HOST_CAPS_MAX_CPUS);
+  if (cache_type (type) == NULL || cache_size (size) == 0 || cpus == NULL)
+    return NULL;
+  bank = g_new0 (DcHostCacheBank, 1);
+  bank->id = (guint) id;
+  bank->level = (guint) level;
+  bank->type = g_strdup (cache_type (type));
+  bank->size = cache_size (size);
+  bank->cpus = dc_host_caps_format_list (cpus);
+  return bank;
+}
+
+static gboolean
+bank_known (GPtrArray *banks, const DcHostCacheBank *bank)
+{
+  for (guint i = 0; i < banks->len; i++)
+    {
+      const DcHostCacheBank *b = g_ptr_array_index (banks, i);
+
+      if (b->id == bank->id && b->level == bank->level && b->size == bank->size &&
+          g_str_equal (b->type, bank->type) && g_str_equal (b->cpus, bank->cpus))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static int
+compare_banks (gconstpointer a, gconstpointer b)
+{
+  const DcHostCacheBank *ba = *(DcHostCacheBank **) a, *bb = *(DcHostCacheBank **) b;
+
+  if (ba->level != bb->level)
+    return ba->level < bb->level ? -1 : 1;
+  return (ba->id > bb->id) - (ba->id < bb->id);
+}
+
+static void
+read_caches (Reader *r, const GArray *online)
+{
+  for (guint i = 0; i < online->len; i++)
+    for (guint index = 0; index < MAX_CACHE_INDEXES; index++)
+      {
+        g_autofree char *rel = g_strdup_printf ("cache/index%u", index);
+        g_autofree char *dir = cpu_path (r, g_array_index (online, guint, i), rel);
+        DcHostCacheBank *bank;
+
+        if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+          continue;
+        bank = read_bank (r, dir);
+        if (bank == NULL)
+          continue;
+        if (bank_known (r->caps->caches, bank))
+          dc_host_cache_bank_free (bank);
+        else
+          g_ptr_array_add (r->caps->caches, bank);
+      }
+  g_ptr_array_sort (r->caps->caches, compare_banks);
+}
+
+/* ---- the host CPU ---- */
+
+/* The value of "@key : value" in the first processor block, or NULL. */
+static char *
+cpuinfo_value (const char *text, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+      g_autofree char *name = NULL;
+
+      if (colon == NULL)
+        continue;
+      name = g_strstrip (g_strndup (lines[i], colon - lines[i]));
+      if (g_str_equal (name, key))
+        return g_strstrip (g_strdup (colon + 1));
+    }
+  return NULL;
+}
+
+static const char *
+vendor_name (const char *cpuid_vendor)
+{
+  static const struct { const char *cpuid, *name; } vendors[] = {
+    { "GenuineIntel", "Intel" },
+    { "AuthenticAMD", "AMD" },
+    { "HygonGenuine", "Hygon" },
+  };
+
+  for (gsize i = 0; cpuid_vendor != NULL && i < G_N_ELEMENTS (vendors); i++)
+    if (g_str_equal (cpuid_vendor, vendors[i].cpuid))
+      return vendors[i].name;
+  return NULL;
+}
+
+static void
+read_cpuinfo (Reader *r)
+{
+  g_autofree char *path = g_build_filename (r->root, "proc", "cpuinfo", NULL);
+  g_autofree char *text = read_attr (r, path, MAX_PROC);
+  g_autofree char *vendor = NULL, *family = NULL, *model = NULL, *stepping = NULL;
+
+  if (text == NULL)
+    return;
+  vendor = cpuinfo_value (text, "vendor_id");
+  family = cpuinfo_value (text, "cpu family");
+  model = cpuinfo_value (text, "model");
+  stepping = cpuinfo_value (text, "stepping");
+  r->caps->vendor = g_strdup (vendor_name (vendor));
+  if (family != NULL && model != NULL && stepping != NULL)
+    {
+      r->caps->has_signature = TRUE;
+      r->caps->family = (guint) g_ascii_strtoull (family, NULL, 10);
+      r->caps->model = (guint) g_ascii_strtoull (model, NULL, 10);
+      r->caps->stepping = (guint) g_ascii_strtoull (stepping, NULL, 10);
+    }
+}
+
+static guint
+count_distinct (GHashTable *set)
+{
+  return g_hash_table_size (set);
+}
+
+/* sockets, dies per socket, clusters per die, cores per cluster and
+ * threads per core, the largest of each, over the CPUs that tell. */
+static void
+summarise_topology (DcHostCaps *caps)
+{
+  g_autoptr(GHashTable) sockets = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GHashTable) dies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) clusters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) cores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint threads = 0, cpus = 0;
+
+  for (guint c = 0; c < caps->cells->len; c++)
+    {
+      DcHostCell *cell = g_ptr_array_index (caps->cells, c);
+
+      for (guint i = 0; i < cell->cpus->len; i++)
+        {
+          DcHostCpu *cpu = g_ptr_array_index (cell->cpus, i);
+          g_autoptr(GArray) siblings = NULL;
+
+          if (!cpu->has_topology)
+            continue;
+          cpus++;
+          g_hash_table_add (sockets, GUINT_TO_POINTER (cpu->socket_id + 1));
+          g_hash_table_add (dies, g_strdup_printf ("%u/%u", cpu->socket_id, cpu->die_id));
+          g_hash_table_add (clusters, g_strdup_printf ("%u/%u/%u", cpu->socket_id,
+                                                       cpu->die_id, cpu->cluster_id));
+          g_hash_table_add (cores, g_strdup_printf ("%u/%u/%u/%u", cpu->socket_id,
+                                                    cpu->die_id, cpu->cluster_id,
+                                                    cpu->core_id));
+          siblings = dc_host_caps_parse_list (cpu->siblings, DC_HOST_CAPS_MAX_CPUS);
+          threads = MAX (threads, siblings ? siblings->len : 1);
+        }
+    }
+  if (cpus == 0)
+    return;
+  caps->sockets = count_distinct (sockets);
+  caps->dies = MAX (1, count_distinct (dies) / caps->sockets);
+  caps->clusters = MAX (1, count_distinct (clusters) / count_distinct (dies));
+  caps->cores = MAX (1, count_distinct (cores) / count_distinct (clusters));
+  caps->threads = MAX (1, threads);
+}
+
+/* ---- the rest of <host> ---- */
+
+static void
+read_page_sizes (Reader *r)
+{
+  g_autofree char *dir = g_build_filename (r->root, "sys", "kernel", "mm",
+                                           "hugepages", NULL);
+  g_autoptr(GArray) huge = g_array_new (FALSE, FALSE, sizeof (DcHostPages));
+  guint base = (guint) (sysconf (_SC_PAGESIZE) / 1024);
+
+  g_array_append_val (r->caps->page_sizes, base);
+  read_hugepages (r, dir, huge);
+  for (guint i = 0; i < huge->len; i++)
+    g_array_append_val (r->caps->page_sizes, g_array_index (huge, DcHostPages, i).size_kib);
+}
+
+static gboolean
+dir_has_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir != NULL && g_dir_read_name (dir) != NULL;
+}
+
+/* "0123456789abcdef0123456789abcdef" or the same with dashes, as a UUID
+ * in its usual form; NULL if it is none, or all zeros or all ones (what
+ * firmware writes when it has no UUID). */
+static char *
+normalise_uuid (const char *text)
+{
+  GString *hex = g_string_new (NULL);
+  g_autofree char *digits = NULL;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isxdigit (*p))
+      g_string_append_c (hex, g_ascii_tolower (*p));
+    else if (*p != '-')
+      break;
+  digits = g_string_free (hex, FALSE);
+  if (strlen (digits) != 32 || strspn (digits, "0") == 32 || strspn (digits, "f") == 32)
+    return NULL;
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", digits, digits + 8, digits + 12,
+                          digits + 16, digits + 20);
+}
+
+/* The firmware's system UUID, as libvirt takes it; where only root may
+ * read it (the daemon runs as its own user), the machine ID. */
+static char *
+read_uuid (Reader *r)
+{
+  static const char *const sources[][4] = {
+    { "sys", "class", "dmi", "id/product_uuid" },
+    { "etc", "machine-id", NULL, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autofree char *path = g_build_filename (r->root, sources[i][0], sources[i][1],
+                                                sources[i][2], sources[i][3], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      gsize length;
+      char *uuid;
+
+      if (!dc_file_read_bounded (path, 256, DC_FILE_FOLLOW_LINKS, &text, &length, &error))
+        continue;
+      uuid = normalise_uuid (g_strstrip (text));
+      if (uuid != NULL)
+        return uuid;
+    }
+  return NULL;
+}
+
+DcHostCaps *
+dc_host_caps_read (const char *root, const DcHostFacts *facts)
+{
+  Reader r = { root, g_build_filename (root, "sys", "devices", "system", NULL),
+               dc_host_caps_new () };
+  g_autofree char *iommu = g_build_filename (root, "sys", "kernel", "iommu_groups", NULL);
+  g_autoptr(GArray) online = online_cpus (&r);
+
+  r.caps->arch = g_strdup (facts->arch);
+  r.caps->uuid = read_uuid (&r);
+  if (facts->microcode != NULL && *facts->microcode != '\0')
+    r.caps->microcode = g_strdup (facts->microcode);
+  r.caps->phys_addr_bits = facts->phys_addr_bits;
+  read_cpuinfo (&r);
+  read_page_sizes (&r);
+  r.caps->iommu = dir_has_entries (iommu);
+  read_cells (&r, online);
+  summarise_topology (r.caps);
+  read_caches (&r, online);
+  g_free (r.system);
+  return r.caps;
+}
+
+/* ---- power management, from logind ---- */
+
+static gboolean
+logind_can (GDBusConnection *bus, const char *method, int timeout_ms)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *answer;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.login1",
+                                       "/org/freedesktop/login1",
+                                       "org.freedesktop.login1.Manager", method, NULL,
+                                       G_VARIANT_TYPE ("(s)"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout_ms,
+                                       NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(&s)", &answer);
+  return g_str_equal (answer, "yes") || g_str_equal (answer, "challenge");
+}
+
+void
+dc_host_caps_read_power (DcHostCaps *caps, int timeout_ms)
+{
+  static const struct { const char *method; DcHostPowerTargets target; } asks[] = {
+    { "CanSuspend", DC_HOST_PM_SUSPEND_MEM },
+    { "CanHibernate", DC_HOST_PM_SUSPEND_DISK },
+    { "CanHybridSleep", DC_HOST_PM_SUSPEND_HYBRID },
+  };
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+
+  caps->power = 0;
+  for (gsize i = 0; bus != NULL && i < G_N_ELEMENTS (asks); i++)
+    if (logind_can (bus, asks[i].method, timeout_ms))
+      caps->power |= asks[i].target;
+}

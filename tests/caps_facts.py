@@ -44,9 +44,10 @@ def _walk(el, prefix, out):
             out.add(f"{path}@{a}={v}")
     text = (el.text or "").strip()
     children = list(el)
+    own_attrs = [a for a in el.attrib if a not in KEY_ATTRS.get(el.tag, ())]
     if text and el.tag not in KEY_TEXT and not (el.tag == "feature" and el.get("name") is None):
         out.add(f"{path}={text}")
-    elif not children:
+    elif not children and not own_attrs:
         out.add(f"{path} (present)")
     for child in children:
         if el.tag == "secmodel" and child.tag == "model":

@@ -120,9 +120,13 @@ def main():
             row["virtinst"] = [conclusions(virtinst, theirs), conclusions(virtinst, mine)]
         results.append(row)
     version = run(["virsh", "-c", URI, "version"]).stdout
+    # host capabilities, both sides (tests/hostcaps.py's third oracle)
+    caps = dict(libvirt=run(["virsh", "-c", URI, "capabilities"], check=True).stdout,
+                domcapsd=run([CTL, "--direct", "--cache-dir", CACHE, "capabilities"],
+                             check=True).stdout)
     with open(os.path.join(OUT, "rows.json"), "w") as f:
         json.dump(dict(rows=results, libvirtd_ready_s=first, probe_all_s=probe_time,
-                       probe_log=probe.stderr, version=version), f)
+                       probe_log=probe.stderr, version=version, capabilities=caps), f)
     run(["pkill", "-x", "libvirtd"])
 
 

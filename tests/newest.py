@@ -18,7 +18,9 @@ from both answers are equal; no probe printed anything (a deprecation
 today is a failure tomorrow); the figure per row, and for the arches
 libvirt's CPU driver knows, at least FLOOR of all facts agree (counting
 allowed differences as disagreeing; models libvirt's CPU map lacks are
-left out, as the issue's target says).
+left out, as the issue's target says). Host capabilities too: `virsh
+capabilities` against `domcapsctl --direct capabilities`, each difference
+allowed in tests/hostcaps-allowed.txt (docs/host-capabilities.md).
 
 Prints the figures; exit 77 (skipped) only when the mirror has no
 trixie-backports or this machine cannot chroot, and says why.
@@ -31,6 +33,7 @@ import shutil
 import subprocess
 import sys
 
+import caps_facts
 import domcaps_diff
 import testlib
 from allowlist import AllowList
@@ -198,6 +201,7 @@ def main():
         for row in data["rows"]:
             run.row(row)
         figures[flavour] = (len(data["rows"]), run.figures)
+        run.ok &= host_capabilities(data["capabilities"], suffix)
     if not figures:
         skip("the mirror has no trixie-backports")
     for row in allow.unseen():
@@ -206,6 +210,22 @@ def main():
         print(f"# {flavour}: {count} rows; lowest figures: " +
               ", ".join(f"{n} {f:.1f}%" for n, f, _ in sorted(rows, key=lambda x: x[1])[:6]))
     return 0 if run.ok else 1
+
+
+def host_capabilities(caps, suffix):
+    """GetCapabilities against libvirt 12.9's, fact by fact, each difference
+    allowed in tests/hostcaps-allowed.txt (docs/host-capabilities.md)."""
+    allow = AllowList(os.path.join(SOURCE, "tests", "hostcaps-allowed.txt"),
+                      os.path.join(SOURCE, "docs", "host-capabilities.md"))
+    label = f"libvirt-12.9{suffix}"
+    c = domcaps_diff.Comparison(caps_facts.facts_of_text(caps["libvirt"]),
+                                caps_facts.facts_of_text(caps["domcapsd"]))
+    unexpected = [d for d in c.differences() if allow.covering(label, d) is None]
+    print(f"{'FAIL' if unexpected else 'ok'} capabilities{suffix}: {c.figure()}; "
+          f"{len(c.differences()) - len(unexpected)} allowed differences")
+    for d in unexpected[:SHOWN]:
+        print(f"    unexpected {d}")
+    return not unexpected
 
 
 def rows_in(flavour, virttypes):

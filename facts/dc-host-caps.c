@@ -79,11 +79,29 @@ dc_host_cache_bank_free (DcHostCacheBank *bank)
   g_free (bank);
 }
 
+/* arrays of guint */
 static gboolean
 arrays_equal (const GArray *a, const GArray *b)
 {
   return a->len == b->len &&
          memcmp (a->data, b->data, (gsize) a->len * g_array_get_element_size ((GArray *) a)) == 0;
+}
+
+/* field by field: the struct has padding memcmp would read */
+static gboolean
+pages_equal (const GArray *a, const GArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const DcHostPages *pa = &g_array_index (a, DcHostPages, i);
+      const DcHostPages *pb = &g_array_index (b, DcHostPages, i);
+
+      if (pa->size_kib != pb->size_kib || pa->count != pb->count)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -99,7 +117,7 @@ static gboolean
 cells_equal (const DcHostCell *a, const DcHostCell *b)
 {
   if (a->id != b->id || a->memory_kib != b->memory_kib ||
-      !arrays_equal (a->pages, b->pages) || !arrays_equal (a->distances, b->distances) ||
+      !pages_equal (a->pages, b->pages) || !arrays_equal (a->distances, b->distances) ||
       a->cpus->len != b->cpus->len)
     return FALSE;
   for (guint i = 0; i < a->cpus->len; i++)

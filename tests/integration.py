@@ -436,6 +436,92 @@ class BusTest(unittest.TestCase):
         self.assertIn("/usr/bin/qemu-system-aarch64", r.stdout)
 
 
+class HostCapabilitiesTest(unittest.TestCase):
+    """GetCapabilities on the bus, from a host root of our own: the host
+    part read at start and again on Refresh, which signals a change with
+    CapabilitiesChanged("") and is quiet when nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="domcapsd-test-")
+        cls.root = os.path.join(cls.tmp, "host")
+        cls.put("proc/sys/kernel/arch", "x86_64\n")
+        cls.put("sys/devices/system/cpu/online", "0-1\n")
+        for cpu in (0, 1):
+            for name, value in (("physical_package_id", 0), ("core_id", cpu),
+                                ("thread_siblings_list", cpu)):
+                cls.put(f"sys/devices/system/cpu/cpu{cpu}/topology/{name}", f"{value}\n")
+        cls.put("proc/meminfo", "MemTotal: 4194304 kB\n")
+        cls.bus = PrivateBus()
+        cls.emulators = make_emulator_dir(cls.tmp, broken=False)
+        cls.daemon = Daemon(cls.bus.address, cls.emulators, 30, "--host-root", cls.root)
+        assert cls.bus.wait_for_name(), "daemon did not take its name"
+
+    @classmethod
+    def put(cls, rel, text):
+        path = os.path.join(cls.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out = cls.daemon.stop()
+        sys.stderr.write(out)
+        cls.bus.down()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert code == 0, f"daemon exited with {code}"
+
+    def capabilities(self):
+        return ET.fromstring(self.bus.call("GetCapabilities", (), "()", 120000)[0])
+
+    def signals_of_refresh(self):
+        seen = []
+
+        def on_signal(conn, sender, path, iface, name, params):
+            seen.append(params.unpack()[0])
+        sub = self.bus.conn.signal_subscribe(None, IFACE, "CapabilitiesChanged", PATH,
+                                             None, 0, on_signal)
+        try:
+            self.bus.call("Refresh", ("",), "(s)", 120000)
+            ctx = GLib.MainContext.default()
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                ctx.iteration(False)
+                time.sleep(0.01)
+        finally:
+            self.bus.conn.signal_unsubscribe(sub)
+        return seen
+
+    def test_a_host_and_guests(self):
+        caps = self.capabilities()
+        cpus = caps.findall("host/topology/cells/cell/cpus/cpu")
+        self.assertEqual([c.get("core_id") for c in cpus], ["0", "1"])
+        self.assertEqual(caps.findtext("host/topology/cells/cell/memory"), "4194304")
+        guests = {g.find("arch").get("name"): g for g in caps.findall("guest")}
+        # i686 by qemu-system-x86_64 (no qemu-system-i386 here), as libvirt
+        self.assertEqual(guests["i686"].findtext("arch/emulator"),
+                         os.path.join(self.emulators, "qemu-system-x86_64"))
+        self.assertIsNotNone(guests["i686"].find("features/pae"))
+        self.assertIn("s390x", guests)
+        aliases = {m.text: m.get("canonical") for m in guests["x86_64"].findall("arch/machine")}
+        self.assertTrue(aliases["q35"].startswith("pc-q35-"))
+        self.assertIn(aliases["q35"], aliases)
+
+    def test_b_refresh_signals_the_host_only_when_it_changed(self):
+        self.assertNotIn("", self.signals_of_refresh())
+        self.put("sys/kernel/iommu_groups/0/type", "DMA\n")
+        self.assertIn("", self.signals_of_refresh())
+        self.assertEqual(self.capabilities().find("host/iommu").get("support"), "yes")
+
+    def test_c_ctl_capabilities(self):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
+        r = subprocess.run([CTL, "--session", "capabilities"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(ET.fromstring(r.stdout).tag, "capabilities")
+
+
 class LifecycleTest(unittest.TestCase):
     """Stopping or killing the daemon mid-probe leaves no QEMU behind."""
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dc-arch.h"
+#include "dc-file.h"
 #include "dc-json.h"
 
 
@@ -49,6 +50,16 @@ read_kvm (DcHostFacts *facts, const char *root)
   close (fd);
 }
 
+/* @path's contents, bounded and non-blocking (dc-file.h): a FIFO or
+ * /dev/zero under a moved root reads as missing, never hangs. */
+static gboolean
+read_small (const char *path, gsize max, char **text)
+{
+  gsize length;
+
+  return dc_file_read_bounded (path, max, DC_FILE_FOLLOW_LINKS, text, &length, NULL);
+}
+
 static char *
 read_microcode (const char *root)
 {
@@ -56,7 +67,8 @@ read_microcode (const char *root)
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  /* a large host's /proc/cpuinfo: 1 KB per CPU */
+  if (!read_small (path, 4 * 1024 * 1024, &text))
     return g_strdup ("");
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -101,7 +113,7 @@ switch_on (const char *root, const char *path)
   g_autofree char *full = g_build_filename (root, path, NULL);
   g_autofree char *text = NULL;
 
-  if (!g_file_get_contents (full, &text, NULL, NULL))
+  if (!read_small (full, 4096, &text))
     return FALSE;
   g_strstrip (text);
   return g_str_equal (text, "1") || g_ascii_strcasecmp (text, "y") == 0;
@@ -115,7 +127,7 @@ read_arch (const char *root)
   g_autofree char *text = NULL;
   struct utsname uts;
 
-  if (g_file_get_contents (path, &text, NULL, NULL) && *g_strstrip (text))
+  if (read_small (path, 4096, &text) && *g_strstrip (text))
     return g_strdup (dc_arch_from_uname (text));
   if (uname (&uts) == 0)
     return g_strdup (dc_arch_from_uname (uts.machine));

@@ -373,6 +373,39 @@ class HostileTest(unittest.TestCase):
         out = self.case.finish(self.baseline)
         self.assertIn("Not usable on this host (cached)", out)
 
+    def test_hostile_sysfs_below_the_host_root(self):
+        """Host capabilities from a sysfs that is not what sysfs would be:
+        a FIFO, a 10 MB file, a CPU list of a billion CPUs, a node that
+        vanished, /proc/cpuinfo linked to /dev/zero. Each is left out with
+        a logged reason; the answer comes, bounded, and every other
+        question is still answered (issue 28: bad input and security)."""
+        root = os.path.join(self.case.dir, "host")
+        system = os.path.join(root, "sys", "devices", "system")
+        write(os.path.join(root, "proc", "sys", "kernel", "arch"), "x86_64\n")
+        os.makedirs(os.path.join(system, "cpu"))
+        os.mkfifo(os.path.join(system, "cpu", "online"))
+        write(os.path.join(system, "node", "online"), "0-2\n")
+        write(os.path.join(system, "node", "node0", "cpulist"), "0-999999999\n")
+        write(os.path.join(system, "node", "node1", "meminfo"), "x" * (10 << 20))
+        os.makedirs(os.path.join(root, "proc"), exist_ok=True)
+        os.symlink("/dev/zero", os.path.join(root, "proc", "cpuinfo"))
+        self.case.start("--host-root", root)
+        began = time.monotonic()
+        xml = self.case.call("GetCapabilities", (), "()")[0]
+        self.assertLess(time.monotonic() - began, 5)
+        self.assertLess(len(xml), 1 << 20)
+        self.assertEqual(xml.count("<cell id="), 3)
+        self.assertIn("<guest>", xml)
+        self.assertTrue(self.case.caps().startswith("<domainCapabilities>"))
+        self.assertIsNone(self.case.daemon.proc.poll(), "the daemon died")
+        code, out = self.case.daemon.stop()
+        self.case.bus.down()
+        self.case.bus = None
+        self.assertEqual(code, 0, out)
+        for what in ("cpu/online is not a regular file", "node0/cpulist: not a list",
+                     "node1/meminfo is larger than", "cpuinfo is not a regular file"):
+            self.assertIn(what, out)
+
     def test_segfault_judged_by_its_cause(self):
         """An emulator killed by SIGSEGV closes its QMP socket a moment
         before the kernel reports it dead (here 50 ms: a core dump can take

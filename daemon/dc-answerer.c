@@ -344,6 +344,14 @@ dc_answerer_read_host (DcAnswerer *self)
   return changed;
 }
 
+const DcHostCaps *
+dc_answerer_host_caps (DcAnswerer *self)
+{
+  if (self->host_caps == NULL)
+    dc_answerer_read_host (self);
+  return self->host_caps;
+}
+
 /* An arch of host capabilities and its emulator, as libvirt picks it. */
 typedef struct {
   DcCapsGuest guest;       /* its facts filled in once read */
@@ -401,8 +409,6 @@ dc_answerer_capabilities (DcAnswerer *self, GError **error)
   g_autoptr(GPtrArray) guests = g_ptr_array_new ();
   g_autoptr(DcCapsNode) model = NULL;
 
-  if (self->host_caps == NULL)
-    dc_answerer_read_host (self);
   for (guint i = 0; i < picks->len; i++)
     {
       Pick *pick = g_ptr_array_index (picks, i);
@@ -414,7 +420,7 @@ dc_answerer_capabilities (DcAnswerer *self, GError **error)
       if (pick->guest.facts != NULL)
         g_ptr_array_add (guests, &pick->guest);
     }
-  model = dc_render_capabilities (self->host_caps, dc_registry_get_host (self->registry),
-                                  guests);
+  model = dc_render_capabilities (dc_answerer_host_caps (self),
+                                  dc_registry_get_host (self->registry), guests);
   return dc_caps_to_xml (model, error);
 }

@@ -19,6 +19,7 @@
 #define HOST_MODEL_OBSOLETE "node-labeller.kubevirt.io/obsolete-host-model"
 #define HYPERV "hyperv.node.kubevirt.io/"
 #define MACHINE_TYPE "machine-type.node.kubevirt.io/"
+#define CPU_TIMER "cpu-timer.node.kubevirt.io/"
 
 /* Models KubeVirt leaves out unless a cluster configures otherwise (its
  * default obsoleteCPUModels); each also with its -v1 name. */
@@ -269,6 +270,18 @@ dc_labels_compute (const DcCapsNode *root, const DcEmulatorFacts *facts)
   return labels;
 }
 
+void
+dc_labels_add_host (GHashTable *labels, const DcHostCaps *host)
+{
+  g_autofree char *hz = NULL;
+
+  if (host == NULL || host->tsc_hz == 0)
+    return;
+  hz = g_strdup_printf ("%" G_GUINT64_FORMAT, host->tsc_hz);
+  add_label (labels, CPU_TIMER, "tsc-frequency", hz);
+  add_label (labels, CPU_TIMER, "tsc-scalable", host->tsc_scaling ? "true" : "false");
+}
+
 GHashTable *
 dc_labels_for_host (DcRegistry *registry, DcAnswerer *answerer, GError **error)
 {
@@ -277,10 +290,13 @@ dc_labels_for_host (DcRegistry *registry, DcAnswerer *answerer, GError **error)
   const DcQuestion plain = { "", host_arch, "", "", 0 };
   const DcEmulatorFacts *facts = NULL;
   g_autoptr(DcCapsNode) root = dc_answerer_model (answerer, &q35, &facts, NULL);
+  GHashTable *labels;
 
   if (root == NULL)
     root = dc_answerer_model (answerer, &plain, &facts, error);
   if (root == NULL)
     return NULL;
-  return dc_labels_compute (root, facts);
+  labels = dc_labels_compute (root, facts);
+  dc_labels_add_host (labels, dc_answerer_host_caps (answerer));
+  return labels;
 }

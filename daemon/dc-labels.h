@@ -13,6 +13,7 @@
 #include "dc-answerer.h"
 #include "dc-caps.h"
 #include "dc-facts.h"
+#include "dc-host-caps.h"
 #include "dc-registry.h"
 
 /* Whether @name=@value is a valid Kubernetes label: an optional prefix
@@ -26,7 +27,13 @@ gboolean dc_labels_valid (const char *name, const char *value);
  * left out. */
 GHashTable *dc_labels_compute (const DcCapsNode *root, const DcEmulatorFacts *facts);
 
-/* The labels for this host as KubeVirt asks: the host's arch, q35 on x86
+/* Adds the labels of host capabilities: the TSC's frequency and whether
+ * it scales (cpu-timer.node.kubevirt.io/tsc-frequency, tsc-scalable),
+ * where KVM tells them. */
+void dc_labels_add_host (GHashTable *labels, const DcHostCaps *host);
+
+/* The labels for this host as KubeVirt asks (with those of host
+ * capabilities): the host's arch, q35 on x86
  * (else the default machine), kvm where it runs, else qemu. */
 GHashTable *dc_labels_for_host (DcRegistry *registry, DcAnswerer *answerer,
                                 GError **error);

@@ -4,8 +4,11 @@
 
 #include "dc-host-caps-read.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -594,6 +597,33 @@ summarise_topology (DcHostCaps *caps)
   caps->threads = MAX (1, threads);
 }
 
+/* The TSC's frequency and whether KVM scales it for guests, as libvirt
+ * asks KVM: a throw-away VM with one vCPU (x86 with KVM only). */
+static void
+read_tsc (Reader *r)
+{
+  g_autofree char *path = g_build_filename (r->root, "dev", "kvm", NULL);
+  int kvm = open (path, O_RDWR | O_CLOEXEC);
+  int vm = -1, vcpu = -1;
+  int khz;
+
+  if (kvm < 0)
+    return;
+  if (ioctl (kvm, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 &&
+      (vm = ioctl (kvm, KVM_CREATE_VM, 0)) >= 0 &&
+      (vcpu = ioctl (vm, KVM_CREATE_VCPU, 0)) >= 0 &&
+      (khz = ioctl (vcpu, KVM_GET_TSC_KHZ, 0)) > 0)
+    {
+      r->caps->tsc_hz = (guint64) khz * 1000;
+      r->caps->tsc_scaling = ioctl (vm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) > 0;
+    }
+  if (vcpu >= 0)
+    close (vcpu);
+  if (vm >= 0)
+    close (vm);
+  close (kvm);
+}
+
 /* ---- the rest of <host> ---- */
 
 static void
@@ -681,6 +711,8 @@ dc_host_caps_read (const char *root, const DcHostFacts *facts)
     r.caps->microcode = g_strdup (facts->microcode);
   r.caps->phys_addr_bits = facts->phys_addr_bits;
   read_cpuinfo (&r);
+  if (g_strcmp0 (facts->arch, "x86_64") == 0 || g_strcmp0 (facts->arch, "i686") == 0)
+    read_tsc (&r);
   read_page_sizes (&r);
   r.caps->iommu = dir_has_entries (iommu);
   read_cells (&r, online);

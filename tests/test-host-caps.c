@@ -297,9 +297,11 @@ test_host_xml (void)
     "<bank id='1' level='2' type='both' size='1' unit='MiB' cpus='1,3'/>",
     "<uri_transport>rdma</uri_transport>",
     "<model>none</model>",
+    "<counter name='tsc' frequency='2000000000' scaling='no'/>",
   };
 
   caps->power = DC_HOST_PM_SUSPEND_MEM;
+  caps->tsc_hz = 2000000000;
   model = dc_render_capabilities (caps, &t->facts, guests);
   xml = dc_caps_to_xml (model, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)

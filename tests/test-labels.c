@@ -173,6 +173,25 @@ test_confidential_guests (void)
   assert_label (labels, "domcapsd.io/sgx", NULL);
 }
 
+/* cpu-timer labels from host capabilities' TSC, only where KVM told it. */
+static void
+test_tsc_labels (void)
+{
+  g_autoptr(DcHostCaps) host = dc_host_caps_new ();
+  g_autoptr(GHashTable) none = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  dc_labels_add_host (none, host);
+  g_assert_cmpuint (g_hash_table_size (none), ==, 0);
+  host->tsc_hz = 2495312000;
+  host->tsc_scaling = TRUE;
+  dc_labels_add_host (labels, host);
+  g_assert_cmpstr (g_hash_table_lookup (labels, "cpu-timer.node.kubevirt.io/tsc-frequency"),
+                   ==, "2495312000");
+  g_assert_cmpstr (g_hash_table_lookup (labels, "cpu-timer.node.kubevirt.io/tsc-scalable"),
+                   ==, "true");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -180,5 +199,6 @@ main (int argc, char **argv)
   g_test_add_func ("/labels/syntax", test_label_syntax);
   g_test_add_func ("/labels/from-answer", test_labels_from_answer);
   g_test_add_func ("/labels/confidential-guests", test_confidential_guests);
+  g_test_add_func ("/labels/tsc", test_tsc_labels);
   return g_test_run ();
 }

@@ -18,6 +18,10 @@ struct _DcAnswerer {
                             * of that generation (names change only with it) */
   DcHostCaps *host_caps;   /* the host part of host capabilities, or NULL */
   char *host_root;         /* where it was read */
+  char *capabilities;      /* host capabilities as last written, of ... */
+  guint64 capabilities_generation;  /* ... this generation, or NULL */
+  GPtrArray *capabilities_paths;    /* what it waits for, of ... */
+  guint64 paths_generation;         /* ... this generation, or NULL */
 };
 
 DcAnswerer *
@@ -40,6 +44,8 @@ dc_answerer_free (DcAnswerer *self)
   g_hash_table_unref (self->candidates);
   g_clear_pointer (&self->host_caps, dc_host_caps_free);
   g_free (self->host_root);
+  g_free (self->capabilities);
+  g_clear_pointer (&self->capabilities_paths, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -331,15 +337,20 @@ dc_answerer_read_host (DcAnswerer *self)
 {
   DcHostCaps *caps;
   gboolean changed;
+  gint64 began = g_get_monotonic_time ();
 
   caps = dc_host_caps_read (self->host_root, dc_registry_get_host (self->registry));
   if (g_str_equal (self->host_root, "/"))
     dc_host_caps_read_power (caps, POWER_TIMEOUT_MS);
+  g_message ("Read the host part of host capabilities in %.1f ms: %u NUMA cells, "
+             "%u cache banks", (g_get_monotonic_time () - began) / 1000.0,
+             caps->cells->len, caps->caches->len);
   for (guint i = 0; i < caps->skipped->len; i++)
     g_message ("Host capabilities leave out %s",
                (const char *) g_ptr_array_index (caps->skipped, i));
   changed = self->host_caps != NULL && !dc_host_caps_equal (self->host_caps, caps);
   g_clear_pointer (&self->host_caps, dc_host_caps_free);
+  g_clear_pointer (&self->capabilities, g_free);
   self->host_caps = caps;
   return changed;
 }
@@ -384,8 +395,8 @@ picks_of (DcQuerySnapshot *snapshot)
   return picks;
 }
 
-GPtrArray *
-dc_answerer_capabilities_emulators (DcAnswerer *self)
+static GPtrArray *
+find_capabilities_emulators (DcAnswerer *self)
 {
   g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
   g_autoptr(GPtrArray) picks = picks_of (snapshot);
@@ -401,8 +412,28 @@ dc_answerer_capabilities_emulators (DcAnswerer *self)
   return paths;
 }
 
-char *
-dc_answerer_capabilities (DcAnswerer *self, GError **error)
+/* Names decide it, so it holds for a generation (as candidates do). */
+GPtrArray *
+dc_answerer_capabilities_emulators (DcAnswerer *self)
+{
+  guint64 generation = dc_registry_get_generation (self->registry);
+  GPtrArray *copy;
+
+  if (self->capabilities_paths == NULL || self->paths_generation != generation)
+    {
+      g_clear_pointer (&self->capabilities_paths, g_ptr_array_unref);
+      self->capabilities_paths = find_capabilities_emulators (self);
+      self->paths_generation = generation;
+    }
+  copy = g_ptr_array_new_full (self->capabilities_paths->len, g_free);
+  for (guint i = 0; i < self->capabilities_paths->len; i++)
+    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (self->capabilities_paths, i)));
+  return copy;
+}
+
+/* Writes host capabilities anew. */
+static char *
+write_capabilities (DcAnswerer *self, GError **error)
 {
   g_autoptr(DcQuerySnapshot) snapshot = snapshot_new (self, NULL);
   g_autoptr(GPtrArray) picks = picks_of (snapshot);
@@ -423,4 +454,25 @@ dc_answerer_capabilities (DcAnswerer *self, GError **error)
   model = dc_render_capabilities (dc_answerer_host_caps (self),
                                   dc_registry_get_host (self->registry), guests);
   return dc_caps_to_xml (model, error);
+}
+
+/* Kept as the memo is: for one generation of the registry (any emulator's
+ * facts, the set of emulators) and until the host part is read again. */
+char *
+dc_answerer_capabilities (DcAnswerer *self, GError **error)
+{
+  guint64 generation = dc_registry_get_generation (self->registry);
+
+  if (self->capabilities == NULL || self->capabilities_generation != generation)
+    {
+      g_autofree char *xml = write_capabilities (self, error);
+
+      if (xml == NULL)
+        return NULL;
+      g_free (self->capabilities);
+      self->capabilities = g_steal_pointer (&xml);
+      /* read after writing: reading facts back may have moved it */
+      self->capabilities_generation = dc_registry_get_generation (self->registry);
+    }
+  return g_strdup (self->capabilities);
 }

@@ -8,7 +8,7 @@
  * connection (ms), then calls per second with CLIENTS threads, each on its
  * own connection, calling for SECONDS. Arguments sent: ("", ARCH, MACHINE,
  * "", 0) from QUESTION "ARCH/MACHINE" (default "x86_64/pc"); QUESTION
- * "ListEmulators" calls that instead. */
+ * "ListEmulators" or "GetCapabilities" calls that (no arguments) instead. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -16,7 +16,8 @@
 
 typedef struct {
   const char *address, *dest, *path, *iface;
-  const char *arch, *machine;   /* NULL arch: ListEmulators */
+  const char *arch, *machine;   /* NULL arch: @method, without arguments */
+  const char *method;
   gint64 deadline;
   guint calls;
 } Target;
@@ -55,7 +56,7 @@ call_once (GDBusConnection *conn, const Target *t)
                                          &error);
   else if (t->arch == NULL)
     reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
-                                         "ListEmulators", NULL, NULL,
+                                         t->method, NULL, NULL,
                                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   else
     reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
@@ -106,11 +107,13 @@ main (int argc, char **argv)
   if (argc < 5 || calls == 0 || clients == 0 || seconds == 0)
     {
       g_printerr ("usage: bench-client ADDRESS DEST PATH INTERFACE [CALLS] [CLIENTS] [SECONDS]"
-                  " [ARCH/MACHINE|ListEmulators]\n");
+                  " [ARCH/MACHINE|ListEmulators|GetCapabilities]\n");
       return 2;
     }
-  base = (Target) { argv[1], argv[2], argv[3], argv[4], NULL, NULL, 0, 0 };
-  if (!g_str_equal (question[0], "ListEmulators"))
+  base = (Target) { argv[1], argv[2], argv[3], argv[4], NULL, NULL, NULL, 0, 0 };
+  if (g_str_equal (question[0], "ListEmulators") || g_str_equal (question[0], "GetCapabilities"))
+    base.method = question[0];
+  else
     base.arch = question[0], base.machine = question[1] ? question[1] : "";
   conn = connect_to (base.address);
   call_once (conn, &base);   /* warm: the answer is rendered once */

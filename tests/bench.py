@@ -208,6 +208,26 @@ class Ours:
         daemon.stop()
         return sizes, floors, fresh, after
 
+    def host_capabilities(self):
+        """(k): the host part's reading time (the daemon's log), and a warm
+        GetCapabilities p50 against the same-size floor."""
+        if not hasattr(self, "warm_cache"):    # --hostcaps-only: warm one first
+            self.warm_cache = self.fresh_cache()
+            self.start(self.warm_cache)[0].stop()
+        daemon, _ = self.start(self.warm_cache)
+        size = len(self.bus.call("GetCapabilities", (), "()", 120000)[0].encode())
+        ours, floors = [], []
+        for _ in range(max(self.runs, 3)):   # alternated: the machine drifts
+            ours.append(run_client(self.build, self.bus.address, NAME, PATH, IFACE,
+                                   clients=1, seconds=1,
+                                   question="GetCapabilities")["p50_ms"])
+            floors.append(same_size_floor(self.build, self.bus.address, size, clients=1,
+                                          seconds=1)["p50_ms"])
+        p50, floor = median(ours), median(floors)
+        _, out = daemon.stop()
+        read_ms = float(re.search(r"host capabilities in ([\d.]+) ms", out).group(1))
+        return read_ms, size, p50, floor
+
     def replace_to_signal(self):
         d = tempfile.mkdtemp(dir=self.tmp)
         emulator = os.path.join(d, "qemu-system-x86_64")
@@ -486,6 +506,12 @@ class Libvirt:
             times.append(time.monotonic() - t0)
         return median(times)
 
+    def capabilities_warm(self):
+        """virsh capabilities on a running, warm libvirtd (ms): the whole
+        command, virsh's own start included, as a user runs it."""
+        self.virsh("capabilities")
+        return 1000 * median([self.timed("capabilities") for _ in range(max(self.runs, 5))])
+
     def rss(self):
         """libvirtd's RSS once it has answered for the host."""
         self.virsh("domcapabilities")
@@ -602,6 +628,29 @@ NEWEST_ROOT_TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "too
 NEWEST_QUESTION = "--arch x86_64 --virttype qemu"
 
 
+def hostcaps_rows(ours_k, lv):
+    read_ms, size, p50, floor = ours_k
+    row("(k) host part of host capabilities read (at start)", read_ms, None,
+        "a few ms", "ms")
+    row(f"    GetCapabilities p50 ({size} B), warm", p50, lv.get("caps_warm"),
+        f"<= 1.2x floor: {p50 / floor:.2f}x", "ms")
+    row("    same-size floor p50", floor, None, "", "ms")
+    row("    virsh capabilities, cold start to answer (s)", None, lv.get("all"), "", "s")
+
+
+def hostcaps_only(ours, opts):
+    try:
+        k = ours.host_capabilities()
+    finally:
+        ours.close()
+    lv = {}
+    if libvirt_available(opts):
+        libvirt = Libvirt(os.path.abspath(opts.build), opts.runs)
+        lv = dict(caps_warm=libvirt.capabilities_warm(), all=libvirt.start_all())
+    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
+    hostcaps_rows(k, lv)
+
+
 def newest_only(opts):
     """(j) in the trixie root of the newest suite (built by it, with
     domcapsd built inside): from nothing to the first answer, libvirt 12.9
@@ -650,6 +699,8 @@ def main():
                         help="only (g), the one-shot mode against libvirt's")
     parser.add_argument("--emulators", type=int, nargs="+", metavar="N",
                         help="only the scale table: N emulator paths (e.g. 27 108)")
+    parser.add_argument("--hostcaps-only", action="store_true",
+                        help="only (k), host capabilities against libvirt's")
     parser.add_argument("--newest-only", action="store_true",
                         help="only (j), libvirt 12.9 and domcapsd on QEMU 11.1 in the "
                              "newest suite's root")
@@ -657,6 +708,8 @@ def main():
     if opts.newest_only:
         return newest_only(opts)
     ours = Ours(os.path.abspath(opts.build), opts.runs)
+    if opts.hostcaps_only:
+        return hostcaps_only(ours, opts)
     if opts.oneshot_only:
         return oneshot_only(ours, opts)
     if opts.emulators:
@@ -683,6 +736,7 @@ def main():
         oneshot_s = ours.oneshot()
         first_all, first_own = ours.first_answer_cold()
         sizes, floors, fresh, after = ours.latency_after_history()
+        hostcaps = ours.host_capabilities()
     finally:
         ours.close()
     lv = {}
@@ -695,6 +749,7 @@ def main():
         else:
             lv["rss"] = libvirt.rss()
         lv["oneshot"], _ = libvirt.oneshot()
+        lv["caps_warm"] = libvirt.capabilities_warm()
     lc = lv.get("client") or {}
     print(f"domcapsd vs libvirt 9.0, medians of {opts.runs} runs"
           f" ({os.cpu_count()} CPUs, /dev/kvm {'usable' if os.access('/dev/kvm', os.W_OK) else 'absent'})")
@@ -733,6 +788,7 @@ def main():
         f"after: {after['list']:.3f} ms", "ms")
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
+    hostcaps_rows(hostcaps, lv)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,20 @@ def Daemon(address, emulator_dir, timeout=3, *extra):
                    "--probe-timeout", str(timeout), "--cache-dir", cache, *extra)
 
 
-class BusTest(unittest.TestCase):
+class DaemonTestCase(unittest.TestCase):
+    """A daemon (cls.daemon) on a private bus (cls.bus) and a directory
+    (cls.tmp) for the whole class; stopped cleanly, or the class fails."""
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out = cls.daemon.stop()
+        sys.stderr.write(out)
+        cls.bus.down()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert code == 0, f"daemon exited with {code}"
+
+
+class BusTest(DaemonTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="domcapsd-test-")
@@ -110,14 +123,6 @@ class BusTest(unittest.TestCase):
         cls.daemon = Daemon(cls.address, cls.emulators, 3, "--firmware-dir", cls.firmware)
         assert cls.bus.wait_for_name(), "daemon did not take its name"
         assert cls.bus.wait_settled(), "the daemon did not probe every emulator"
-
-    @classmethod
-    def tearDownClass(cls):
-        code, out = cls.daemon.stop()
-        sys.stderr.write(out)
-        cls.bus.down()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        assert code == 0, f"daemon exited with {code}"
 
     def call(self, method, args, sig, timeout=-1):
         return self.bus.call(method, args, sig, timeout)
@@ -436,7 +441,7 @@ class BusTest(unittest.TestCase):
         self.assertIn("/usr/bin/qemu-system-aarch64", r.stdout)
 
 
-class HostCapabilitiesTest(unittest.TestCase):
+class HostCapabilitiesTest(DaemonTestCase):
     """GetCapabilities on the bus, from a host root of our own: the host
     part read at start and again on Refresh, which signals a change with
     CapabilitiesChanged("") and is quiet when nothing changed."""
@@ -463,14 +468,6 @@ class HostCapabilitiesTest(unittest.TestCase):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
-
-    @classmethod
-    def tearDownClass(cls):
-        code, out = cls.daemon.stop()
-        sys.stderr.write(out)
-        cls.bus.down()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        assert code == 0, f"daemon exited with {code}"
 
     def capabilities(self):
         return ET.fromstring(self.bus.call("GetCapabilities", (), "()", 120000)[0])

@@ -119,12 +119,12 @@ question (const Options *options)
                         or_empty (options->virttype), 0);
 }
 
+/* Calls @method, whose reply is one XML document, and prints it. */
 static int
-cmd_domcapabilities (Source *source, const Options *options)
+print_document (Source *source, const char *method, GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = source_call (source, "GetDomainCapabilities",
-                                           question (options), -1, &error);
+  g_autoptr(GVariant) reply = source_call (source, method, args, -1, &error);
   const char *xml;
 
   if (reply == NULL)
@@ -135,18 +135,15 @@ cmd_domcapabilities (Source *source, const Options *options)
 }
 
 static int
+cmd_domcapabilities (Source *source, const Options *options)
+{
+  return print_document (source, "GetDomainCapabilities", question (options));
+}
+
+static int
 cmd_capabilities (Source *source)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = source_call (source, "GetCapabilities", g_variant_new ("()"),
-                                           -1, &error);
-  const char *xml;
-
-  if (reply == NULL)
-    return report (error);
-  g_variant_get (reply, "(&s)", &xml);
-  g_print ("%s", xml);
-  return EXIT_SUCCESS;
+  return print_document (source, "GetCapabilities", g_variant_new ("()"));
 }
 
 static GPtrArray *

@@ -104,6 +104,75 @@ dc_reasons_to_json (GPtrArray *reasons)
                                  G_N_ELEMENTS (members));
 }
 
+/* ---- problems of a domain ---- */
+
+DcProblem *
+dc_problem_new (const char *where, const char *severity, const char *code,
+                const char *capability, const char *message, const char *fix)
+{
+  DcProblem *problem = g_new0 (DcProblem, 1);
+
+  problem->where = g_strdup (where);
+  problem->severity = g_strdup (severity);
+  problem->code = g_strdup (code);
+  problem->capability = g_strdup (capability ? capability : "");
+  problem->message = g_strdup (message);
+  problem->fix = g_strdup (fix ? fix : "");
+  return problem;
+}
+
+void
+dc_problem_free (DcProblem *problem)
+{
+  g_free (problem->where);
+  g_free (problem->severity);
+  g_free (problem->code);
+  g_free (problem->capability);
+  g_free (problem->message);
+  g_free (problem->fix);
+  g_free (problem);
+}
+
+GVariant *
+dc_problems_to_variant (GPtrArray *problems)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssssss)"));
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const DcProblem *p = g_ptr_array_index (problems, i);
+      g_variant_builder_add (&builder, "(ssssss)", p->where, p->severity, p->code,
+                             p->capability, p->message, p->fix);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+GPtrArray *
+dc_problems_from_variant (GVariant *variant)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_problem_free);
+  const char *f[6];
+  GVariantIter iter;
+
+  g_variant_iter_init (&iter, variant);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&s&s)", &f[0], &f[1], &f[2],
+                              &f[3], &f[4], &f[5]))
+    g_ptr_array_add (out, dc_problem_new (f[0], f[1], f[2], f[3], f[4], f[5]));
+  return out;
+}
+
+char *
+dc_problems_to_json (GPtrArray *problems)
+{
+  static const char *const members[] = { "where", "severity", "code", "capability",
+                                         "message", "fix" };
+
+  G_STATIC_ASSERT (sizeof (DcProblem) == G_N_ELEMENTS (members) * sizeof (char *));
+  return string_records_to_json (problems, members, G_N_ELEMENTS (members),
+                                 G_N_ELEMENTS (members));
+}
+
 /* ---- rows of every answer ---- */
 
 DcAnswerRow *

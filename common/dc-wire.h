@@ -69,6 +69,32 @@ GPtrArray *dc_answer_rows_from_variant (GVariant *variant);
  * error}, for scripts. */
 char *dc_answer_rows_to_json (GPtrArray *rows);
 
+/* ---- problems of a domain (ValidateDomain) ---- */
+
+typedef struct {
+  char *where;       /* in the domain XML: "/domain/devices/disk[2]/target/@bus" */
+  char *severity;    /* DC_PROBLEM_ERROR or DC_PROBLEM_WARNING */
+  char *code;        /* stable; an explain code where the reason is the same */
+  char *capability;  /* its path in the domain capabilities answer */
+  char *message;     /* one sentence for a person */
+  char *fix;         /* what a user can do about it */
+} DcProblem;
+
+#define DC_PROBLEM_ERROR "error"
+#define DC_PROBLEM_WARNING "warning"
+
+DcProblem *dc_problem_new (const char *where, const char *severity, const char *code,
+                           const char *capability, const char *message,
+                           const char *fix);
+void dc_problem_free (DcProblem *problem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcProblem, dc_problem_free)
+
+/* a(ssssss), the fields in DcProblem's order; and back. */
+GVariant *dc_problems_to_variant (GPtrArray *problems);
+GPtrArray *dc_problems_from_variant (GVariant *variant);
+/* A JSON array of objects {where, severity, code, capability, message, fix}. */
+char *dc_problems_to_json (GPtrArray *problems);
+
 /* ---- one emulator as ListEmulators describes it ---- */
 
 typedef struct {

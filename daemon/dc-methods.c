@@ -7,6 +7,7 @@
 #include "dc-errors.h"
 #include "dc-labels.h"
 #include "dc-query.h"
+#include "dc-validate.h"
 #include "dc-wire.h"
 
 static void
@@ -89,6 +90,34 @@ get_capabilities (DcAnswerer *answerer, GError **error)
   return xml ? g_variant_new ("(s)", xml) : NULL;
 }
 
+static GVariant *
+validate_domain (DcAnswerer *answerer, GVariant *parameters, GError **error)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(GPtrArray) problems = NULL;
+
+  g_variant_get (parameters, "(&su)", &xml, &flags);
+  problems = dc_validate_domain (answerer, xml, flags, error);
+  return problems ? g_variant_new_tuple ((GVariant *[]) { dc_problems_to_variant (problems) }, 1)
+                  : NULL;
+}
+
+/* ValidateDomain waits for what the domain's own question waits for. */
+static GPtrArray *
+validate_depends_on (DcAnswerer *answerer, GVariant *parameters)
+{
+  const char *xml;
+  guint flags;
+  g_autofree char *emulator = NULL, *arch = NULL;
+
+  g_variant_get (parameters, "(&su)", &xml, &flags);
+  if (!dc_validate_question (xml, &emulator, &arch) ||
+      !dc_query_check (emulator ? emulator : "", arch ? arch : "", "", "", 0, NULL))
+    return g_ptr_array_new_with_free_func (g_free);
+  return dc_answerer_candidates (answerer, emulator ? emulator : "", arch ? arch : "");
+}
+
 static GPtrArray *
 all_paths (DcRegistry *registry)
 {
@@ -121,6 +150,8 @@ dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
     return all_paths (registry);
   if (g_str_equal (method, "GetCapabilities"))
     return dc_answerer_capabilities_emulators (answerer);
+  if (g_str_equal (method, "ValidateDomain"))
+    return validate_depends_on (answerer, parameters);
   return g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -140,6 +171,8 @@ dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
     return list_emulators (registry, answerer);
   if (g_str_equal (method, "GetCapabilities"))
     return get_capabilities (answerer, error);
+  if (g_str_equal (method, "ValidateDomain"))
+    return validate_domain (answerer, parameters, error);
   g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT, "no method %s", method);
   return NULL;
 }

@@ -133,6 +133,13 @@ on_get_capabilities (DcDomainCapabilities1 *skeleton,
 }
 
 static gboolean
+on_validate_domain (DcDomainCapabilities1 *skeleton, GDBusMethodInvocation *invocation,
+                    const char *xml, guint flags, DcService *self)
+{
+  return answer (self, invocation);
+}
+
+static gboolean
 on_list_emulators (DcDomainCapabilities1 *skeleton,
                    GDBusMethodInvocation *invocation, DcService *self)
 {
@@ -284,6 +291,8 @@ dc_service_new (DcRegistry *registry, DcAnswerer *answerer, gboolean system_bus)
                     G_CALLBACK (on_list_emulators), self);
   g_signal_connect (self->skeleton, "handle-get-capabilities",
                     G_CALLBACK (on_get_capabilities), self);
+  g_signal_connect (self->skeleton, "handle-validate-domain",
+                    G_CALLBACK (on_validate_domain), self);
   g_signal_connect (self->skeleton, "handle-refresh",
                     G_CALLBACK (on_refresh), self);
   self->handlers[0] = g_signal_connect (registry, "capabilities-changed",

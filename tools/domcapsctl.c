@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "dc-errors.h"
 #include "dc-methods.h"
 #include "dc-nfd.h"
+#include "dc-validate.h"
 #include "dc-wire.h"
 
 enum {
@@ -32,6 +34,7 @@ typedef struct {
   char *virttype;
   char *output;
   char *only;
+  char *domain_xml;        /* validate: the domain, read from FILE or stdin */
   CtlDirectOptions engine;
 } Options;
 
@@ -56,15 +59,19 @@ static const char *summary =
   "                     why the answer says no where it does\n"
   "  capabilities       host capabilities: the host and one guest per arch,\n"
   "                     as `virsh capabilities` prints them\n"
+  "  validate FILE|- [--json]\n"
+  "                     check a domain XML against this host: every problem,\n"
+  "                     its reason and a fix; exit 1 if an error stands in the way\n"
   "  nfd [--output FILE]\n"
   "                     node labels for Kubernetes' node-feature-discovery\n"
   "                     (KubeVirt's names), written atomically to FILE\n"
   "\n"
-  "With --direct, domcapabilities, all, capabilities and nfd probe\n"
+  "With --direct, domcapabilities, all, capabilities, validate and nfd probe\n"
   "in-process: no bus, no daemon, the same answer (--emulator-dir,\n"
   "--firmware-dir, --cache-dir and --probe-timeout as the daemon's).\n"
   "\n"
-  "Exit status: 0 success, 1 the daemon refused (error named on stderr),\n"
+  "Exit status: 0 success, 1 the daemon refused (error named on stderr) or\n"
+  "validate found an error in the domain,\n"
   "2 usage error, 3 the daemon or the bus cannot be reached.";
 
 static int
@@ -278,6 +285,52 @@ cmd_explain (Source *source, const Options *options)
   return EXIT_SUCCESS;
 }
 
+static void
+print_problems (GPtrArray *problems)
+{
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const DcProblem *p = g_ptr_array_index (problems, i);
+
+      g_print ("%s %s [%s]\n  %s\n", p->severity, p->where, p->code, p->message);
+      if (*p->capability)
+        g_print ("  capability: %s\n", p->capability);
+      if (*p->fix)
+        g_print ("  fix: %s\n", p->fix);
+    }
+  if (problems->len == 0)
+    g_print ("nothing stands in the way\n");
+}
+
+/* 0 when the domain would run here (warnings at most), 1 when an error
+ * stands in the way or the daemon refused. */
+static int
+cmd_validate (Source *source, const Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = source_call (source, "ValidateDomain",
+                                           g_variant_new ("(su)", options->domain_xml, 0),
+                                           -1, &error);
+  g_autoptr(GVariant) array = reply ? g_variant_get_child_value (reply, 0) : NULL;
+  g_autoptr(GPtrArray) problems = array ? dc_problems_from_variant (array) : NULL;
+  gboolean runnable = TRUE;
+
+  if (problems == NULL)
+    return report (error);
+  for (guint i = 0; i < problems->len; i++)
+    runnable &= !g_str_equal (((DcProblem *) g_ptr_array_index (problems, i))->severity,
+                              DC_PROBLEM_ERROR);
+  if (options->json)
+    {
+      g_autofree char *json = dc_problems_to_json (problems);
+
+      g_print ("%s\n", json);
+    }
+  else
+    print_problems (problems);
+  return runnable ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 static GHashTable *
 get_labels (Source *source, GError **error)
 {
@@ -394,6 +447,8 @@ run_answering (Source *source, const Options *options, const char *command)
     return cmd_explain (source, options);
   if (g_str_equal (command, "capabilities"))
     return cmd_capabilities (source);
+  if (g_str_equal (command, "validate"))
+    return cmd_validate (source, options);
   return cmd_nfd (source, options);
 }
 
@@ -405,13 +460,19 @@ run_direct (Options *options, const char *command)
   /* node labels are the host's: its arch, whatever the options say */
   gboolean host = g_str_equal (command, "nfd");
   Source source = { 0 };
+  g_autofree char *emulator = NULL, *arch = NULL;
   int code;
 
   ctl_direct_quiet_logs (options->verbose);
   /* Registers the org.domcapsd.Error names used in messages. */
   (void) DC_ERROR;
-  source.engine = ctl_direct_open (&options->engine, host ? NULL : options->emulatorbin,
-                                   host ? NULL : options->arch, all);
+  /* a domain asks its own question: probe what that needs */
+  if (g_str_equal (command, "validate"))
+    dc_validate_question (options->domain_xml, &emulator, &arch);
+  else
+    emulator = g_strdup (options->emulatorbin), arch = g_strdup (options->arch);
+  source.engine = ctl_direct_open (&options->engine, host ? NULL : emulator,
+                                   host ? NULL : arch, all);
   code = run_answering (&source, options, command);
   dc_engine_free (source.engine);
   return code;
@@ -450,6 +511,38 @@ run_bus (const Options *options, int argc, char **argv)
   return run_answering (&source, options, command);
 }
 
+/* The domain to validate, from @file ("-": stdin), at most a byte more
+ * than the daemon takes (so that the daemon says it is too large). */
+static gboolean
+read_domain (Options *options, const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GFile) f = NULL;
+  g_autofree char *buffer = g_malloc (DC_DOMAIN_XML_MAX_SIZE + 2);
+  gsize length = 0;
+
+  if (g_str_equal (file, "-"))
+    in = g_unix_input_stream_new (0, FALSE);
+  else
+    in = G_INPUT_STREAM (g_file_read (f = g_file_new_for_commandline_arg (file), NULL,
+                                      &error));
+  if (in == NULL ||
+      !g_input_stream_read_all (in, buffer, DC_DOMAIN_XML_MAX_SIZE + 1, &length, NULL, &error))
+    {
+      g_printerr ("domcapsctl: cannot read %s: %s\n", file, error->message);
+      return FALSE;
+    }
+  buffer[length] = '\0';
+  if (strlen (buffer) != length)
+    {
+      g_printerr ("domcapsctl: %s holds a NUL byte: not a domain XML\n", file);
+      return FALSE;
+    }
+  options->domain_xml = g_steal_pointer (&buffer);
+  return TRUE;
+}
+
 static int
 dispatch (Options *options, int argc, char **argv)
 {
@@ -457,11 +550,15 @@ dispatch (Options *options, int argc, char **argv)
                        is_command (argv, argc, "explain", 0) ||
                        is_command (argv, argc, "all", 0) ||
                        is_command (argv, argc, "capabilities", 0) ||
+                       is_command (argv, argc, "validate", 1) ||
                        is_command (argv, argc, "nfd", 0);
   gboolean bus_only = is_command (argv, argc, "list", 0) ||
                       is_command (argv, argc, "refresh", 1) ||
                       is_command (argv, argc, "monitor", 0);
 
+  if (g_str_equal (argv[1], "validate") && answering &&
+      !read_domain (options, argc == 3 ? argv[2] : "-"))
+    return EXIT_USAGE;
   if (answering && options->direct)
     return run_direct (options, argv[1]);
   if (answering || (bus_only && !options->direct))
@@ -549,6 +646,7 @@ options_clear (Options *options)
   g_strfreev (options->engine.firmware_dirs);
   g_free (options->engine.cache_dir);
   g_free (options->engine.host_root);
+  g_free (options->domain_xml);
 }
 
 int

@@ -11,10 +11,11 @@ out="$build/fuzz"
 mkdir -p "$out/$target-findings" "$out/$target-corpus"
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -D_GNU_SOURCE -I"$build" -I"$src/facts" -I"$src/probes" \
-    $(pkg-config --cflags --libs glib-2.0 gio-2.0 json-glib-1.0) \
+    -D_GNU_SOURCE -I"$build" -I"$src/facts" -I"$src/probes" -I"$src/daemon" \
+    $(pkg-config --cflags --libs glib-2.0 gio-2.0 json-glib-1.0 libxml-2.0) \
     "$src/tests/fuzz/fuzz-$target.c" "$src/facts/dc-firmware.c" "$src/probes/dc-firmware-load.c" \
     "$src/facts/dc-json.c" "$src/facts/dc-arch.c" "$src/probes/dc-qmp.c" "$src/probes/dc-file.c" \
+    "$src/daemon/dc-domain-xml.c" "$src/daemon/dc-errors.c" \
     -o "$out/fuzz-$target"
 cp -n "$src/tests/fuzz/corpus-$target/"* "$out/$target-corpus/" 2>/dev/null || true
 ASAN_OPTIONS=detect_leaks=1 "$out/fuzz-$target" -max_total_time="$seconds" \

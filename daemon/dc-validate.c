@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dc-validate.c: a domain XML against the domain capabilities answer for
+ * it (docs/validate.md). */
+#include "config.h"
+
+#include "dc-validate.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <string.h>
+
+#include "dc-domain-xml.h"
+#include "dc-errors.h"
+#include "dc-wire.h"
+
+typedef struct {
+  const DcCapsNode *caps;   /* the answer for the domain's question */
+  GHashTable *reasons;      /* reason path -> DcReason (borrowed) */
+  xmlXPathContext *xpath;
+  GPtrArray *problems;      /* of DcProblem */
+} Check;
+
+/* ---- looking things up ---- */
+
+static xmlNodeSet *
+nodes (Check *c, const char *xpath, xmlXPathObject **keep)
+{
+  *keep = xmlXPathEvalExpression (BAD_CAST xpath, c->xpath);
+  return *keep && (*keep)->nodesetval ? (*keep)->nodesetval : NULL;
+}
+
+/* @node's attribute @name, or NULL (free with g_free). */
+static char *
+attr (xmlNode *node, const char *name)
+{
+  xmlChar *v = xmlGetProp (node, BAD_CAST name);
+  char *out = v ? g_strdup ((const char *) v) : NULL;
+
+  xmlFree (v);
+  return out;
+}
+
+static char *
+where_of (xmlNode *node, const char *attribute)
+{
+  xmlChar *path = xmlGetNodePath (node);
+  char *out = attribute ? g_strdup_printf ("%s/@%s", path, attribute)
+                        : g_strdup ((const char *) path);
+
+  xmlFree (path);
+  return out;
+}
+
+static char *
+enum_values (const DcCapsNode *enum_node)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; enum_node && i < enum_node->children->len; i++)
+    {
+      const DcCapsNode *v = g_ptr_array_index (enum_node->children, i);
+
+      g_string_append_printf (out, "%s%s", out->len ? ", " : "", v->text ? v->text : "");
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+add (Check *c, const char *where, const char *severity, const char *code,
+     const char *capability, const char *message, const char *fix)
+{
+  g_ptr_array_add (c->problems,
+                   dc_problem_new (where, severity, code, capability, message, fix));
+}
+
+/* A problem whose reason the explain of the same answer gives, where it
+ * gives one (its code and sentence), else @code and @message. */
+static void
+add_explained (Check *c, const char *where, const char *reason_path, const char *capability,
+               const char *code, const char *message, const char *fix)
+{
+  const DcReason *r = g_hash_table_lookup (c->reasons, reason_path);
+
+  add (c, where, DC_PROBLEM_ERROR, r ? r->code : code, capability,
+       r ? r->message : message, fix);
+}
+
+/* ---- the checks, as tables ---- */
+
+/* A value of the domain that the answer lists in an enum. */
+typedef struct {
+  const char *xpath;     /* the elements */
+  const char *attribute; /* the value's attribute */
+  const char *enum_path; /* the enum in the answer */
+  const char *what;      /* for a person: "disk bus" */
+} EnumCheck;
+
+static const EnumCheck enum_checks[] = {
+  { "/domain/os", "firmware", "os/enum[firmware]", "firmware" },
+  { "/domain/os/loader", "type", "os/loader/enum[type]", "loader type" },
+  { "/domain/os/loader", "readonly", "os/loader/enum[readonly]", "loader readonly" },
+  { "/domain/os/loader", "secure", "os/loader/enum[secure]", "loader secure" },
+  { "/domain/memoryBacking/source", "type", "memoryBacking/enum[sourceType]",
+    "memory source type" },
+  { "/domain/devices/disk", "device", "devices/disk/enum[diskDevice]", "disk device" },
+  { "/domain/devices/disk/target", "bus", "devices/disk/enum[bus]", "disk bus" },
+  { "/domain/devices/graphics", "type", "devices/graphics/enum[type]", "graphics type" },
+  { "/domain/devices/video/model", "type", "devices/video/enum[modelType]", "video model" },
+  { "/domain/devices/hostdev", "mode", "devices/hostdev/enum[mode]", "hostdev mode" },
+  { "/domain/devices/hostdev[@mode='subsystem' or not(@mode)]", "type",
+    "devices/hostdev/enum[subsysType]", "hostdev subsystem" },
+  { "/domain/devices/hostdev/driver", "name", "devices/hostdev/enum[pciBackend]",
+    "hostdev PCI backend" },
+  { "/domain/devices/rng", "model", "devices/rng/enum[model]", "RNG model" },
+  { "/domain/devices/rng/backend", "model", "devices/rng/enum[backendModel]",
+    "RNG backend" },
+  { "/domain/devices/filesystem/driver", "type", "devices/filesystem/enum[driverType]",
+    "filesystem driver" },
+  { "/domain/devices/tpm", "model", "devices/tpm/enum[model]", "TPM model" },
+  { "/domain/devices/tpm/backend", "type", "devices/tpm/enum[backendModel]",
+    "TPM backend" },
+  { "/domain/devices/tpm/backend", "version", "devices/tpm/enum[backendVersion]",
+    "TPM version" },
+  { "/domain/devices/redirdev", "bus", "devices/redirdev/enum[bus]", "redirdev bus" },
+  { "/domain/devices/channel", "type", "devices/channel/enum[type]", "channel type" },
+  { "/domain/devices/crypto", "model", "devices/crypto/enum[model]", "crypto model" },
+  { "/domain/devices/crypto", "type", "devices/crypto/enum[type]", "crypto type" },
+  { "/domain/devices/crypto/backend", "model", "devices/crypto/enum[backendModel]",
+    "crypto backend" },
+  { "/domain/devices/interface/backend", "type", "devices/interface/enum[backendType]",
+    "interface backend" },
+  { "/domain/devices/panic", "model", "devices/panic/enum[model]", "panic model" },
+  { "/domain/devices/console", "type", "devices/console/enum[type]", "console type" },
+  { "/domain/features/gic", "version", "features/gic/enum[version]", "GIC version" },
+  { "/domain/launchSecurity", "type", "launchSecurity/enum[sectype]",
+    "launch security type" },
+};
+
+/* An element of the domain that needs an element of the answer to say
+ * supported='yes'. */
+typedef struct {
+  const char *xpath;
+  const char *caps_path;
+  const char *what;
+} SupportCheck;
+
+static const SupportCheck support_checks[] = {
+  { "/domain/os/varstore", "os/varstore", "a UEFI variable store device" },
+  { "/domain/devices/disk", "devices/disk", "disks" },
+  { "/domain/devices/graphics", "devices/graphics", "graphics" },
+  { "/domain/devices/video", "devices/video", "video devices" },
+  { "/domain/devices/hostdev", "devices/hostdev", "host device assignment" },
+  { "/domain/devices/rng", "devices/rng", "RNG devices" },
+  { "/domain/devices/filesystem", "devices/filesystem", "shared filesystems" },
+  { "/domain/devices/tpm", "devices/tpm", "TPM devices" },
+  { "/domain/devices/redirdev", "devices/redirdev", "USB redirection" },
+  { "/domain/devices/channel", "devices/channel", "channels" },
+  { "/domain/devices/crypto", "devices/crypto", "crypto devices" },
+  { "/domain/devices/panic", "devices/panic", "panic devices" },
+  { "/domain/features/gic", "features/gic", "a GIC" },
+  { "/domain/features/vmcoreinfo[not(@state='off')]", "features/vmcoreinfo",
+    "vmcoreinfo" },
+  { "/domain/genid", "features/genid", "a VM generation ID" },
+  { "/domain/features/hyperv[not(@mode='passthrough')]", "features/hyperv",
+    "Hyper-V enlightenments" },
+  { "/domain/features/async-teardown[@enabled='yes']", "features/async-teardown",
+    "asynchronous teardown" },
+  { "/domain/features/ps2[@state='on']", "features/ps2", "PS/2" },
+  { "/domain/launchSecurity[@type='sev']", "features/sev", "AMD SEV" },
+  { "/domain/launchSecurity[@type='sev-snp']", "features/sev", "AMD SEV-SNP" },
+  { "/domain/launchSecurity[@type='s390-pv']", "features/s390-pv",
+    "s390 protected virtualization" },
+  { "/domain/launchSecurity[@type='tdx']", "features/tdx", "Intel TDX" },
+  { "/domain/iothreads", "iothreads", "I/O threads" },
+};
+
+static void
+check_enum (Check *c, const EnumCheck *e)
+{
+  const DcCapsNode *enum_node = dc_caps_node_at (c->caps, e->enum_path);
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, e->xpath, &keep);
+
+  /* no enum: the element is unsupported as a whole (support_checks) */
+  for (int i = 0; enum_node && set && i < set->nodeNr; i++)
+    {
+      g_autofree char *value = attr (set->nodeTab[i], e->attribute);
+      g_autofree char *where = NULL, *reason = NULL, *message = NULL, *fix = NULL;
+      g_autofree char *values = NULL;
+
+      if (value == NULL || dc_caps_enum_has (enum_node, value))
+        continue;
+      where = where_of (set->nodeTab[i], e->attribute);
+      reason = g_strdup_printf ("%s/%s", e->enum_path, value);
+      message = g_strdup_printf ("%s '%s' is not offered here", e->what, value);
+      values = enum_values (enum_node);
+      fix = *values ? g_strdup_printf ("pick one of: %s", values)
+                    : g_strdup_printf ("leave out the %s: none is offered", e->what);
+      add_explained (c, where, reason, e->enum_path, "not-offered", message, fix);
+    }
+  xmlXPathFreeObject (keep);
+}
+
+static void
+check_support (Check *c, const SupportCheck *s)
+{
+  const DcCapsNode *node = dc_caps_node_at (c->caps, s->caps_path);
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, s->xpath, &keep);
+
+  if (set != NULL && set->nodeNr > 0 && !dc_caps_node_is_supported (node))
+    {
+      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+      g_autofree char *message = g_strdup_printf ("%s: not supported here", s->what);
+      g_autofree char *fix = g_strdup_printf ("remove %s", where);
+
+      add_explained (c, where, s->caps_path, s->caps_path, "not-supported", message, fix);
+    }
+  xmlXPathFreeObject (keep);
+}
+
+/* ---- checks that are not a table row ---- */
+
+static void
+check_vcpus (Check *c)
+{
+  const DcCapsNode *vcpu = dc_caps_node_at (c->caps, "vcpu");
+  const char *max = vcpu ? dc_caps_node_get_attr (vcpu, "max") : NULL;
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/vcpu", &keep);
+
+  if (max != NULL && set != NULL && set->nodeNr > 0)
+    {
+      xmlChar *text = xmlNodeGetContent (set->nodeTab[0]);
+      guint64 asked = g_ascii_strtoull ((const char *) text, NULL, 10);
+
+      if (asked > g_ascii_strtoull (max, NULL, 10))
+        {
+          g_autofree char *where = where_of (set->nodeTab[0], NULL);
+          g_autofree char *message = g_strdup_printf (
+              "%" G_GUINT64_FORMAT " vCPUs asked; this machine takes at most %s", asked, max);
+          g_autofree char *fix = g_strdup_printf ("ask for at most %s vCPUs, or pick a "
+                                                  "machine that takes more", max);
+
+          add (c, where, DC_PROBLEM_ERROR, "too-many-vcpus", "vcpu/@max", message, fix);
+        }
+      xmlFree (text);
+    }
+  xmlXPathFreeObject (keep);
+}
+
+static void
+check_cpu (Check *c)
+{
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/cpu", &keep);
+  xmlNode *cpu = set && set->nodeNr > 0 ? set->nodeTab[0] : NULL;
+  g_autofree char *mode = cpu ? attr (cpu, "mode") : NULL;
+  g_autofree char *mode_path = NULL;
+
+  xmlXPathFreeObject (keep);
+  if (cpu == NULL)
+    return;
+  if (mode == NULL)
+    mode = g_strdup ("custom");
+  mode_path = g_strdup_printf ("cpu/mode[%s]", mode);
+  if (!dc_caps_node_is_supported (dc_caps_node_at (c->caps, mode_path)))
+    {
+      g_autofree char *where = where_of (cpu, "mode");
+      g_autofree char *message = g_strdup_printf ("CPU mode %s is not supported here", mode);
+
+      add_explained (c, where, mode_path, mode_path, "not-supported", message,
+                     "use a CPU mode the answer lists as supported (host-model, or a "
+                     "usable custom model)");
+      return;
+    }
+  if (g_str_equal (mode, "custom"))
+    {
+      xmlXPathObject *mkeep = NULL;
+      xmlNodeSet *models = nodes (c, "/domain/cpu/model", &mkeep);
+      xmlChar *name = models && models->nodeNr > 0 ? xmlNodeGetContent (models->nodeTab[0])
+                                                   : NULL;
+
+      if (name != NULL && *name != '\0')
+        {
+          g_autofree char *path = g_strdup_printf ("cpu/mode[custom]/model[%s]", name);
+          const DcCapsNode *model = dc_caps_node_at (c->caps, path);
+          g_autofree char *where = where_of (models->nodeTab[0], NULL);
+          g_autofree char *message = NULL;
+
+          if (model == NULL)
+            {
+              message = g_strdup_printf ("CPU model %s is not one this QEMU defines", name);
+              add (c, where, DC_PROBLEM_ERROR, "unknown-cpu-model", "cpu/mode[custom]",
+                   message, "pick a model the answer lists under <mode name='custom'>");
+            }
+          else if (g_strcmp0 (dc_caps_node_get_attr (model, "usable"), "no") == 0)
+            {
+              message = g_strdup_printf ("CPU model %s cannot run here", name);
+              add_explained (c, where, path, path, "cpu-blockers", message,
+                             "pick a usable model, or host-model");
+            }
+        }
+      xmlFree (name);
+      xmlXPathFreeObject (mkeep);
+    }
+}
+
+/* virtiofs maps the guest's memory into virtiofsd: it must be shared. */
+static void
+check_virtiofs (Check *c)
+{
+  xmlXPathObject *keep = NULL, *shared_keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/devices/filesystem[driver/@type='virtiofs']", &keep);
+  xmlNodeSet *shared = nodes (c, "/domain/memoryBacking/access[@mode='shared'] | "
+                                 "/domain/cpu/numa/cell[@memAccess='shared']",
+                              &shared_keep);
+
+  if (set != NULL && set->nodeNr > 0 && (shared == NULL || shared->nodeNr == 0))
+    {
+      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+
+      add (c, where, DC_PROBLEM_ERROR, "virtiofs-needs-shared-memory",
+           "memoryBacking/enum[sourceType]",
+           "virtiofs needs the guest's memory shared with virtiofsd, and it is not",
+           "add <memoryBacking><source type='memfd'/><access mode='shared'/>"
+           "</memoryBacking>");
+    }
+  xmlXPathFreeObject (keep);
+  xmlXPathFreeObject (shared_keep);
+}
+
+/* <os><firmware><feature name='secure-boot' enabled='yes'/>: the answer's
+ * firmwareFeatures enums say which values a descriptor offers. */
+static void
+check_firmware_features (Check *c)
+{
+  static const struct { const char *name, *enum_path; } features[] = {
+    { "secure-boot", "os/firmwareFeatures/enum[secureBoot]" },
+    { "enrolled-keys", "os/firmwareFeatures/enum[enrolledKeys]" },
+  };
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/os/firmware/feature", &keep);
+
+  for (int i = 0; set && i < set->nodeNr; i++)
+    for (gsize f = 0; f < G_N_ELEMENTS (features); f++)
+      {
+        g_autofree char *name = attr (set->nodeTab[i], "name");
+        g_autofree char *enabled = attr (set->nodeTab[i], "enabled");
+        const DcCapsNode *enum_node = dc_caps_node_at (c->caps, features[f].enum_path);
+        g_autofree char *where = NULL, *message = NULL;
+
+        if (g_strcmp0 (name, features[f].name) != 0 || enabled == NULL ||
+            dc_caps_enum_has (enum_node, enabled))
+          continue;
+        where = where_of (set->nodeTab[i], "enabled");
+        message = g_strdup_printf ("no firmware descriptor offers %s=%s for this machine",
+                                   name, enabled);
+        add (c, where, DC_PROBLEM_ERROR, "no-firmware", features[f].enum_path, message,
+             "install firmware that offers it (ovmf), or drop the feature request");
+      }
+  xmlXPathFreeObject (keep);
+}
+
+static void
+check_hyperv (Check *c)
+{
+  const DcCapsNode *enum_node = dc_caps_node_at (c->caps, "features/hyperv/enum[features]");
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/features/hyperv[not(@mode='passthrough')]/*"
+                              "[not(@state='off')]", &keep);
+
+  for (int i = 0; enum_node && set && i < set->nodeNr; i++)
+    {
+      const char *name = (const char *) set->nodeTab[i]->name;
+      g_autofree char *where = NULL, *message = NULL, *values = NULL, *fix = NULL;
+      g_autofree char *reason = NULL;
+
+      if (dc_caps_enum_has (enum_node, name))
+        continue;
+      where = where_of (set->nodeTab[i], NULL);
+      reason = g_strdup_printf ("features/hyperv/enum[features]/%s", name);
+      message = g_strdup_printf ("Hyper-V enlightenment %s is not offered here", name);
+      values = enum_values (enum_node);
+      fix = g_strdup_printf ("pick from: %s", values);
+      add_explained (c, where, reason, "features/hyperv/enum[features]", "not-offered",
+                     message, fix);
+    }
+  xmlXPathFreeObject (keep);
+}
+
+/* ---- the domain's own question ---- */
+
+typedef struct {
+  char *type, *arch, *machine, *emulator;
+} Asked;
+
+static void
+asked_clear (Asked *a)
+{
+  g_free (a->type);
+  g_free (a->arch);
+  g_free (a->machine);
+  g_free (a->emulator);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Asked, asked_clear)
+
+static char *
+first_value (xmlXPathContext *xpath, const char *expression)
+{
+  xmlXPathObject *o = xmlXPathEvalExpression (BAD_CAST expression, xpath);
+  char *out = NULL;
+
+  if (o && o->nodesetval && o->nodesetval->nodeNr > 0)
+    {
+      xmlChar *text = xmlNodeGetContent (o->nodesetval->nodeTab[0]);
+
+      out = g_strstrip (g_strdup ((const char *) text));
+      xmlFree (text);
+    }
+  xmlXPathFreeObject (o);
+  return out;
+}
+
+/* What refuses the question itself, as a problem of the domain: the
+ * errors that say something about it, not about the daemon. */
+static gboolean
+question_problem (Check *c, const GError *error)
+{
+  static const struct {
+    DcError code;
+    const char *where, *problem, *capability, *fix;
+  } refusals[] = {
+    { DC_ERROR_UNSUPPORTED_VIRT_TYPE, "/domain/@type", "domain-type-unavailable", "domain",
+      "use <domain type='qemu'>, or run it where /dev/kvm is usable" },
+    { DC_ERROR_UNKNOWN_MACHINE, "/domain/os/type/@machine", "machine-not-offered", "machine",
+      "pick a machine this emulator offers (domcapsctl list)" },
+    { DC_ERROR_UNSUPPORTED_ARCH, "/domain/os/type/@arch", "arch-not-emulated", "arch",
+      "install the QEMU that emulates it (qemu-system-*)" },
+    { DC_ERROR_UNKNOWN_EMULATOR, "/domain/devices/emulator", "emulator-unknown", "path",
+      "name an emulator this host has (domcapsctl list), or leave <emulator> out" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refusals); i++)
+    if (g_error_matches (error, DC_ERROR, refusals[i].code))
+      {
+        add (c, refusals[i].where, DC_PROBLEM_ERROR, refusals[i].problem,
+             refusals[i].capability, error->message, refusals[i].fix);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+run_checks (Check *c)
+{
+  check_vcpus (c);
+  check_cpu (c);
+  for (gsize i = 0; i < G_N_ELEMENTS (support_checks); i++)
+    check_support (c, &support_checks[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (enum_checks); i++)
+    check_enum (c, &enum_checks[i]);
+  check_firmware_features (c);
+  check_hyperv (c);
+  check_virtiofs (c);
+}
+
+static GHashTable *
+reasons_by_path (GPtrArray *reasons)
+{
+  GHashTable *out = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; reasons && i < reasons->len; i++)
+    {
+      DcReason *r = g_ptr_array_index (reasons, i);
+
+      g_hash_table_insert (out, r->path, r);
+    }
+  return out;
+}
+
+/* Checks the parsed @doc; FALSE only where no answer could be had for a
+ * reason that is not the domain's (a probe failed). */
+static gboolean
+validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **error)
+{
+  g_auto(Asked) a = { 0 };
+  g_autoptr(GError) refused = NULL;
+  g_autoptr(DcCapsNode) model = NULL;
+  g_autoptr(GPtrArray) reasons = NULL;
+  g_autoptr(GHashTable) by_path = NULL;
+  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems };
+  const DcEmulatorFacts *facts = NULL;
+  DcQuestion q;
+
+  a.type = first_value (c.xpath, "/domain/@type");
+  a.arch = first_value (c.xpath, "/domain/os/type/@arch");
+  a.machine = first_value (c.xpath, "/domain/os/type/@machine");
+  a.emulator = first_value (c.xpath, "/domain/devices/emulator");
+  q = (DcQuestion) { a.emulator ? a.emulator : "", a.arch ? a.arch : "",
+                     a.machine ? a.machine : "",
+                     g_strcmp0 (a.type, "kvm") == 0 ? "kvm" : "qemu", 0 };
+  if (g_strcmp0 (a.type, "kvm") != 0 && g_strcmp0 (a.type, "qemu") != 0)
+    add (&c, "/domain/@type", DC_PROBLEM_ERROR, "domain-type-unknown", "domain",
+         "the QEMU driver runs domains of type kvm or qemu only",
+         "use <domain type='kvm'> or <domain type='qemu'>");
+  else if ((model = dc_answerer_model (answerer, &q, &facts, &refused)) != NULL)
+    {
+      reasons = dc_answerer_explain (answerer, &q, NULL);
+      by_path = reasons_by_path (reasons);
+      c.caps = model;
+      c.reasons = by_path;
+      run_checks (&c);
+    }
+  else if (!question_problem (&c, refused))
+    {
+      g_propagate_error (error, g_steal_pointer (&refused));
+      xmlXPathFreeContext (c.xpath);
+      return FALSE;
+    }
+  xmlXPathFreeContext (c.xpath);
+  return TRUE;
+}
+
+gboolean
+dc_validate_question (const char *xml, char **emulator, char **arch)
+{
+  xmlDoc *doc = dc_domain_xml_parse (xml, NULL);
+  xmlXPathContext *xpath;
+
+  if (doc == NULL)
+    return FALSE;
+  xpath = xmlXPathNewContext (doc);
+  *emulator = first_value (xpath, "/domain/devices/emulator");
+  *arch = first_value (xpath, "/domain/os/type/@arch");
+  xmlXPathFreeContext (xpath);
+  xmlFreeDoc (doc);
+  return TRUE;
+}
+
+GPtrArray *
+dc_validate_domain (DcAnswerer *answerer, const char *xml, guint flags, GError **error)
+{
+  g_autoptr(GPtrArray) problems =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) dc_problem_free);
+  xmlDoc *doc;
+  gboolean ok;
+
+  if (flags != 0)
+    {
+      g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT,
+                   "unknown flags 0x%x: no flag is defined", flags);
+      return NULL;
+    }
+  if ((doc = dc_domain_xml_parse (xml, error)) == NULL)
+    return NULL;
+  ok = validate_doc (answerer, doc, problems, error);
+  xmlFreeDoc (doc);
+  return ok ? g_steal_pointer (&problems) : NULL;
+}

@@ -406,6 +406,44 @@ class HostileTest(unittest.TestCase):
                      "node1/meminfo is larger than", "cpuinfo is not a regular file"):
             self.assertIn(what, out)
 
+    def test_hostile_domain_xml(self):
+        """ValidateDomain's caller is unprivileged and may be hostile: each
+        input below gets InvalidArgument saying why, no entity is expanded
+        and nothing fetched, memory stays bounded, and the daemon goes on
+        answering (issue 27: bad input and security)."""
+        self.case.start()
+        laughs = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+                  + "".join(f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">'
+                            for i in range(9)) + ']><domain type="qemu">&j;</domain>')
+        xxe = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/shadow">]>'
+               '<domain type="qemu"><name>&x;</name></domain>')
+        network = ('<?xml version="1.0"?><!DOCTYPE domain SYSTEM "http://192.0.2.1/d.dtd">'
+                   '<domain type="qemu"/>')
+        deep = "<domain>" + "<a>" * 100 + "</a>" * 100 + "</domain>"   # libxml2 stops at 256
+        large = "<domain type='qemu'><name>" + "x" * (2 << 20) + "</name></domain>"
+        invalid = b"<domain type='qemu'><name>\xff\xfe</name></domain>".decode("latin-1")
+        for name, xml, says in (("billion laughs", laughs, "DTD"), ("XXE", xxe, "DTD"),
+                                ("external DTD", network, "DTD"),
+                                ("deep nesting", deep, "deeper than"),
+                                ("2 MiB", large, "at most"),
+                                ("not well-formed", "<domain><a></domain>", "line 1")):
+            err, message = self.case.error_of("ValidateDomain", (xml, 0), "(su)")
+            self.assertEqual(err, "org.domcapsd.Error.InvalidArgument", f"{name}: {message}")
+            self.assertIn(says, message, name)
+        # D-Bus carries only valid UTF-8 (the bus drops a client that sends
+        # otherwise); a file given to the one-shot mode is checked by us
+        bad = os.path.join(self.case.dir, "latin1.xml")
+        with open(bad, "wb") as f:
+            f.write(b"<domain type='qemu'><name>\xff\xfe</name></domain>")
+        r = subprocess.run([os.path.join(BUILD, "tools", "domcapsctl"), "--direct",
+                            "--emulator-dir", self.case.emulators, "validate", bad],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("not valid UTF-8", r.stderr)
+        self.assertNotIn("CRITICAL", r.stderr)
+        self.assertTrue(self.case.caps().startswith("<domainCapabilities>"))
+        self.case.finish(self.baseline)
+
     def test_segfault_judged_by_its_cause(self):
         """An emulator killed by SIGSEGV closes its QMP socket a moment
         before the kernel reports it dead (here 50 ms: a core dump can take

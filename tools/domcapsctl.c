@@ -534,9 +534,10 @@ read_domain (Options *options, const char *file)
       return FALSE;
     }
   buffer[length] = '\0';
-  if (strlen (buffer) != length)
+  /* D-Bus carries valid UTF-8 only; the same for --direct */
+  if (strlen (buffer) != length || !g_utf8_validate (buffer, length, NULL))
     {
-      g_printerr ("domcapsctl: %s holds a NUL byte: not a domain XML\n", file);
+      g_printerr ("domcapsctl: %s is not valid UTF-8 text: not a domain XML\n", file);
       return FALSE;
     }
   options->domain_xml = g_steal_pointer (&buffer);

@@ -16,6 +16,8 @@ struct _DcAnswerer {
   guint64 candidates_generation;
   GHashTable *candidates;  /* "emulatorbin\narch" -> GPtrArray of real paths,
                             * of that generation (names change only with it) */
+  guint64 explained_generation;
+  GHashTable *explained;   /* question key -> Explained, of that generation */
   DcHostCaps *host_caps;   /* the host part of host capabilities, or NULL */
   char *host_root;         /* where it was read */
   char *capabilities;      /* host capabilities as last written, of ... */
@@ -23,6 +25,21 @@ struct _DcAnswerer {
   GPtrArray *capabilities_paths;    /* what it waits for, of ... */
   guint64 paths_generation;         /* ... this generation, or NULL */
 };
+
+typedef struct {
+  DcCapsNode *model;
+  GPtrArray *reasons;      /* of DcReason */
+  GHashTable *by_path;     /* reason path -> DcReason in @reasons */
+} Explained;
+
+static void
+explained_free (Explained *e)
+{
+  dc_caps_node_free (e->model);
+  g_hash_table_unref (e->by_path);
+  g_ptr_array_unref (e->reasons);
+  g_free (e);
+}
 
 DcAnswerer *
 dc_answerer_new (DcRegistry *registry)
@@ -32,6 +49,8 @@ dc_answerer_new (DcRegistry *registry)
   self->registry = registry;
   self->memo = dc_query_memo_new ();
   self->host_root = g_strdup ("/");
+  self->explained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) explained_free);
   self->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_ptr_array_unref);
   return self;
@@ -42,6 +61,7 @@ dc_answerer_free (DcAnswerer *self)
 {
   dc_query_memo_free (self->memo);
   g_hash_table_unref (self->candidates);
+  g_hash_table_unref (self->explained);
   g_clear_pointer (&self->host_caps, dc_host_caps_free);
   g_free (self->host_root);
   g_free (self->capabilities);
@@ -187,6 +207,41 @@ dc_answerer_model (DcAnswerer *self, const DcQuestion *q,
     return NULL;
   *facts = resolved.emulator->facts;
   return dc_query_model (snapshot, &resolved);
+}
+
+const DcCapsNode *
+dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable **reasons,
+                             GError **error)
+{
+  g_autoptr(DcQuerySnapshot) snapshot = NULL;
+  g_autofree char *key = g_strjoin ("\n", q->emulatorbin, q->arch, q->machine,
+                                    q->virttype, NULL);
+  DcResolvedQuery resolved;
+  Explained *e;
+
+  if (self->explained_generation != dc_registry_get_generation (self->registry))
+    g_hash_table_remove_all (self->explained);
+  e = g_hash_table_lookup (self->explained, key);
+  if (e == NULL)
+    {
+      if (!resolve (self, q, &snapshot, &resolved, error))
+        return NULL;
+      e = g_new0 (Explained, 1);
+      e->reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
+      e->model = dc_query_model_explained (snapshot, &resolved, e->reasons);
+      e->by_path = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < e->reasons->len; i++)
+        {
+          DcReason *r = g_ptr_array_index (e->reasons, i);
+
+          g_hash_table_insert (e->by_path, r->path, r);
+        }
+      /* read after resolving: reading facts back may have moved it */
+      self->explained_generation = dc_registry_get_generation (self->registry);
+      g_hash_table_replace (self->explained, g_steal_pointer (&key), e);
+    }
+  *reasons = e->by_path;
+  return e->model;
 }
 
 GPtrArray *

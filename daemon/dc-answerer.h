@@ -46,6 +46,13 @@ char *dc_answerer_xml_and_facts (DcAnswerer *answerer, const DcQuestion *questio
  * memo), and its facts as dc_answerer_xml_and_facts() gives them. */
 DcCapsNode *dc_answerer_model (DcAnswerer *answerer, const DcQuestion *question,
                                const DcEmulatorFacts **facts, GError **error);
+/* The model and its reasons (DcReason) by path, at once, kept for the
+ * registry's generation (ValidateDomain asks them of every domain):
+ * borrowed, valid until the emulators' facts change. Fails as
+ * dc_answerer_xml(). */
+const DcCapsNode *dc_answerer_model_explained (DcAnswerer *answerer,
+                                               const DcQuestion *question,
+                                               GHashTable **reasons, GError **error);
 /* Why the same answer says no where it does (DcReason, dc-wire.h),
  * rendered again from the same facts; fails as dc_answerer_xml(). */
 GPtrArray *dc_answerer_explain (DcAnswerer *answerer, const DcQuestion *question,

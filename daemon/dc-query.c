@@ -502,6 +502,13 @@ dc_query_model (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer)
   return render (snapshot, answer, NULL);
 }
 
+DcCapsNode *
+dc_query_model_explained (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer,
+                          GPtrArray *reasons)
+{
+  return render (snapshot, answer, reasons);
+}
+
 GPtrArray *
 dc_query_explain (const DcQuerySnapshot *snapshot, const DcResolvedQuery *answer)
 {

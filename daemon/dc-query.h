@@ -109,6 +109,10 @@ DcCapsNode *dc_query_model (const DcQuerySnapshot *snapshot,
                             const DcResolvedQuery *answer);
 
 /* Why @answer says no where it does (DcReason), rendered again. */
+/* The model and, appended to @reasons, why it says no where it does:
+ * one rendering for both. */
+DcCapsNode *dc_query_model_explained (const DcQuerySnapshot *snapshot,
+                                      const DcResolvedQuery *answer, GPtrArray *reasons);
 GPtrArray *dc_query_explain (const DcQuerySnapshot *snapshot,
                              const DcResolvedQuery *answer);
 

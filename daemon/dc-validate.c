@@ -466,20 +466,6 @@ run_checks (Check *c)
   check_virtiofs (c);
 }
 
-static GHashTable *
-reasons_by_path (GPtrArray *reasons)
-{
-  GHashTable *out = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; reasons && i < reasons->len; i++)
-    {
-      DcReason *r = g_ptr_array_index (reasons, i);
-
-      g_hash_table_insert (out, r->path, r);
-    }
-  return out;
-}
-
 /* Checks the parsed @doc; FALSE only where no answer could be had for a
  * reason that is not the domain's (a probe failed). */
 static gboolean
@@ -487,11 +473,9 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
 {
   g_auto(Asked) a = { 0 };
   g_autoptr(GError) refused = NULL;
-  g_autoptr(DcCapsNode) model = NULL;
-  g_autoptr(GPtrArray) reasons = NULL;
-  g_autoptr(GHashTable) by_path = NULL;
+  const DcCapsNode *model = NULL;
+  GHashTable *reasons = NULL;
   Check c = { NULL, NULL, xmlXPathNewContext (doc), problems };
-  const DcEmulatorFacts *facts = NULL;
   DcQuestion q;
 
   a.type = first_value (c.xpath, "/domain/@type");
@@ -505,12 +489,10 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
     add (&c, "/domain/@type", DC_PROBLEM_ERROR, "domain-type-unknown", "domain",
          "the QEMU driver runs domains of type kvm or qemu only",
          "use <domain type='kvm'> or <domain type='qemu'>");
-  else if ((model = dc_answerer_model (answerer, &q, &facts, &refused)) != NULL)
+  else if ((model = dc_answerer_model_explained (answerer, &q, &reasons, &refused)) != NULL)
     {
-      reasons = dc_answerer_explain (answerer, &q, NULL);
-      by_path = reasons_by_path (reasons);
       c.caps = model;
-      c.reasons = by_path;
+      c.reasons = reasons;
       run_checks (&c);
     }
   else if (!question_problem (&c, refused))

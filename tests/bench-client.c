@@ -8,16 +8,19 @@
  * connection (ms), then calls per second with CLIENTS threads, each on its
  * own connection, calling for SECONDS. Arguments sent: ("", ARCH, MACHINE,
  * "", 0) from QUESTION "ARCH/MACHINE" (default "x86_64/pc"); QUESTION
- * "ListEmulators" or "GetCapabilities" calls that (no arguments) instead. */
+ * "ListEmulators" or "GetCapabilities" calls that (no arguments) instead;
+ * "ValidateDomain@FILE" validates the domain XML in FILE. */
 #include "config.h"
 
 #include <gio/gio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
   const char *address, *dest, *path, *iface;
   const char *arch, *machine;   /* NULL arch: @method, without arguments */
   const char *method;
+  const char *domain;           /* ValidateDomain's argument, or NULL */
   gint64 deadline;
   guint calls;
 } Target;
@@ -54,6 +57,11 @@ call_once (GDBusConnection *conn, const Target *t)
                                          g_variant_new ("(ss)", t->dest, "Version"),
                                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                          &error);
+  else if (t->domain != NULL)
+    reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
+                                         "ValidateDomain",
+                                         g_variant_new ("(su)", t->domain, 0), NULL,
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   else if (t->arch == NULL)
     reply = g_dbus_connection_call_sync (conn, t->dest, t->path, t->iface,
                                          t->method, NULL, NULL,
@@ -110,8 +118,17 @@ main (int argc, char **argv)
                   " [ARCH/MACHINE|ListEmulators|GetCapabilities]\n");
       return 2;
     }
-  base = (Target) { argv[1], argv[2], argv[3], argv[4], NULL, NULL, NULL, 0, 0 };
-  if (g_str_equal (question[0], "ListEmulators") || g_str_equal (question[0], "GetCapabilities"))
+  g_autofree char *domain = NULL;
+
+  base = (Target) { argv[1], argv[2], argv[3], argv[4], NULL, NULL, NULL, NULL, 0, 0 };
+  if (g_str_has_prefix (argv[argc > 8 ? 8 : 0], "ValidateDomain@"))
+    {
+      if (!g_file_get_contents (argv[8] + strlen ("ValidateDomain@"), &domain, NULL, NULL))
+        g_error ("cannot read %s", argv[8]);
+      base.domain = domain;
+    }
+  else if (g_str_equal (question[0], "ListEmulators") ||
+           g_str_equal (question[0], "GetCapabilities"))
     base.method = question[0];
   else
     base.arch = question[0], base.machine = question[1] ? question[1] : "";

@@ -116,12 +116,13 @@ class Ours:
         self.warm_cache = cache
         return median(times), median(rss)
 
-    def first_answer(self, daemon_args, question=("", "x86_64", "pc", "", 0)):
+    def first_answer(self, daemon_args, question=("", "x86_64", "pc", "", 0),
+                     method="GetDomainCapabilities", sig="(ssssu)"):
         t0 = time.monotonic()
         daemon = Daemon(self.build, self.bus.address, *daemon_args)
         while True:
             try:
-                self.bus.call("GetDomainCapabilities", question, "(ssssu)", 60000)
+                self.bus.call(method, question, sig, 60000)
                 return daemon, time.monotonic() - t0
             except GLib.Error:
                 time.sleep(0.001)
@@ -227,6 +228,34 @@ class Ours:
         _, out = daemon.stop()
         read_ms = float(re.search(r"host capabilities in ([\d.]+) ms", out).group(1))
         return read_ms, size, p50, floor
+
+    def validate(self):
+        """(l): ValidateDomain of a typical virt-install domain (~100 lines)
+        against GetDomainCapabilities for the same emulator and machine,
+        both warm, alternated; and a validate from a cold start, against
+        the cold probe it needs."""
+        domain = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-domain.xml")
+        daemon, _ = self.start(self.warm_cache)
+        ours, answer = [], []
+        for _ in range(max(self.runs, 3)):
+            ours.append(run_client(self.build, self.bus.address, NAME, PATH, IFACE,
+                                   clients=1, seconds=1,
+                                   question=f"ValidateDomain@{domain}")["p50_ms"])
+            answer.append(self.p50("x86_64/q35"))
+        daemon.stop()
+        with open(domain) as f:
+            xml = f.read()
+        cold, cold_answer = [], []
+        for _ in range(self.runs):   # from exec, with an empty cache
+            daemon, elapsed = self.first_answer(["--cache-dir", self.fresh_cache()],
+                                                (xml, 0), "ValidateDomain", "(su)")
+            daemon.stop()
+            cold.append(elapsed)
+            daemon, elapsed = self.first_answer(["--cache-dir", self.fresh_cache()],
+                                                ("", "x86_64", "q35", "qemu", 0))
+            daemon.stop()
+            cold_answer.append(elapsed)
+        return median(ours), median(answer), median(cold), median(cold_answer)
 
     def replace_to_signal(self):
         d = tempfile.mkdtemp(dir=self.tmp)
@@ -638,6 +667,27 @@ def hostcaps_rows(ours_k, lv):
     row("    virsh capabilities, cold start to answer (s)", None, lv.get("all"), "", "s")
 
 
+def validate_rows(l):
+    validate_p50, answer_p50, cold, cold_answer = l
+    row("(l) ValidateDomain p50, virt-install q35 domain, warm", validate_p50, None,
+        f"<= 1.5x GetDomainCapabilities: {validate_p50 / answer_p50:.2f}x", "ms")
+    row("    GetDomainCapabilities p50, x86_64 q35, warm", answer_p50, None, "", "ms")
+    row("    ValidateDomain, exec to answer, empty cache", cold, None,
+        f"<= the probe it needs: {cold / cold_answer:.2f}x", "s")
+    row("    GetDomainCapabilities the same way (that probe)", cold_answer, None, "", "s")
+
+
+def validate_only(ours, opts):
+    try:
+        ours.warm_cache = ours.fresh_cache()
+        ours.start(ours.warm_cache)[0].stop()
+        l = ours.validate()
+    finally:
+        ours.close()
+    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
+    validate_rows(l)
+
+
 def hostcaps_only(ours, opts):
     try:
         k = ours.host_capabilities()
@@ -699,6 +749,8 @@ def main():
                         help="only (g), the one-shot mode against libvirt's")
     parser.add_argument("--emulators", type=int, nargs="+", metavar="N",
                         help="only the scale table: N emulator paths (e.g. 27 108)")
+    parser.add_argument("--validate-only", action="store_true",
+                        help="only (l), ValidateDomain against GetDomainCapabilities")
     parser.add_argument("--hostcaps-only", action="store_true",
                         help="only (k), host capabilities against libvirt's")
     parser.add_argument("--newest-only", action="store_true",
@@ -710,6 +762,8 @@ def main():
     ours = Ours(os.path.abspath(opts.build), opts.runs)
     if opts.hostcaps_only:
         return hostcaps_only(ours, opts)
+    if opts.validate_only:
+        return validate_only(ours, opts)
     if opts.oneshot_only:
         return oneshot_only(ours, opts)
     if opts.emulators:
@@ -737,6 +791,7 @@ def main():
         first_all, first_own = ours.first_answer_cold()
         sizes, floors, fresh, after = ours.latency_after_history()
         hostcaps = ours.host_capabilities()
+        validation = ours.validate()
     finally:
         ours.close()
     lv = {}
@@ -789,6 +844,7 @@ def main():
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
     hostcaps_rows(hostcaps, lv)
+    validate_rows(validation)
 
 
 if __name__ == "__main__":

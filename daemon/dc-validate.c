@@ -74,14 +74,41 @@ add (Check *c, const char *where, const char *severity, const char *code,
                    dc_problem_new (where, severity, code, capability, message, fix));
 }
 
+/* What a user does about an explain code whose remedy is on the host,
+ * not in the domain (docs/reasons.md). */
+static const struct {
+  const char *code, *fix;
+} host_fixes[] = {
+  { "host-lacks-swtpm", "install swtpm and swtpm-tools" },
+  { "swtpm-lacks-version", "install an swtpm that sets up this TPM version" },
+  { "host-lacks-qemu-rdp", "install libvirt's qemu-rdp helper" },
+  { "host-lacks-vfio", "load vfio-pci and enable the IOMMU (intel_iommu=on or amd_iommu=on)" },
+  { "needs-kvm", "run it where /dev/kvm is usable, with <domain type='kvm'>" },
+  { "no-firmware", "install firmware with a descriptor for this machine (ovmf, "
+                   "qemu-efi-aarch64, ...)" },
+  { "no-secure-firmware", "install firmware with a Secure Boot build (ovmf)" },
+  { "host-sev-off", "switch SEV on in kvm_amd (sev=1) and the firmware" },
+  { "host-sev-snp-off", "switch SEV-SNP on in kvm_amd (sev_snp=1) and the firmware" },
+  { "host-lacks-s390-pv", "boot the host with prot_virt=1 on a machine that offers it" },
+};
+
 /* A problem whose reason the explain of the same answer gives, where it
- * gives one (its code and sentence), else @code and @message. */
+ * gives one (its code and sentence; the host's remedy where there is one),
+ * else @code and @message. */
 static void
 add_explained (Check *c, const char *where, const char *reason_path, const char *capability,
                const char *code, const char *message, const char *fix)
 {
   const DcReason *r = g_hash_table_lookup (c->reasons, reason_path);
 
+  for (gsize i = 0; r != NULL && i < G_N_ELEMENTS (host_fixes); i++)
+    if (g_str_equal (r->code, host_fixes[i].code))
+      {
+        g_autofree char *both = g_strdup_printf ("%s; or %s", host_fixes[i].fix, fix);
+
+        add (c, where, DC_PROBLEM_ERROR, r->code, capability, r->message, both);
+        return;
+      }
   add (c, where, DC_PROBLEM_ERROR, r ? r->code : code, capability,
        r ? r->message : message, fix);
 }

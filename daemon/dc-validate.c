@@ -19,6 +19,7 @@ typedef struct {
   GHashTable *reasons;      /* reason path -> DcReason (borrowed) */
   xmlXPathContext *xpath;
   GPtrArray *problems;      /* of DcProblem */
+  gboolean kvm;             /* the domain runs under KVM */
 } Check;
 
 /* ---- looking things up ---- */
@@ -150,7 +151,10 @@ static const EnumCheck enum_checks[] = {
   { "/domain/devices/tpm/backend", "version", "devices/tpm/enum[backendVersion]",
     "TPM version" },
   { "/domain/devices/redirdev", "bus", "devices/redirdev/enum[bus]", "redirdev bus" },
-  { "/domain/devices/channel", "type", "devices/channel/enum[type]", "channel type" },
+  /* every character device takes any backend QEMU has: the console's
+   * enum lists them all (the channel's lists only libvirt's usual three) */
+  { "/domain/devices/channel | /domain/devices/serial | /domain/devices/parallel",
+    "type", "devices/console/enum[type]", "character device type" },
   { "/domain/devices/crypto", "model", "devices/crypto/enum[model]", "crypto model" },
   { "/domain/devices/crypto", "type", "devices/crypto/enum[type]", "crypto type" },
   { "/domain/devices/crypto/backend", "model", "devices/crypto/enum[backendModel]",
@@ -209,22 +213,27 @@ check_enum (Check *c, const EnumCheck *e)
   xmlXPathObject *keep = NULL;
   xmlNodeSet *set = nodes (c, e->xpath, &keep);
 
-  /* no enum: the element is unsupported as a whole (support_checks) */
+  /* No enum: the element is unsupported as a whole (support_checks).
+   * A value the enum leaves out is a problem where the explain says why:
+   * a fuller host would list it. A value no host lists (mdev, a bus the
+   * enum does not describe) is outside what the answer tells, and left to
+   * libvirt's own checks. */
   for (int i = 0; enum_node && set && i < set->nodeNr; i++)
     {
       g_autofree char *value = attr (set->nodeTab[i], e->attribute);
-      g_autofree char *where = NULL, *reason = NULL, *message = NULL, *fix = NULL;
+      g_autofree char *where = NULL, *reason = NULL, *fix = NULL;
       g_autofree char *values = NULL;
 
       if (value == NULL || dc_caps_enum_has (enum_node, value))
         continue;
-      where = where_of (set->nodeTab[i], e->attribute);
       reason = g_strdup_printf ("%s/%s", e->enum_path, value);
-      message = g_strdup_printf ("%s '%s' is not offered here", e->what, value);
+      if (!g_hash_table_contains (c->reasons, reason))
+        continue;
+      where = where_of (set->nodeTab[i], e->attribute);
       values = enum_values (enum_node);
       fix = *values ? g_strdup_printf ("pick one of: %s", values)
                     : g_strdup_printf ("leave out the %s: none is offered", e->what);
-      add_explained (c, where, reason, e->enum_path, "not-offered", message, fix);
+      add_explained (c, where, reason, e->enum_path, NULL, NULL, fix);
     }
   xmlXPathFreeObject (keep);
 }
@@ -277,6 +286,23 @@ check_vcpus (Check *c)
   xmlXPathFreeObject (keep);
 }
 
+/* A model whose features the accelerator lacks: libvirt refuses it under
+ * KVM unless told not to check (check='none'); otherwise QEMU starts the
+ * guest without those features, which is not what was asked. */
+static void
+add_blockers (Check *c, xmlNode *cpu, const char *where, const char *path)
+{
+  const DcReason *r = g_hash_table_lookup (c->reasons, path);
+  g_autofree char *check = attr (cpu, "check");
+  gboolean refused = c->kvm && g_strcmp0 (check, "none") != 0;
+  g_autofree char *message = g_strdup_printf (
+      "%s%s", r ? r->message : "the accelerator lacks some of its features",
+      refused ? "" : "; the guest would start without them");
+
+  add (c, where, refused ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING, "cpu-blockers", path,
+       message, "pick a usable model, or host-model");
+}
+
 static void
 check_cpu (Check *c)
 {
@@ -323,11 +349,7 @@ check_cpu (Check *c)
                    message, "pick a model the answer lists under <mode name='custom'>");
             }
           else if (g_strcmp0 (dc_caps_node_get_attr (model, "usable"), "no") == 0)
-            {
-              message = g_strdup_printf ("CPU model %s cannot run here", name);
-              add_explained (c, where, path, path, "cpu-blockers", message,
-                             "pick a usable model, or host-model");
-            }
+            add_blockers (c, cpu, where, path);
         }
       xmlFree (name);
       xmlXPathFreeObject (mkeep);
@@ -401,18 +423,19 @@ check_hyperv (Check *c)
   for (int i = 0; enum_node && set && i < set->nodeNr; i++)
     {
       const char *name = (const char *) set->nodeTab[i]->name;
-      g_autofree char *where = NULL, *message = NULL, *values = NULL, *fix = NULL;
+      g_autofree char *where = NULL, *values = NULL, *fix = NULL;
       g_autofree char *reason = NULL;
 
       if (dc_caps_enum_has (enum_node, name))
         continue;
-      where = where_of (set->nodeTab[i], NULL);
+      /* as for any enum: a problem where the explain says why */
       reason = g_strdup_printf ("features/hyperv/enum[features]/%s", name);
-      message = g_strdup_printf ("Hyper-V enlightenment %s is not offered here", name);
+      if (!g_hash_table_contains (c->reasons, reason))
+        continue;
+      where = where_of (set->nodeTab[i], NULL);
       values = enum_values (enum_node);
-      fix = g_strdup_printf ("pick from: %s", values);
-      add_explained (c, where, reason, "features/hyperv/enum[features]", "not-offered",
-                     message, fix);
+      fix = g_strdup_printf ("switch it off, or keep to: %s", values);
+      add_explained (c, where, reason, "features/hyperv/enum[features]", NULL, NULL, fix);
     }
   xmlXPathFreeObject (keep);
 }
@@ -502,7 +525,7 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
   g_autoptr(GError) refused = NULL;
   const DcCapsNode *model = NULL;
   GHashTable *reasons = NULL;
-  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems };
+  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE };
   DcQuestion q;
 
   a.type = first_value (c.xpath, "/domain/@type");
@@ -520,6 +543,7 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
     {
       c.caps = model;
       c.reasons = reasons;
+      c.kvm = g_str_equal (q.virttype, "kvm");
       run_checks (&c);
     }
   else if (!question_problem (&c, refused))

@@ -43,6 +43,7 @@ static const ArchPair kvm_runs[] = {
   { "x86_64", "i686" },
   { "i686", "i686" },
   { "aarch64", "aarch64" },
+  { "aarch64", "armv7l" },   /* 32-bit guests, -cpu host,aarch64=off */
   { "ppc64", "ppc64" },
   { "ppc64", "ppc64le" },
   { "ppc64le", "ppc64" },

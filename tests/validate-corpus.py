@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""ValidateDomain against libvirt 11.3's own verdicts (tests/qemuxmlconfdata).
+
+libvirt's qemuxmlconftest builds a QEMU command line from each domain
+XML for a recorded QEMU: NAME.ARCH-latest.args where it accepts the
+domain, NAME.ARCH-latest.err where it refuses it. For each arch whose
+newest recording the corpus holds, the recording is replayed to the
+daemon through the fake emulator (as tests/corpus.py does), on a host
+faked as libvirt's test fakes it, and every domain is validated:
+
+- accepted: every error we raise is a false error, and must be allowed
+  in tests/validate-corpus-allowed.txt under a reason that is a section
+  of docs/validate.md (rows: CASE CODE, '*' any text);
+- refused: counted as found when we raise an error, and classified by
+  libvirt's message; most are refused by libvirt's parser for their
+  structure (address conflicts, invalid values), out of scope.
+
+The <emulator> of libvirt's test is its own path; it is replaced by the
+fake emulator's. Prints the figures; fails on a false error not allowed.
+
+usage: validate-corpus.py BUILDDIR SOURCEDIR [--show]
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections import Counter
+
+import corpus
+from allowlist import AllowList
+from testlib import Daemon, GLib, PrivateBus
+
+BUILD, SOURCE = corpus.BUILD, corpus.SOURCE
+SHOW = "--show" in sys.argv
+ALLOWED = os.path.join(SOURCE, "tests", "validate-corpus-allowed.txt")
+DOCS = os.path.join(SOURCE, "docs", "validate.md")
+ARCHES = ["x86_64", "aarch64", "s390x", "ppc64", "riscv64", "loongarch64"]
+EMULATOR = re.compile(r"<emulator>[^<]*</emulator>")
+
+
+def cases(data, arch):
+    """(name, accepted, libvirt's message) for @arch's -latest verdicts."""
+    out = []
+    for name in sorted(os.listdir(data)):
+        m = re.fullmatch(rf"(.+)\.{arch}-latest\.(args|err)", name)
+        if m and os.path.exists(os.path.join(data, m[1] + ".xml")):
+            message = ""
+            if m[2] == "err":
+                with open(os.path.join(data, name), errors="replace") as f:
+                    message = f.readline().strip()
+            out.append((m[1], m[2] == "args", message))
+    return out
+
+
+def newest_recording(capsdata, arch):
+    versions = []
+    for name in os.listdir(capsdata):
+        m = re.fullmatch(rf"caps_(\d+)\.(\d+)\.(\d+)_{arch}\.replies", name)
+        if m:
+            versions.append((tuple(int(x) for x in m.groups()), name))
+    return os.path.join(capsdata, max(versions)[1]) if versions else None
+
+
+class Tally:
+    def __init__(self, allow):
+        self.allow, self.ok = allow, True
+        self.accepted = self.clean = self.refused = self.found = 0
+        self.false_codes, self.refusal_kinds, self.found_kinds = Counter(), Counter(), Counter()
+
+    def accepted_case(self, label, problems):
+        self.accepted += 1
+        errors = [p for p in problems if p[1] == "error"]
+        if not errors:
+            self.clean += 1
+            return
+        for p in errors:
+            self.false_codes[p[2]] += 1
+            row = self.allow.covering(label, p[2])
+            if row is None:
+                self.ok = False
+                print(f"FAIL {label}: false error {p[2]} at {p[0]}: {p[4]}")
+            elif SHOW:
+                print(f"allowed {label}: {p[2]} at {p[0]} [{self.allow.reason(row)}]")
+
+    def refused_case(self, label, message, problems):
+        self.refused += 1
+        kind = message.split(":")[0]
+        self.refusal_kinds[kind] += 1
+        if any(p[1] == "error" for p in problems):
+            self.found += 1
+            self.found_kinds[kind] += 1
+            if SHOW:
+                print(f"found {label}: {message[:100]} -> {[p[2] for p in problems]}")
+
+
+def validate(bus, xml, emulator):
+    xml = EMULATOR.sub(f"<emulator>{emulator}</emulator>", xml)
+    try:
+        return bus.call("ValidateDomain", (xml, 0), "(su)", 120000)[0]
+    except GLib.Error as e:
+        return [("", "error", "refused-as-input", "", e.message, "")]
+
+
+def run_arch(data, capsdata, arch, bus, tally):
+    recording_path = newest_recording(capsdata, arch)
+    if recording_path is None:
+        print(f"# {arch}: no recording")
+        return
+    workdir = tempfile.mkdtemp(prefix="domcapsd-vcorpus-")
+    try:
+        recording = corpus.Recording(recording_path, workdir)
+        emulator = recording.emulator()
+        corpus.make_host_root(os.path.join(workdir, "host"), arch, "", recording.kvm)
+        version = os.path.basename(recording_path).split("_")[1]
+        corpus.make_helpers(os.path.join(workdir, "bin"), version)
+        os.makedirs(os.path.join(workdir, "firmware"))
+        daemon = Daemon(BUILD, bus.address, "--emulator-dir", os.path.dirname(emulator),
+                        "--firmware-dir", os.path.join(workdir, "firmware"),
+                        "--host-root", os.path.join(workdir, "host"),
+                        "--cache-dir", os.path.join(workdir, "cache"),
+                        env={"PATH": os.path.join(workdir, "bin") + ":" + os.environ["PATH"]})
+        try:
+            if not bus.wait_for_name(60):
+                raise RuntimeError("the daemon did not take its name")
+            before = (tally.accepted, tally.clean, tally.refused, tally.found)
+            for name, accepted, message in cases(data, arch):
+                with open(os.path.join(data, name + ".xml"), errors="replace") as f:
+                    xml = f.read()
+                problems = validate(bus, xml, emulator)
+                label = f"{name}.{arch}"
+                if accepted:
+                    tally.accepted_case(label, problems)
+                else:
+                    tally.refused_case(label, message, problems)
+            a, c, r, f = (x - y for x, y in zip((tally.accepted, tally.clean, tally.refused,
+                                                 tally.found), before))
+            print(f"# {arch} ({os.path.basename(recording_path)}): {c} of {a} accepted "
+                  f"domains validate clean; {f} of {r} refused ones get an error")
+        finally:
+            daemon.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    allow = AllowList(ALLOWED, DOCS)
+    if allow.undocumented:
+        print(f"FAIL: reasons without a section in {DOCS}: {allow.undocumented}")
+        return 1
+    data_root = corpus.fetch()
+    data = os.path.join(data_root, "qemuxmlconfdata")
+    capsdata = os.path.join(data_root, "qemucapabilitiesdata")
+    tally, bus = Tally(allow), PrivateBus()
+    try:
+        for arch in ARCHES:
+            run_arch(data, capsdata, arch, bus, tally)
+    finally:
+        bus.down()
+    for row in allow.unseen():
+        print(f"FAIL: allowed false error not seen: {' '.join(row)}")
+        tally.ok = False
+    print("# false errors by code: " + ", ".join(f"{c} {n}" for c, n in
+                                                 tally.false_codes.most_common()))
+    print("# refusals found, by libvirt's kind: " + ", ".join(
+        f"{k} {tally.found_kinds[k]}/{n}" for k, n in tally.refusal_kinds.most_common()))
+    print(f"validate-corpus: {tally.clean} of {tally.accepted} accepted domains validate "
+          f"clean ({100.0 * tally.clean / max(tally.accepted, 1):.1f}%); "
+          f"{tally.found} of {tally.refused} refused ones get an error")
+    return 0 if tally.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

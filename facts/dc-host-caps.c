@@ -83,8 +83,10 @@ dc_host_cache_bank_free (DcHostCacheBank *bank)
 static gboolean
 arrays_equal (const GArray *a, const GArray *b)
 {
+  /* an empty GArray's data may be NULL, which memcmp must not see */
   return a->len == b->len &&
-         memcmp (a->data, b->data, (gsize) a->len * g_array_get_element_size ((GArray *) a)) == 0;
+         (a->len == 0 ||
+          memcmp (a->data, b->data, (gsize) a->len * g_array_get_element_size ((GArray *) a)) == 0);
 }
 
 /* field by field: the struct has padding memcmp would read */

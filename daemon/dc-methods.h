@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dc-methods.h: the answering methods of org.domcapsd.DomainCapabilities1.
  *
- * GetDomainCapabilities, GetDomainCapabilitiesReasons,
+ * GetDomainCapabilities, GetDomainCapabilitiesReasons, ValidateDomain,
  * GetAllDomainCapabilities, GetNodeLabels, ListEmulators and
  * GetCapabilities, each taking
  * its arguments as D-Bus carries them and returning its reply tuple as

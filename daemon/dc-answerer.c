@@ -410,6 +410,12 @@ dc_answerer_read_host (DcAnswerer *self)
   return changed;
 }
 
+const DcHostFacts *
+dc_answerer_host_facts (DcAnswerer *self)
+{
+  return dc_registry_get_host (self->registry);
+}
+
 const DcHostCaps *
 dc_answerer_host_caps (DcAnswerer *self)
 {

@@ -77,6 +77,8 @@ void dc_answerer_set_host_root (DcAnswerer *answerer, const char *root);
  * change). Power management is asked of logind only where the root is
  * "/". dc_answerer_capabilities() reads it first if it never was. */
 gboolean dc_answerer_read_host (DcAnswerer *answerer);
+/* The host facts the answers are rendered with. */
+const DcHostFacts *dc_answerer_host_facts (DcAnswerer *answerer);
 /* The host part as last read (read first if it never was). */
 const DcHostCaps *dc_answerer_host_caps (DcAnswerer *answerer);
 /* Host capabilities (GetCapabilities): the host part as last read, and a

@@ -20,6 +20,7 @@ typedef struct {
   xmlXPathContext *xpath;
   GPtrArray *problems;      /* of DcProblem */
   gboolean kvm;             /* the domain runs under KVM */
+  const DcHostFacts *host;
 } Check;
 
 /* ---- looking things up ---- */
@@ -378,6 +379,19 @@ check_virtiofs (Check *c)
     }
   xmlXPathFreeObject (keep);
   xmlXPathFreeObject (shared_keep);
+  /* libvirt finds virtiofsd by its vhost-user descriptor, unless the
+   * domain names the binary */
+  set = nodes (c, "/domain/devices/filesystem[driver/@type='virtiofs'][not(binary/@path)]",
+               &keep);
+  if (set != NULL && set->nodeNr > 0 && c->host != NULL && !c->host->virtiofsd)
+    {
+      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+
+      add (c, where, DC_PROBLEM_ERROR, "host-lacks-virtiofsd", "devices/filesystem",
+           "no virtiofsd is installed (no vhost-user descriptor of type fs)",
+           "install virtiofsd, or name one with <binary path='...'/>");
+    }
+  xmlXPathFreeObject (keep);
 }
 
 /* <os><firmware><feature name='secure-boot' enabled='yes'/>: the answer's
@@ -525,7 +539,8 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
   g_autoptr(GError) refused = NULL;
   const DcCapsNode *model = NULL;
   GHashTable *reasons = NULL;
-  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE };
+  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE,
+              dc_answerer_host_facts (answerer) };
   DcQuestion q;
 
   a.type = first_value (c.xpath, "/domain/@type");

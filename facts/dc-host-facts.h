@@ -15,6 +15,7 @@ typedef struct {
   gboolean iommufd;      /* ROOT/dev/iommu exists (Linux 6.2) */
   gboolean swtpm;        /* swtpm_setup answered */
   gboolean qemu_rdp;     /* libvirt's RDP helper (qemu-rdp) is in PATH */
+  gboolean virtiofsd;    /* a vhost-user descriptor offers type "fs" */
   gboolean swtpm_tpm12;  /* it can set up TPM 1.2 ... */
   gboolean swtpm_tpm20;  /* ... and TPM 2.0 */
   gboolean sev;          /* kvm_amd's sev parameter is on */

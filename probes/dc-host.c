@@ -80,6 +80,38 @@ read_microcode (const char *root)
   return g_strdup ("");
 }
 
+/* Whether a vhost-user descriptor (QEMU's interop/vhost-user.json, as
+ * libvirt reads them) offers a backend of type "fs": virtiofsd. */
+static gboolean
+read_vhost_user_fs (const char *root)
+{
+  static const char *const dirs[] = { "etc/qemu/vhost-user", "usr/share/qemu/vhost-user" };
+  static const DcJsonLimits limits = { 8, 1024 };
+
+  for (gsize d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autofree char *dir = g_build_filename (root, dirs[d], NULL);
+      g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+      const char *name;
+
+      while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *text = NULL;
+          g_autoptr(JsonNode) node = NULL;
+
+          if (!g_str_has_suffix (name, ".json") || !read_small (path, 65536, &text) ||
+              (node = dc_json_parse_object (text, strlen (text), 65536, &limits,
+                                            NULL)) == NULL)
+            continue;
+          if (g_strcmp0 (dc_json_get_string (json_node_get_object (node), "type"),
+                         "fs") == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* QEMU loads display, audio and device modules from
  * /usr/lib/<multiarch>/qemu; installing one changes the QOM types. */
 static char *
@@ -207,6 +239,7 @@ dc_host_facts_read (const char *root)
   facts->phys_addr_bits = read_phys_addr_bits (facts->arch, root);
   rdp = g_find_program_in_path ("qemu-rdp");
   facts->qemu_rdp = rdp != NULL;
+  facts->virtiofsd = read_vhost_user_fs (root);
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
                 dir_has_entries (groups);
   facts->iommufd = g_file_test (iommu, G_FILE_TEST_EXISTS);

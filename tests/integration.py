@@ -511,6 +511,18 @@ class HostCapabilitiesTest(DaemonTestCase):
         self.assertIn("", self.signals_of_refresh())
         self.assertEqual(self.capabilities().find("host/iommu").get("support"), "yes")
 
+    def test_d_virtiofs_without_virtiofsd(self):
+        """This root has no vhost-user descriptor: ValidateDomain says
+        virtiofsd is missing, as libvirt would refuse to start it."""
+        xml = ("<domain type='qemu'><name>v</name><memory>262144</memory>"
+               "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>"
+               "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+               "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/>"
+               "<target dir='srv'/></filesystem></devices></domain>")
+        rows = self.bus.call("ValidateDomain", (xml, 0), "(su)", 120000)[0]
+        self.assertEqual([(r[2], r[0]) for r in rows],
+                         [("host-lacks-virtiofsd", "/domain/devices/filesystem")])
+
     def test_c_ctl_capabilities(self):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
         r = subprocess.run([CTL, "--session", "capabilities"], env=env,

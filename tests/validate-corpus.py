@@ -113,6 +113,9 @@ def run_arch(data, capsdata, arch, bus, tally):
         recording = corpus.Recording(recording_path, workdir)
         emulator = recording.emulator()
         corpus.make_host_root(os.path.join(workdir, "host"), arch, "", recording.kvm)
+        # libvirt's test has a virtiofsd (its vhost-user descriptor data)
+        corpus.write(os.path.join(workdir, "host", "usr/share/qemu/vhost-user/50-fs.json"),
+                     '{"type": "fs", "binary": "/usr/libexec/virtiofsd"}\n')
         version = os.path.basename(recording_path).split("_")[1]
         corpus.make_helpers(os.path.join(workdir, "bin"), version)
         os.makedirs(os.path.join(workdir, "firmware"))

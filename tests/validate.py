@@ -60,6 +60,11 @@ class ValidateTest(unittest.TestCase):
         os.makedirs(os.path.join(root, "proc", "sys", "kernel"))
         with open(os.path.join(root, "proc", "sys", "kernel", "arch"), "w") as f:
             f.write("x86_64\n")
+        # virtiofsd, as its package announces itself to libvirt
+        os.makedirs(os.path.join(root, "usr", "share", "qemu", "vhost-user"))
+        with open(os.path.join(root, "usr/share/qemu/vhost-user/50-virtiofsd.json"), "w") as f:
+            f.write('{"description": "virtiofsd", "type": "fs", '
+                    '"binary": "/usr/libexec/virtiofsd"}\n')
         emulators = os.path.join(cls.tmp, "emulators")
         os.makedirs(emulators)
         for arch in REAL:

@@ -134,6 +134,10 @@ static const EnumCheck enum_checks[] = {
     "memory source type" },
   { "/domain/devices/disk", "device", "devices/disk/enum[diskDevice]", "disk device" },
   { "/domain/devices/disk/target", "bus", "devices/disk/enum[bus]", "disk bus" },
+  /* a controller of a disk bus: the bus's reason holds for it (an IDE
+   * controller on a board without one) */
+  { "/domain/devices/controller[@type='ide' or @type='fdc']", "type",
+    "devices/disk/enum[bus]", "disk controller" },
   { "/domain/devices/graphics", "type", "devices/graphics/enum[type]", "graphics type" },
   { "/domain/devices/video/model", "type", "devices/video/enum[modelType]", "video model" },
   { "/domain/devices/hostdev", "mode", "devices/hostdev/enum[mode]", "hostdev mode" },

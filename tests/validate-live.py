@@ -48,8 +48,8 @@ CASES = [
     ("ide-on-q35", ["--disk", "none", "--controller", "ide"]),
     ("virtiofs", ["--memorybacking", "source.type=memfd,access.mode=shared",
                   "--filesystem", "/srv,srv,driver.type=virtiofs"]),
-    ("kvm", ["--virt-type", "kvm"]),
-    ("sev", ["--launchSecurity", "sev"]),
+    ("kvm", None),   # the plain domain with type kvm: virt-install makes none without KVM
+    ("sev", ["--boot", "uefi", "--launchSecurity", "sev"]),
     ("aarch64-virt", ["--arch", "aarch64", "--machine", "virt", "--boot", "uefi"]),
 ]
 
@@ -102,7 +102,9 @@ def main():
             raise RuntimeError("the daemon did not take its name")
         for case, extra in CASES:
             name = f"domcapsd-vlive-{case}"
-            xml, why = make_xml(name, extra)
+            xml, why = make_xml(name, extra if extra is not None else [])
+            if extra is None and xml is not None:
+                xml = xml.replace('<domain type="qemu">', '<domain type="kvm">', 1)
             if xml is None:
                 print(f"# {case}: virt-install made no XML: {why[:200]}")
                 continue

@@ -202,6 +202,10 @@ class ValidateTest(unittest.TestCase):
                                "devices/disk/enum[bus]")
         self.assertIn("virtio", p["fix"])
 
+    def test_ide_controller_on_q35(self):
+        self.assertProblem(domain(devices="<controller type='ide'/>"), "board-lacks",
+                           "/domain/devices/controller/@type", "devices/disk/enum[bus]")
+
     def test_tpm_crb_on_arm(self):
         self.assertRefused(domain(arch="aarch64", machine="virt",
                                   devices="<tpm model='tpm-crb'><backend type='emulator' "

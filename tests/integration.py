@@ -20,7 +20,8 @@ import domcaps_diff
 import testlib
 import xml.etree.ElementTree as ET
 
-from testlib import IFACE, NAME, PATH, Daemon as _Daemon, PrivateBus, Gio, GLib, accel_works
+from testlib import (IFACE, NAME, PATH, Daemon as _Daemon, DaemonTestCase, PrivateBus, Gio,
+                     GLib, accel_works)
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
 CTL = os.path.join(BUILD, "tools", "domcapsctl")
@@ -96,19 +97,6 @@ def Daemon(address, emulator_dir, timeout=3, *extra):
     cache = os.path.join(os.path.dirname(emulator_dir), "cache")
     return _Daemon(BUILD, address, "--emulator-dir", emulator_dir,
                    "--probe-timeout", str(timeout), "--cache-dir", cache, *extra)
-
-
-class DaemonTestCase(unittest.TestCase):
-    """A daemon (cls.daemon) on a private bus (cls.bus) and a directory
-    (cls.tmp) for the whole class; stopped cleanly, or the class fails."""
-
-    @classmethod
-    def tearDownClass(cls):
-        code, out = cls.daemon.stop()
-        sys.stderr.write(out)
-        cls.bus.down()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        assert code == 0, f"daemon exited with {code}"
 
 
 class BusTest(DaemonTestCase):

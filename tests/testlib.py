@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Helpers shared by the Python tests: a private bus and the daemon on it."""
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
+import unittest
 
 import gi
 gi.require_version("Gio", "2.0")
@@ -119,3 +122,16 @@ def main(suite):
     for test, why in program.result.skipped:
         skipped(f"{suite}/{test.id().rsplit('.', 1)[-1]}", why)
     sys.exit(0 if program.result.wasSuccessful() else 1)
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A daemon (cls.daemon) on a private bus (cls.bus) and a directory
+    (cls.tmp) for the whole class; stopped cleanly, or the class fails."""
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out = cls.daemon.stop()
+        sys.stderr.write(out)
+        cls.bus.down()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert code == 0, f"daemon exited with {code}"

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import unittest
 
-from testlib import Daemon, GLib, Gio, PrivateBus
+from testlib import Daemon, DaemonTestCase, GLib, Gio, PrivateBus
 
 BUILD = os.path.abspath(sys.argv[1])
 CTL = os.path.join(BUILD, "tools", "domcapsctl")
@@ -52,7 +52,7 @@ def domain(devices="", os_extra="", features="", top="", dtype="qemu", arch="x86
 """
 
 
-class ValidateTest(unittest.TestCase):
+class ValidateTest(DaemonTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="domcapsd-validate-")
@@ -77,14 +77,6 @@ class ValidateTest(unittest.TestCase):
                             "--firmware-dir", firmware, "--host-root", root,
                             "--cache-dir", os.path.join(cls.tmp, "cache"))
         assert cls.bus.wait_for_name(), "the daemon did not take its name"
-
-    @classmethod
-    def tearDownClass(cls):
-        code, out = cls.daemon.stop()
-        sys.stderr.write(out)
-        cls.bus.down()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        assert code == 0, f"daemon exited with {code}"
 
     def problems(self, xml):
         rows = self.bus.call("ValidateDomain", (xml, 0), "(su)", 120000)[0]

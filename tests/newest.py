@@ -202,6 +202,7 @@ def main():
             run.row(row)
         figures[flavour] = (len(data["rows"]), run.figures)
         run.ok &= host_capabilities(data["capabilities"], suffix)
+        run.ok &= validate_live(data["validate"], suffix)
     if not figures:
         skip("the mirror has no trixie-backports")
     for row in allow.unseen():
@@ -228,6 +229,32 @@ def host_capabilities(caps, suffix):
     return not unexpected
 
 
+def validate_live(cases, suffix):
+    """ValidateDomain's verdicts against libvirt 12.9's, live: a domain
+    that starts validates without an error, a refused one gets one
+    (tests/validate-live-allowed.txt for the rest, as for libvirt 9.0)."""
+    allow = AllowList(os.path.join(SOURCE, "tests", "validate-live-allowed.txt"),
+                      os.path.join(SOURCE, "docs", "validate.md"))
+    ok, agree = True, 0
+    for case, started, message, problems in cases:
+        if started is None:
+            print(f"# validate {case}{suffix}: virt-install made no XML: {message[:160]}")
+            continue
+        errors = [f"{p['code']} at {p['where']}" for p in problems
+                  if p["severity"] == "error"]
+        same = started == (not errors)
+        verdict = "started" if started else "refused"
+        row = None if same else allow.covering(f"{case}{suffix}", verdict)
+        agree += same
+        print(f"{'ok' if same else 'allowed' if row else 'FAIL'} validate {case}{suffix}: "
+              f"libvirt 12.9 {verdict}{': ' + message[:120] if message and not started else ''}"
+              f"; domcapsd {', '.join(errors) if errors else 'no error'}")
+        ok &= same or row is not None
+    print(f"# validate{suffix}: {agree} of {sum(1 for c in cases if c[1] is not None)} "
+          "verdicts agree with libvirt 12.9's")
+    return ok
+
+
 def rows_in(flavour, virttypes):
     """What newest-inroot.py found in @flavour's root (built, cached, and
     domcapsd built inside it first), or None where the mirror lacks it."""
@@ -242,7 +269,8 @@ def rows_in(flavour, virttypes):
     copy_tree(root)
     build_inside(root)
     shutil.rmtree(root + INSIDE_OUT, ignore_errors=True)
-    shutil.copy2(os.path.join(SOURCE, "tests", "newest-inroot.py"), root + "/var/tmp/")
+    for name in ("newest-inroot.py", "validate_cases.py"):
+        shutil.copy2(os.path.join(SOURCE, "tests", name), root + "/var/tmp/")
     r = inside(root, "python3", "/var/tmp/newest-inroot.py", INSIDE_BUILD, INSIDE_OUT,
                *virttypes)
     if r.returncode != 0:

@@ -21,6 +21,7 @@ import sys
 import tempfile
 
 import testlib
+from validate_cases import BASE, CASES, kvm_variant
 from allowlist import AllowList
 from testlib import Daemon, GLib, PrivateBus
 
@@ -29,29 +30,6 @@ REFERENCE = os.path.join(SOURCE, "tests", "tools", "libvirt-reference")
 ALLOWED = os.path.join(SOURCE, "tests", "validate-live-allowed.txt")
 DOCS = os.path.join(SOURCE, "docs", "validate.md")
 VIRSH = ["virsh", "-c", "qemu:///system"]
-BASE = ["--memory", "256", "--vcpus", "1", "--osinfo", "debian11", "--disk", "none",
-        "--network", "none", "--import", "--noautoconsole", "--virt-type", "qemu"]
-
-CASES = [
-    ("plain", []),
-    ("uefi", ["--boot", "uefi"]),
-    ("uefi-secure-boot", ["--boot", "uefi,firmware.feature0.name=secure-boot,"
-                                    "firmware.feature0.enabled=yes"]),
-    ("tpm-2.0", ["--tpm", "emulator,model=tpm-crb,version=2.0"]),
-    ("tpm-1.2-tis", ["--tpm", "emulator,model=tpm-tis,version=1.2"]),
-    ("named-cpu", ["--cpu", "Skylake-Server"]),
-    ("host-passthrough-under-tcg", ["--cpu", "host-passthrough"]),
-    ("spice-and-friends", ["--graphics", "spice", "--channel", "spicevmc",
-                           "--redirdev", "usb,type=spicevmc", "--video", "qxl"]),
-    ("devices", ["--rng", "/dev/urandom", "--panic", "default", "--watchdog", "i6300esb",
-                 "--serial", "pty", "--console", "pty"]),
-    ("ide-on-q35", ["--disk", "none", "--controller", "ide"]),
-    ("virtiofs", ["--memorybacking", "source.type=memfd,access.mode=shared",
-                  "--filesystem", "/srv,srv,driver.type=virtiofs"]),
-    ("kvm", None),   # the plain domain with type kvm: virt-install makes none without KVM
-    ("sev", ["--boot", "uefi", "--launchSecurity", "sev"]),
-    ("aarch64-virt", ["--arch", "aarch64", "--machine", "virt", "--boot", "uefi"]),
-]
 
 
 def run(args, **kw):
@@ -104,7 +82,7 @@ def main():
             name = f"domcapsd-vlive-{case}"
             xml, why = make_xml(name, extra if extra is not None else [])
             if extra is None and xml is not None:
-                xml = xml.replace('<domain type="qemu">', '<domain type="kvm">', 1)
+                xml = kvm_variant(xml)
             if xml is None:
                 print(f"# {case}: virt-install made no XML: {why[:200]}")
                 continue

@@ -208,6 +208,7 @@ static const SupportCheck support_checks[] = {
   { "/domain/launchSecurity[@type='s390-pv']", "features/s390-pv",
     "s390 protected virtualization" },
   { "/domain/launchSecurity[@type='tdx']", "features/tdx", "Intel TDX" },
+  { "/domain/devices/memory[@model='sgx-epc']", "features/sgx", "Intel SGX" },
   { "/domain/iothreads", "iothreads", "I/O threads" },
 };
 
@@ -359,6 +360,48 @@ check_cpu (Check *c)
       xmlFree (name);
       xmlXPathFreeObject (mkeep);
     }
+}
+
+/* A feature the domain requires that the host-model answer switches off:
+ * the accelerator lacks it (an error under KVM with checking, as libvirt
+ * compares; else a warning: QEMU starts the guest without it). */
+static void
+check_cpu_features (Check *c)
+{
+  const DcCapsNode *host_model = dc_caps_node_at (c->caps, "cpu/mode[host-model]");
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/cpu/feature[@policy='require' or @policy='force']",
+                           &keep);
+  g_autofree char *check = NULL;
+
+  for (int i = 0; host_model && set && i < set->nodeNr; i++)
+    {
+      g_autofree char *name = attr (set->nodeTab[i], "name");
+      g_autofree char *where = NULL, *message = NULL;
+      gboolean lacking = FALSE, refused;
+
+      for (guint j = 0; name && j < host_model->children->len && !lacking; j++)
+        {
+          const DcCapsNode *f = g_ptr_array_index (host_model->children, j);
+
+          lacking = g_str_equal (f->name, "feature") &&
+                    g_strcmp0 (dc_caps_node_get_attr (f, "name"), name) == 0 &&
+                    g_strcmp0 (dc_caps_node_get_attr (f, "policy"), "disable") == 0;
+        }
+      if (!lacking)
+        continue;
+      if (check == NULL)
+        check = set->nodeTab[i]->parent ? attr (set->nodeTab[i]->parent, "check")
+                                        : g_strdup ("");
+      refused = c->kvm && g_strcmp0 (check, "none") != 0;
+      where = where_of (set->nodeTab[i], "name");
+      message = g_strdup_printf ("the CPU this accelerator offers lacks %s%s", name,
+                                 refused ? "" : "; the guest would start without it");
+      add (c, where, refused ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING, "cpu-feature-missing",
+           "cpu/mode[host-model]", message,
+           "drop the feature, or run where the CPU has it");
+    }
+  xmlXPathFreeObject (keep);
 }
 
 /* virtiofs maps the guest's memory into virtiofsd: it must be shared. */
@@ -525,6 +568,7 @@ run_checks (Check *c)
 {
   check_vcpus (c);
   check_cpu (c);
+  check_cpu_features (c);
   for (gsize i = 0; i < G_N_ELEMENTS (support_checks); i++)
     check_support (c, &support_checks[i]);
   for (gsize i = 0; i < G_N_ELEMENTS (enum_checks); i++)

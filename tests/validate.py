@@ -152,6 +152,21 @@ class ValidateTest(DaemonTestCase):
         self.assertEqual(found[0]["capability"], "cpu/mode[custom]/model[Skylake-Server]")
         self.assertIn("avx512f", found[0]["message"])
 
+    def test_required_feature_the_accelerator_lacks(self):
+        """host-model under TCG switches off what TCG lacks (fxsr_opt among
+        them for QEMU 7.2's EPYC): requiring it is a warning under TCG."""
+        found = self.problems(domain(top="<cpu mode='custom'><model>qemu64</model>"
+                                         "<feature policy='require' name='fxsr_opt'/></cpu>"))
+        self.assertEqual([(p["code"], p["where"], p["severity"]) for p in found],
+                         [("cpu-feature-missing", "/domain/cpu/feature/@name", "warning")],
+                         found)
+
+    def test_sgx_not_supported(self):
+        self.assertRefused(domain(devices="<memory model='sgx-epc'><source><nodemask>0"
+                                          "</nodemask></source><target><size unit='KiB'>"
+                                          "16384</size><node>0</node></target></memory>"),
+                           "/domain/devices/memory", "features/sgx")
+
     def test_cpu_model_unknown(self):
         self.assertProblem(domain(top="<cpu mode='custom'><model>NoSuchCPU</model></cpu>"),
                            "unknown-cpu-model", "/domain/cpu/model")

@@ -404,6 +404,34 @@ check_cpu_features (Check *c)
   xmlXPathFreeObject (keep);
 }
 
+/* <maxphysaddr mode='emulate' bits='N'/>: under KVM the guest cannot
+ * address more than the host's CPU does (CPUID 0x80000008). */
+static void
+check_maxphysaddr (Check *c)
+{
+  xmlXPathObject *keep = NULL;
+  xmlNodeSet *set = nodes (c, "/domain/cpu/maxphysaddr[@mode='emulate'][@bits]", &keep);
+  guint host_bits = c->host ? c->host->phys_addr_bits : 0;
+
+  if (c->kvm && host_bits != 0 && set != NULL && set->nodeNr > 0)
+    {
+      g_autofree char *bits = attr (set->nodeTab[0], "bits");
+      guint64 asked = g_ascii_strtoull (bits, NULL, 10);
+
+      if (asked > host_bits)
+        {
+          g_autofree char *where = where_of (set->nodeTab[0], "bits");
+          g_autofree char *message = g_strdup_printf (
+              "%" G_GUINT64_FORMAT " physical address bits asked; this host's CPU has %u",
+              asked, host_bits);
+          g_autofree char *fix = g_strdup_printf ("ask for at most %u bits", host_bits);
+
+          add (c, where, DC_PROBLEM_ERROR, "maxphysaddr-over-host", "cpu", message, fix);
+        }
+    }
+  xmlXPathFreeObject (keep);
+}
+
 /* virtiofs maps the guest's memory into virtiofsd: it must be shared. */
 static void
 check_virtiofs (Check *c)
@@ -569,6 +597,7 @@ run_checks (Check *c)
   check_vcpus (c);
   check_cpu (c);
   check_cpu_features (c);
+  check_maxphysaddr (c);
   for (gsize i = 0; i < G_N_ELEMENTS (support_checks); i++)
     check_support (c, &support_checks[i]);
   for (gsize i = 0; i < G_N_ELEMENTS (enum_checks); i++)

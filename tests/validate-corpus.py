@@ -24,6 +24,7 @@ usage: validate-corpus.py BUILDDIR SOURCEDIR [--show]
 import os
 import re
 import shutil
+import struct
 import sys
 import tempfile
 from collections import Counter
@@ -103,6 +104,19 @@ def validate(bus, xml, emulator):
         return [("", "error", "refused-as-input", "", e.message, "")]
 
 
+def maxphysaddr_refused(bus, emulator):
+    """A KVM guest asking more physical address bits than the host's 52."""
+    xml = ("<domain type='kvm'><name>m</name><memory>262144</memory>"
+           "<os><type arch='x86_64' machine='q35'>hvm</type></os>"
+           "<cpu mode='custom'><model>qemu64</model><maxphysaddr mode='emulate' bits='57'/>"
+           "</cpu>"
+           f"<devices><emulator>{emulator}</emulator></devices></domain>")
+    codes = [p[2] for p in validate(bus, xml, emulator)]
+    ok = codes == ["maxphysaddr-over-host"]
+    print(f"{'ok' if ok else 'FAIL'} maxphysaddr 57 bits on a 52-bit host: {codes}")
+    return ok
+
+
 def run_arch(data, capsdata, arch, bus, tally):
     recording_path = newest_recording(capsdata, arch)
     if recording_path is None:
@@ -113,6 +127,10 @@ def run_arch(data, capsdata, arch, bus, tally):
         recording = corpus.Recording(recording_path, workdir)
         emulator = recording.emulator()
         corpus.make_host_root(os.path.join(workdir, "host"), arch, "", recording.kvm)
+        # a host CPU of 52 physical address bits, the most x86 defines
+        with open(os.path.join(workdir, "host", "dev", "cpu", "0", "cpuid"), "r+b") as f:
+            f.seek(0x80000008)
+            f.write(struct.pack("<4I", 52, 0, 0, 0))
         # libvirt's test has a virtiofsd (its vhost-user descriptor data)
         corpus.write(os.path.join(workdir, "host", "usr/share/qemu/vhost-user/50-fs.json"),
                      '{"type": "fs", "binary": "/usr/libexec/virtiofsd"}\n')
@@ -137,6 +155,8 @@ def run_arch(data, capsdata, arch, bus, tally):
                     tally.accepted_case(label, problems)
                 else:
                     tally.refused_case(label, message, problems)
+            if arch == "x86_64" and recording.kvm:
+                tally.ok &= maxphysaddr_refused(bus, emulator)
             a, c, r, f = (x - y for x, y in zip((tally.accepted, tally.clean, tally.refused,
                                                  tally.found), before))
             print(f"# {arch} ({os.path.basename(recording_path)}): {c} of {a} accepted "

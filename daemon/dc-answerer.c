@@ -13,17 +13,15 @@
 struct _DcAnswerer {
   DcRegistry *registry;    /* borrowed */
   DcQueryMemo *memo;       /* rendered answers, of one generation */
-  guint64 candidates_generation;
-  GHashTable *candidates;  /* "emulatorbin\narch" -> GPtrArray of real paths,
-                            * of that generation (names change only with it) */
-  guint64 explained_generation;
-  GHashTable *explained;   /* question key -> Explained, of that generation */
+  /* What is kept for one generation of the registry, forgotten together
+   * when it moves (sync_generation()): */
+  guint64 generation;
+  GHashTable *candidates;  /* "emulatorbin\narch" -> GPtrArray of real paths */
+  GHashTable *explained;   /* question key -> Explained */
+  char *capabilities;      /* host capabilities as last written, or NULL */
+  GPtrArray *capabilities_paths;  /* what GetCapabilities waits for, or NULL */
   DcHostCaps *host_caps;   /* the host part of host capabilities, or NULL */
-  char *host_root;         /* where it was read */
-  char *capabilities;      /* host capabilities as last written, of ... */
-  guint64 capabilities_generation;  /* ... this generation, or NULL */
-  GPtrArray *capabilities_paths;    /* what it waits for, of ... */
-  guint64 paths_generation;         /* ... this generation, or NULL */
+  char *host_root;         /* where it is read */
 };
 
 typedef struct {
@@ -67,6 +65,22 @@ dc_answerer_free (DcAnswerer *self)
   g_free (self->capabilities);
   g_clear_pointer (&self->capabilities_paths, g_ptr_array_unref);
   g_free (self);
+}
+
+/* Forgets what was kept for an older generation of the registry (any
+ * emulator's facts, the set of emulators, the firmware). */
+static void
+sync_generation (DcAnswerer *self)
+{
+  guint64 generation = dc_registry_get_generation (self->registry);
+
+  if (generation == self->generation)
+    return;
+  self->generation = generation;
+  g_hash_table_remove_all (self->candidates);
+  g_hash_table_remove_all (self->explained);
+  g_clear_pointer (&self->capabilities, g_free);
+  g_clear_pointer (&self->capabilities_paths, g_ptr_array_unref);
 }
 
 /* ---- snapshots ---- */
@@ -219,8 +233,7 @@ dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable *
   DcResolvedQuery resolved;
   Explained *e;
 
-  if (self->explained_generation != dc_registry_get_generation (self->registry))
-    g_hash_table_remove_all (self->explained);
+  sync_generation (self);
   e = g_hash_table_lookup (self->explained, key);
   if (e == NULL)
     {
@@ -236,8 +249,6 @@ dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable *
 
           g_hash_table_insert (e->by_path, r->path, r);
         }
-      /* read after resolving: reading facts back may have moved it */
-      self->explained_generation = dc_registry_get_generation (self->registry);
       g_hash_table_replace (self->explained, g_steal_pointer (&key), e);
     }
   *reasons = e->by_path;
@@ -247,18 +258,13 @@ dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable *
 GPtrArray *
 dc_answerer_candidates (DcAnswerer *self, const char *emulatorbin, const char *arch)
 {
-  guint64 generation = dc_registry_get_generation (self->registry);
   g_autofree char *key = g_strdup_printf ("%s\n%s", emulatorbin ? emulatorbin : "",
                                           arch ? arch : "");
   GPtrArray *paths;
   g_autoptr(DcQuerySnapshot) snapshot = NULL;
 
   /* asked on every call a service waits for: kept per generation */
-  if (generation != self->candidates_generation)
-    {
-      g_hash_table_remove_all (self->candidates);
-      self->candidates_generation = generation;
-    }
+  sync_generation (self);
   paths = g_hash_table_lookup (self->candidates, key);
   if (paths == NULL)
     {
@@ -477,15 +483,11 @@ find_capabilities_emulators (DcAnswerer *self)
 GPtrArray *
 dc_answerer_capabilities_emulators (DcAnswerer *self)
 {
-  guint64 generation = dc_registry_get_generation (self->registry);
   GPtrArray *copy;
 
-  if (self->capabilities_paths == NULL || self->paths_generation != generation)
-    {
-      g_clear_pointer (&self->capabilities_paths, g_ptr_array_unref);
-      self->capabilities_paths = find_capabilities_emulators (self);
-      self->paths_generation = generation;
-    }
+  sync_generation (self);
+  if (self->capabilities_paths == NULL)
+    self->capabilities_paths = find_capabilities_emulators (self);
   copy = g_ptr_array_new_full (self->capabilities_paths->len, g_free);
   for (guint i = 0; i < self->capabilities_paths->len; i++)
     g_ptr_array_add (copy, g_strdup (g_ptr_array_index (self->capabilities_paths, i)));
@@ -522,18 +524,8 @@ write_capabilities (DcAnswerer *self, GError **error)
 char *
 dc_answerer_capabilities (DcAnswerer *self, GError **error)
 {
-  guint64 generation = dc_registry_get_generation (self->registry);
-
-  if (self->capabilities == NULL || self->capabilities_generation != generation)
-    {
-      g_autofree char *xml = write_capabilities (self, error);
-
-      if (xml == NULL)
-        return NULL;
-      g_free (self->capabilities);
-      self->capabilities = g_steal_pointer (&xml);
-      /* read after writing: reading facts back may have moved it */
-      self->capabilities_generation = dc_registry_get_generation (self->registry);
-    }
+  sync_generation (self);
+  if (self->capabilities == NULL)
+    self->capabilities = write_capabilities (self, error);
   return g_strdup (self->capabilities);
 }

@@ -250,8 +250,6 @@ dc_engine_start_async (DcEngine *self, DcEngineReady host_ready,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   dc_registry_discover (self->registry);
-  /* a few ms: ready before the name is taken, and its skips logged */
-  dc_answerer_read_host (self->answerer);
   start (self, NULL, host_ready, callback, user_data);
 }
 

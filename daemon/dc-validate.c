@@ -20,6 +20,8 @@ typedef struct {
   xmlXPathContext *xpath;
   GPtrArray *problems;      /* of DcProblem */
   gboolean kvm;             /* the domain runs under KVM */
+  gboolean cpu_compared;    /* ... and libvirt compares its CPU with the
+                             * host's: unless <cpu check='none'> */
   const DcHostFacts *host;
 } Check;
 
@@ -296,17 +298,15 @@ check_vcpus (Check *c)
  * KVM unless told not to check (check='none'); otherwise QEMU starts the
  * guest without those features, which is not what was asked. */
 static void
-add_blockers (Check *c, xmlNode *cpu, const char *where, const char *path)
+add_blockers (Check *c, const char *where, const char *path)
 {
   const DcReason *r = g_hash_table_lookup (c->reasons, path);
-  g_autofree char *check = attr (cpu, "check");
-  gboolean refused = c->kvm && g_strcmp0 (check, "none") != 0;
   g_autofree char *message = g_strdup_printf (
       "%s%s", r ? r->message : "the accelerator lacks some of its features",
-      refused ? "" : "; the guest would start without them");
+      c->cpu_compared ? "" : "; the guest would start without them");
 
-  add (c, where, refused ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING, "cpu-blockers", path,
-       message, "pick a usable model, or host-model");
+  add (c, where, c->cpu_compared ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING, "cpu-blockers",
+       path, message, "pick a usable model, or host-model");
 }
 
 static void
@@ -355,7 +355,7 @@ check_cpu (Check *c)
                    message, "pick a model the answer lists under <mode name='custom'>");
             }
           else if (g_strcmp0 (dc_caps_node_get_attr (model, "usable"), "no") == 0)
-            add_blockers (c, cpu, where, path);
+            add_blockers (c, where, path);
         }
       xmlFree (name);
       xmlXPathFreeObject (mkeep);
@@ -372,13 +372,12 @@ check_cpu_features (Check *c)
   xmlXPathObject *keep = NULL;
   xmlNodeSet *set = nodes (c, "/domain/cpu/feature[@policy='require' or @policy='force']",
                            &keep);
-  g_autofree char *check = NULL;
 
   for (int i = 0; host_model && set && i < set->nodeNr; i++)
     {
       g_autofree char *name = attr (set->nodeTab[i], "name");
       g_autofree char *where = NULL, *message = NULL;
-      gboolean lacking = FALSE, refused;
+      gboolean lacking = FALSE;
 
       for (guint j = 0; name && j < host_model->children->len && !lacking; j++)
         {
@@ -390,14 +389,11 @@ check_cpu_features (Check *c)
         }
       if (!lacking)
         continue;
-      if (check == NULL)
-        check = set->nodeTab[i]->parent ? attr (set->nodeTab[i]->parent, "check")
-                                        : g_strdup ("");
-      refused = c->kvm && g_strcmp0 (check, "none") != 0;
       where = where_of (set->nodeTab[i], "name");
       message = g_strdup_printf ("the CPU this accelerator offers lacks %s%s", name,
-                                 refused ? "" : "; the guest would start without it");
-      add (c, where, refused ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING, "cpu-feature-missing",
+                                 c->cpu_compared ? "" : "; the guest would start without it");
+      add (c, where, c->cpu_compared ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING,
+           "cpu-feature-missing",
            "cpu/mode[host-model]", message,
            "drop the feature, or run where the CPU has it");
     }
@@ -562,6 +558,16 @@ first_value (xmlXPathContext *xpath, const char *expression)
   return out;
 }
 
+/* The domain's own question, as its elements name it. */
+static void
+asked_read (xmlXPathContext *xpath, Asked *a)
+{
+  a->type = first_value (xpath, "/domain/@type");
+  a->arch = first_value (xpath, "/domain/os/type/@arch");
+  a->machine = first_value (xpath, "/domain/os/type/@machine");
+  a->emulator = first_value (xpath, "/domain/devices/emulator");
+}
+
 /* What refuses the question itself, as a problem of the domain: the
  * errors that say something about it, not about the daemon. */
 static gboolean
@@ -616,14 +622,12 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
   g_autoptr(GError) refused = NULL;
   const DcCapsNode *model = NULL;
   GHashTable *reasons = NULL;
-  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE,
+  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE, FALSE,
               dc_answerer_host_facts (answerer) };
+  g_autofree char *check = first_value (c.xpath, "/domain/cpu/@check");
   DcQuestion q;
 
-  a.type = first_value (c.xpath, "/domain/@type");
-  a.arch = first_value (c.xpath, "/domain/os/type/@arch");
-  a.machine = first_value (c.xpath, "/domain/os/type/@machine");
-  a.emulator = first_value (c.xpath, "/domain/devices/emulator");
+  asked_read (c.xpath, &a);
   q = (DcQuestion) { a.emulator ? a.emulator : "", a.arch ? a.arch : "",
                      a.machine ? a.machine : "",
                      g_strcmp0 (a.type, "kvm") == 0 ? "kvm" : "qemu", 0 };
@@ -636,6 +640,7 @@ validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **e
       c.caps = model;
       c.reasons = reasons;
       c.kvm = g_str_equal (q.virttype, "kvm");
+      c.cpu_compared = c.kvm && g_strcmp0 (check, "none") != 0;
       run_checks (&c);
     }
   else if (!question_problem (&c, refused))
@@ -652,13 +657,15 @@ gboolean
 dc_validate_question (const char *xml, char **emulator, char **arch)
 {
   xmlDoc *doc = dc_domain_xml_parse (xml, NULL);
+  g_auto(Asked) a = { 0 };
   xmlXPathContext *xpath;
 
   if (doc == NULL)
     return FALSE;
   xpath = xmlXPathNewContext (doc);
-  *emulator = first_value (xpath, "/domain/devices/emulator");
-  *arch = first_value (xpath, "/domain/os/type/@arch");
+  asked_read (xpath, &a);
+  *emulator = g_steal_pointer (&a.emulator);
+  *arch = g_steal_pointer (&a.arch);
   xmlXPathFreeContext (xpath);
   xmlFreeDoc (doc);
   return TRUE;

@@ -12,6 +12,7 @@ dc_host_facts_free (DcHostFacts *facts)
   g_free (facts->arch);
   g_free (facts->kernel_release);
   g_free (facts->microcode);
+  g_free (facts->cpu_vendor_id);
   g_free (facts->qemu_modules);
   g_free (facts);
 }

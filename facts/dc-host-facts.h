@@ -26,7 +26,10 @@ typedef struct {
   gboolean tdx;          /* kvm_intel's tdx parameter is on */
   gboolean s390_pv;      /* firmware and kvm allow protected virtualisation */
   guint phys_addr_bits;  /* x86: CPUID 0x80000008 EAX[7:0]; 0 when unknown */
-  char *microcode;       /* first "microcode" of /proc/cpuinfo, or "" */
+  char *microcode;       /* the first processor's "microcode" in /proc/cpuinfo, or "" */
+  char *cpu_vendor_id;   /* ... its "vendor_id" (GenuineIntel), or NULL */
+  gboolean has_cpu_signature;
+  guint cpu_family, cpu_model, cpu_stepping;  /* ... its signature */
   char *qemu_modules;    /* mtimes of QEMU's module directories, or "" */
 } DcHostFacts;
 

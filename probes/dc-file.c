@@ -100,3 +100,11 @@ dc_file_read_bounded (const char *path, gsize max_size, DcFileFlags flags,
   *contents = (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
   return TRUE;
 }
+
+gboolean
+dc_file_dir_has_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir != NULL && g_dir_read_name (dir) != NULL;
+}

@@ -24,3 +24,7 @@ typedef enum {
 gboolean dc_file_read_bounded (const char *path, gsize max_size,
                                DcFileFlags flags, char **contents,
                                gsize *length, GError **error);
+
+/* Whether the directory @path exists and holds an entry (an IOMMU group
+ * under /sys/kernel/iommu_groups, say). */
+gboolean dc_file_dir_has_entries (const char *path);

@@ -17,8 +17,6 @@
 /* No sysfs attribute is longer: a CPU list of 8192 CPUs in the worst
  * spelling stays below it. */
 #define MAX_ATTR 65536
-/* /proc/cpuinfo and /proc/meminfo of a large host. */
-#define MAX_PROC (4 * 1024 * 1024)
 #define MAX_CACHE_INDEXES 16
 
 typedef struct {
@@ -356,7 +354,7 @@ whole_host_cell (Reader *r, const GArray *online)
   g_autofree char *meminfo = g_build_filename (r->root, "proc", "meminfo", NULL);
   g_autofree char *hugepages = g_build_filename (r->root, "sys", "kernel", "mm",
                                                  "hugepages", NULL);
-  g_autofree char *mem = read_attr (r, meminfo, MAX_PROC);
+  g_autofree char *mem = read_attr (r, meminfo, MAX_ATTR);
 
   cell->memory_kib = meminfo_total (mem);
   if (mem != NULL)
@@ -490,26 +488,6 @@ read_caches (Reader *r, const GArray *online)
 
 /* ---- the host CPU ---- */
 
-/* The value of "@key : value" in the first processor block, or NULL. */
-static char *
-cpuinfo_value (const char *text, const char *key)
-{
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    {
-      const char *colon = strchr (lines[i], ':');
-      g_autofree char *name = NULL;
-
-      if (colon == NULL)
-        continue;
-      name = g_strstrip (g_strndup (lines[i], colon - lines[i]));
-      if (g_str_equal (name, key))
-        return g_strstrip (g_strdup (colon + 1));
-    }
-  return NULL;
-}
-
 static const char *
 vendor_name (const char *cpuid_vendor)
 {
@@ -523,35 +501,6 @@ vendor_name (const char *cpuid_vendor)
     if (g_str_equal (cpuid_vendor, vendors[i].cpuid))
       return vendors[i].name;
   return NULL;
-}
-
-static void
-read_cpuinfo (Reader *r)
-{
-  g_autofree char *path = g_build_filename (r->root, "proc", "cpuinfo", NULL);
-  g_autofree char *text = read_attr (r, path, MAX_PROC);
-  g_autofree char *vendor = NULL, *family = NULL, *model = NULL, *stepping = NULL;
-
-  if (text == NULL)
-    return;
-  vendor = cpuinfo_value (text, "vendor_id");
-  family = cpuinfo_value (text, "cpu family");
-  model = cpuinfo_value (text, "model");
-  stepping = cpuinfo_value (text, "stepping");
-  r->caps->vendor = g_strdup (vendor_name (vendor));
-  if (family != NULL && model != NULL && stepping != NULL)
-    {
-      r->caps->has_signature = TRUE;
-      r->caps->family = (guint) g_ascii_strtoull (family, NULL, 10);
-      r->caps->model = (guint) g_ascii_strtoull (model, NULL, 10);
-      r->caps->stepping = (guint) g_ascii_strtoull (stepping, NULL, 10);
-    }
-}
-
-static guint
-count_distinct (GHashTable *set)
-{
-  return g_hash_table_size (set);
 }
 
 /* sockets, dies per socket, clusters per die, cores per cluster and
@@ -590,10 +539,10 @@ summarise_topology (DcHostCaps *caps)
     }
   if (cpus == 0)
     return;
-  caps->sockets = count_distinct (sockets);
-  caps->dies = MAX (1, count_distinct (dies) / caps->sockets);
-  caps->clusters = MAX (1, count_distinct (clusters) / count_distinct (dies));
-  caps->cores = MAX (1, count_distinct (cores) / count_distinct (clusters));
+  caps->sockets = g_hash_table_size (sockets);
+  caps->dies = MAX (1, g_hash_table_size (dies) / caps->sockets);
+  caps->clusters = MAX (1, g_hash_table_size (clusters) / g_hash_table_size (dies));
+  caps->cores = MAX (1, g_hash_table_size (cores) / g_hash_table_size (clusters));
   caps->threads = MAX (1, threads);
 }
 
@@ -638,14 +587,6 @@ read_page_sizes (Reader *r)
   read_hugepages (r, dir, huge);
   for (guint i = 0; i < huge->len; i++)
     g_array_append_val (r->caps->page_sizes, g_array_index (huge, DcHostPages, i).size_kib);
-}
-
-static gboolean
-dir_has_entries (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-
-  return dir != NULL && g_dir_read_name (dir) != NULL;
 }
 
 /* "0123456789abcdef0123456789abcdef" or the same with dashes, as a UUID
@@ -700,9 +641,9 @@ read_uuid (Reader *r)
 DcHostCaps *
 dc_host_caps_read (const char *root, const DcHostFacts *facts)
 {
+  g_autofree char *iommu = g_build_filename (root, "sys", "kernel", "iommu_groups", NULL);
   Reader r = { root, g_build_filename (root, "sys", "devices", "system", NULL),
                dc_host_caps_new () };
-  g_autofree char *iommu = g_build_filename (root, "sys", "kernel", "iommu_groups", NULL);
   g_autoptr(GArray) online = online_cpus (&r);
 
   r.caps->arch = g_strdup (facts->arch);
@@ -710,11 +651,15 @@ dc_host_caps_read (const char *root, const DcHostFacts *facts)
   if (facts->microcode != NULL && *facts->microcode != '\0')
     r.caps->microcode = g_strdup (facts->microcode);
   r.caps->phys_addr_bits = facts->phys_addr_bits;
-  read_cpuinfo (&r);
+  r.caps->vendor = g_strdup (vendor_name (facts->cpu_vendor_id));
+  r.caps->has_signature = facts->has_cpu_signature;
+  r.caps->family = facts->cpu_family;
+  r.caps->model = facts->cpu_model;
+  r.caps->stepping = facts->cpu_stepping;
   if (g_strcmp0 (facts->arch, "x86_64") == 0 || g_strcmp0 (facts->arch, "i686") == 0)
     read_tsc (&r);
   read_page_sizes (&r);
-  r.caps->iommu = dir_has_entries (iommu);
+  r.caps->iommu = dc_file_dir_has_entries (iommu);
   read_cells (&r, online);
   summarise_topology (r.caps);
   read_caches (&r, online);

@@ -18,9 +18,10 @@
 #define DC_HOST_CAPS_MAX_CPUS 8192
 #define DC_HOST_CAPS_MAX_NODES 1024
 
-/* @facts give the arch, microcode and physical address width, read once
- * by dc_host_facts_read(). Power management is not asked here (it is a
- * D-Bus question: dc_host_caps_read_power()). */
+/* @facts give the arch, the CPU's vendor, signature and microcode and its
+ * physical address width, read once by dc_host_facts_read(). Power
+ * management is not asked here (it is a D-Bus question:
+ * dc_host_caps_read_power()). */
 DcHostCaps *dc_host_caps_read (const char *root, const DcHostFacts *facts);
 
 /* Asks systemd-logind which sleep states the host can enter, as libvirt

@@ -23,14 +23,6 @@
 #include "dc-json.h"
 
 
-static gboolean
-dir_has_entries (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-
-  return dir != NULL && g_dir_read_name (dir) != NULL;
-}
-
 static void
 read_kvm (DcHostFacts *facts, const char *root)
 {
@@ -51,33 +43,69 @@ read_kvm (DcHostFacts *facts, const char *root)
 }
 
 /* @path's contents, bounded and non-blocking (dc-file.h): a FIFO or
- * /dev/zero under a moved root reads as missing, never hangs. */
+ * /dev/zero under a moved root reads as missing (the reason logged),
+ * never hangs. */
 static gboolean
 read_small (const char *path, gsize max, char **text)
 {
+  g_autoptr(GError) error = NULL;
   gsize length;
 
-  return dc_file_read_bounded (path, max, DC_FILE_FOLLOW_LINKS, text, &length, NULL);
+  if (dc_file_read_bounded (path, max, DC_FILE_FOLLOW_LINKS, text, &length, &error))
+    return TRUE;
+  if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_message ("Host facts leave out %s", error->message);
+  return FALSE;
 }
 
+/* The value of "KEY : value" in the first processor block, or NULL. */
 static char *
-read_microcode (const char *root)
+cpuinfo_value (GStrv lines, const char *key)
+{
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+      g_autofree char *name = NULL;
+
+      if (colon == NULL)
+        continue;
+      name = g_strstrip (g_strndup (lines[i], colon - lines[i]));
+      if (g_str_equal (name, key))
+        return g_strstrip (g_strdup (colon + 1));
+    }
+  return NULL;
+}
+
+/* The first processor's microcode, vendor and signature. */
+static void
+read_cpuinfo (DcHostFacts *facts, const char *root)
 {
   g_autofree char *path = g_build_filename (root, "proc", "cpuinfo", NULL);
   g_autofree char *text = NULL;
+  g_autofree char *family = NULL, *model = NULL, *stepping = NULL;
   g_auto(GStrv) lines = NULL;
 
   /* a large host's /proc/cpuinfo: 1 KB per CPU */
   if (!read_small (path, 4 * 1024 * 1024, &text))
-    return g_strdup ("");
+    {
+      facts->microcode = g_strdup ("");
+      return;
+    }
   lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "microcode"))
-      {
-        const char *colon = strchr (lines[i], ':');
-        return g_strstrip (g_strdup (colon ? colon + 1 : ""));
-      }
-  return g_strdup ("");
+  facts->microcode = cpuinfo_value (lines, "microcode");
+  if (facts->microcode == NULL)
+    facts->microcode = g_strdup ("");
+  facts->cpu_vendor_id = cpuinfo_value (lines, "vendor_id");
+  family = cpuinfo_value (lines, "cpu family");
+  model = cpuinfo_value (lines, "model");
+  stepping = cpuinfo_value (lines, "stepping");
+  facts->has_cpu_signature = family != NULL && model != NULL && stepping != NULL;
+  if (facts->has_cpu_signature)
+    {
+      facts->cpu_family = (guint) g_ascii_strtoull (family, NULL, 10);
+      facts->cpu_model = (guint) g_ascii_strtoull (model, NULL, 10);
+      facts->cpu_stepping = (guint) g_ascii_strtoull (stepping, NULL, 10);
+    }
 }
 
 /* Whether a vhost-user descriptor (QEMU's interop/vhost-user.json, as
@@ -241,9 +269,9 @@ dc_host_facts_read (const char *root)
   facts->qemu_rdp = rdp != NULL;
   facts->virtiofsd = read_vhost_user_fs (root);
   facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
-                dir_has_entries (groups);
+                dc_file_dir_has_entries (groups);
   facts->iommufd = g_file_test (iommu, G_FILE_TEST_EXISTS);
-  facts->microcode = read_microcode (root);
+  read_cpuinfo (facts, root);
   facts->qemu_modules = read_qemu_modules (root);
   return facts;
 }

@@ -659,7 +659,7 @@ NEWEST_QUESTION = "--arch x86_64 --virttype qemu"
 
 def hostcaps_rows(ours_k, lv):
     read_ms, size, p50, floor = ours_k
-    row("(k) host part of host capabilities read (at start)", read_ms, None,
+    row("(k) host part of host capabilities read (first use)", read_ms, None,
         "a few ms", "ms")
     row(f"    GetCapabilities p50 ({size} B), warm", p50, lv.get("caps_warm"),
         f"<= 1.2x floor: {p50 / floor:.2f}x", "ms")

@@ -13,7 +13,7 @@
 
 typedef struct {
   char *root;
-  DcHostFacts facts;
+  DcHostFacts *facts;   /* read from the tree (cpuinfo), arch and width set */
 } Tree;
 
 static void
@@ -47,6 +47,7 @@ tree_free (Tree *t)
   g_autofree char *command = g_strdup_printf ("rm -rf '%s'", t->root);
 
   g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  dc_host_facts_free (t->facts);
   g_free (t->root);
   g_free (t);
 }
@@ -60,8 +61,6 @@ two_node_tree (void)
   Tree *t = g_new0 (Tree, 1);
 
   t->root = g_dir_make_tmp ("dc-host-caps-XXXXXX", NULL);
-  t->facts.arch = (char *) "x86_64";
-  t->facts.phys_addr_bits = 46;
   put (t, "sys/devices/system/cpu/online", "0-2\n");
   put_cpu (t, 0, 0, 0, "0,2\n");
   put_cpu (t, 1, 0, 1, "1,3\n");
@@ -116,6 +115,10 @@ two_node_tree (void)
                           "model\t\t: 85\nmodel name\t: Made Up\nstepping\t: 7\n\n"
                           "processor\t: 1\nvendor_id\t: AuthenticAMD\n");
   put (t, "etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+  t->facts = dc_host_facts_read (t->root);
+  g_free (t->facts->arch);
+  t->facts->arch = g_strdup ("x86_64");
+  t->facts->phys_addr_bits = 46;
   return t;
 }
 
@@ -164,7 +167,7 @@ static void
 test_two_nodes (void)
 {
   g_autoptr(Tree) t = two_node_tree ();
-  g_autoptr(DcHostCaps) caps = dc_host_caps_read (t->root, &t->facts);
+  g_autoptr(DcHostCaps) caps = dc_host_caps_read (t->root, t->facts);
   DcHostCell *c1;
   const DcHostCacheBank *l3;
 
@@ -215,7 +218,7 @@ test_no_numa (void)
 
   g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
   put (t, "proc/meminfo", "MemTotal:        3145728 kB\nMemFree: 1 kB\n");
-  caps = dc_host_caps_read (t->root, &t->facts);
+  caps = dc_host_caps_read (t->root, t->facts);
   g_assert_cmpuint (caps->cells->len, ==, 1);
   cell = g_ptr_array_index (caps->cells, 0);
   g_assert_cmpuint (cell->memory_kib, ==, 3145728);
@@ -239,7 +242,7 @@ test_hostile_tree (void)
   put (t, "sys/devices/system/cpu/cpu2/topology/core_id", huge);
   put (t, "sys/devices/system/node/node0/distance", "10 banana\n");
   put (t, "sys/devices/system/cpu/cpu0/cache/index2/shared_cpu_list", "0-999999\n");
-  caps = dc_host_caps_read (t->root, &t->facts);
+  caps = dc_host_caps_read (t->root, t->facts);
   g_ptr_array_add (caps->skipped, NULL);
   skipped = g_strjoinv ("\n", (char **) caps->skipped->pdata);
   g_ptr_array_remove_index (caps->skipped, caps->skipped->len - 1);
@@ -280,7 +283,7 @@ static void
 test_host_xml (void)
 {
   g_autoptr(Tree) t = two_node_tree ();
-  g_autoptr(DcHostCaps) caps = dc_host_caps_read (t->root, &t->facts);
+  g_autoptr(DcHostCaps) caps = dc_host_caps_read (t->root, t->facts);
   g_autoptr(GPtrArray) guests = g_ptr_array_new ();
   g_autoptr(DcCapsNode) model = NULL;
   g_autofree char *xml = NULL;
@@ -302,7 +305,7 @@ test_host_xml (void)
 
   caps->power = DC_HOST_PM_SUSPEND_MEM;
   caps->tsc_hz = 2000000000;
-  model = dc_render_capabilities (caps, &t->facts, guests);
+  model = dc_render_capabilities (caps, t->facts, guests);
   xml = dc_caps_to_xml (model, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
     if (strstr (xml, expected[i]) == NULL)
@@ -314,13 +317,13 @@ static void
 test_equal (void)
 {
   g_autoptr(Tree) t = two_node_tree ();
-  g_autoptr(DcHostCaps) a = dc_host_caps_read (t->root, &t->facts);
-  g_autoptr(DcHostCaps) b = dc_host_caps_read (t->root, &t->facts);
+  g_autoptr(DcHostCaps) a = dc_host_caps_read (t->root, t->facts);
+  g_autoptr(DcHostCaps) b = dc_host_caps_read (t->root, t->facts);
   g_autoptr(DcHostCaps) c = NULL;
 
   g_assert_true (dc_host_caps_equal (a, b));
   put (t, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
-  c = dc_host_caps_read (t->root, &t->facts);
+  c = dc_host_caps_read (t->root, t->facts);
   g_assert_false (dc_host_caps_equal (a, c));
 }
 

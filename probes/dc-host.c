@@ -54,7 +54,7 @@ read_small (const char *path, gsize max, char **text)
   if (dc_file_read_bounded (path, max, DC_FILE_FOLLOW_LINKS, text, &length, &error))
     return TRUE;
   if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    g_message ("Host facts leave out %s", error->message);
+    g_message ("Host facts leave out a file: %s", error->message);
   return FALSE;
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "dc-host.h"
 
@@ -90,6 +91,53 @@ test_platform_switches (void)
   g_assert_cmpuint (on->sev_max_guests, ==, 0);
 }
 
+/* virtiofsd is found by a vhost-user descriptor of type fs; a descriptor
+ * that is not JSON, too large, a FIFO or of another type finds none. */
+static void
+test_vhost_user_descriptors (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("dc-host-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (root, "usr/share/qemu/vhost-user/30-fifo.json",
+                                            NULL);
+  g_autofree char *huge = g_strnfill (100000, ' ');
+  g_autofree char *huge_fs = g_strconcat ("{\"type\": \"fs\"", huge, "}", NULL);
+  g_autoptr(DcHostFacts) none = NULL;
+  g_autoptr(DcHostFacts) found = NULL;
+
+  put_file (root, "usr/share/qemu/vhost-user/10-broken.json", "{\"type\": \"fs\"");
+  put_file (root, "usr/share/qemu/vhost-user/20-gpu.json", "{\"type\": \"gpu\"}");
+  put_file (root, "usr/share/qemu/vhost-user/40-huge.json", huge_fs);
+  put_file (root, "usr/share/qemu/vhost-user/50-fs.txt", "{\"type\": \"fs\"}");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  none = dc_host_facts_read (root);
+  g_assert_false (none->virtiofsd);
+  put_file (root, "etc/qemu/vhost-user/50-virtiofsd.json",
+            "{\"description\": \"virtiofsd\", \"type\": \"fs\", "
+            "\"binary\": \"/usr/libexec/virtiofsd\"}");
+  found = dc_host_facts_read (root);
+  g_assert_true (found->virtiofsd);
+}
+
+/* The first processor's vendor, signature and microcode. */
+static void
+test_cpuinfo (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("dc-host-XXXXXX", NULL);
+  g_autoptr(DcHostFacts) facts = NULL;
+
+  put_file (root, "proc/cpuinfo",
+            "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+            "model\t\t: 1\nmodel name\t: Made Up\nstepping\t: 1\n"
+            "microcode\t: 0xa0011d1\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\n");
+  facts = dc_host_facts_read (root);
+  g_assert_cmpstr (facts->cpu_vendor_id, ==, "AuthenticAMD");
+  g_assert_true (facts->has_cpu_signature);
+  g_assert_cmpuint (facts->cpu_family, ==, 25);
+  g_assert_cmpuint (facts->cpu_model, ==, 1);
+  g_assert_cmpuint (facts->cpu_stepping, ==, 1);
+  g_assert_cmpstr (facts->microcode, ==, "0xa0011d1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -98,5 +146,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host/swtpm-bad-output", test_swtpm_bad_output);
   g_test_add_func ("/host/redirected-root", test_redirected_root);
   g_test_add_func ("/host/platform-switches", test_platform_switches);
+  g_test_add_func ("/host/vhost-user-descriptors", test_vhost_user_descriptors);
+  g_test_add_func ("/host/cpuinfo", test_cpuinfo);
   return g_test_run ();
 }

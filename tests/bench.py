@@ -293,6 +293,26 @@ def rss_mb(pid):
     return kb / 1024
 
 
+def bus_after_large_reply(build, address, size=60000, runs=3):
+    """(m): the same-size floor service's p50 before and after it sent one
+    2 MB reply on its connection (docs/architecture.md, "Latency after
+    large replies"): the bus daemon's cost, with no domcapsd in it."""
+    before, after = [], []
+    for _ in range(runs):
+        service = subprocess.Popen([os.path.join(build, "tests", "bench-floor-service"),
+                                    address, str(size)], stdout=subprocess.PIPE, text=True)
+        try:
+            service.stdout.readline()
+            args = (build, address, "org.domcapsd.BenchFloor", "/org/domcapsd/BenchFloor", IFACE)
+            before.append(run_client(*args, clients=1, seconds=1)["p50_ms"])
+            run_client(*args, calls=1, clients=1, seconds=1, question="large/pc")
+            after.append(run_client(*args, clients=1, seconds=1)["p50_ms"])
+        finally:
+            service.terminate()
+            service.wait()
+    return median(before), median(after)
+
+
 def same_size_floor(build, address, size, **client):
     """bench-client against a GDBus service that only returns a constant
     string of @size bytes: the floor for a reply that large."""
@@ -667,6 +687,12 @@ def hostcaps_rows(ours_k, lv):
     row("    virsh capabilities, cold start to answer (s)", None, lv.get("all"), "", "s")
 
 
+def bus_rows(before, after):
+    row("(m) same-size floor p50 (60,000 B), fresh connection", before, None, "", "ms")
+    row("    ... after one 2 MB reply on that connection", after, None,
+        f"the bus alone: {after / before:.2f}x", "ms")
+
+
 def validate_rows(l):
     validate_p50, answer_p50, cold, cold_answer = l
     row("(l) ValidateDomain p50, virt-install q35 domain, warm", validate_p50, None,
@@ -749,6 +775,8 @@ def main():
                         help="only (g), the one-shot mode against libvirt's")
     parser.add_argument("--emulators", type=int, nargs="+", metavar="N",
                         help="only the scale table: N emulator paths (e.g. 27 108)")
+    parser.add_argument("--bus-only", action="store_true",
+                        help="only (m), the bus daemon before and after one large reply")
     parser.add_argument("--validate-only", action="store_true",
                         help="only (l), ValidateDomain against GetDomainCapabilities")
     parser.add_argument("--hostcaps-only", action="store_true",
@@ -764,6 +792,13 @@ def main():
         return hostcaps_only(ours, opts)
     if opts.validate_only:
         return validate_only(ours, opts)
+    if opts.bus_only:
+        try:
+            before, after = bus_after_large_reply(ours.build, ours.bus.address, runs=opts.runs)
+        finally:
+            ours.close()
+        print(f"  {'':<46} {'floor':>10}")
+        return bus_rows(before, after)
     if opts.oneshot_only:
         return oneshot_only(ours, opts)
     if opts.emulators:
@@ -792,6 +827,7 @@ def main():
         sizes, floors, fresh, after = ours.latency_after_history()
         hostcaps = ours.host_capabilities()
         validation = ours.validate()
+        bus = bus_after_large_reply(ours.build, ours.bus.address, runs=opts.runs)
     finally:
         ours.close()
     lv = {}
@@ -845,6 +881,7 @@ def main():
         "", "s")
     hostcaps_rows(hostcaps, lv)
     validate_rows(validation)
+    bus_rows(*bus)
 
 
 if __name__ == "__main__":

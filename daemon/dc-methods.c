@@ -90,30 +90,69 @@ get_capabilities (DcAnswerer *answerer, GError **error)
   return xml ? g_variant_new ("(s)", xml) : NULL;
 }
 
-static GVariant *
-validate_domain (DcAnswerer *answerer, GVariant *parameters, GError **error)
+struct _DcMethodCall {
+  char *method;
+  GVariant *parameters;
+  DcValidation *validation; /* ValidateDomain's domain, parsed once */
+  GError *refused;          /* ... or why it was refused */
+};
+
+DcMethodCall *
+dc_method_call_new (const char *method, GVariant *parameters)
 {
-  const char *xml;
-  guint flags;
+  DcMethodCall *call = g_new0 (DcMethodCall, 1);
+
+  call->method = g_strdup (method);
+  call->parameters = g_variant_ref (parameters);
+  if (g_str_equal (method, "ValidateDomain"))
+    {
+      const char *xml;
+      guint flags;
+
+      g_variant_get (parameters, "(&su)", &xml, &flags);
+      call->validation = dc_validation_new (xml, flags, &call->refused);
+    }
+  return call;
+}
+
+void
+dc_method_call_free (DcMethodCall *call)
+{
+  if (call == NULL)
+    return;
+  g_free (call->method);
+  g_variant_unref (call->parameters);
+  dc_validation_free (call->validation);
+  g_clear_error (&call->refused);
+  g_free (call);
+}
+
+static GVariant *
+validate_domain (DcMethodCall *call, DcAnswerer *answerer, GError **error)
+{
   g_autoptr(GPtrArray) problems = NULL;
 
-  g_variant_get (parameters, "(&su)", &xml, &flags);
-  problems = dc_validate_domain (answerer, xml, flags, error);
+  if (call->validation == NULL)
+    {
+      g_propagate_error (error, g_error_copy (call->refused));
+      return NULL;
+    }
+  problems = dc_validation_run (call->validation, answerer, error);
   return problems ? g_variant_new_tuple ((GVariant *[]) { dc_problems_to_variant (problems) }, 1)
                   : NULL;
 }
 
 /* ValidateDomain waits for what the domain's own question waits for. */
 static GPtrArray *
-validate_depends_on (DcAnswerer *answerer, GVariant *parameters)
+validate_depends_on (DcMethodCall *call, DcAnswerer *answerer)
 {
-  const char *xml;
-  guint flags;
-  g_autofree char *emulator = NULL, *arch = NULL;
+  const char *emulator, *arch;
 
-  g_variant_get (parameters, "(&su)", &xml, &flags);
-  if (!dc_validate_question (xml, &emulator, &arch) ||
-      !dc_query_check (emulator ? emulator : "", arch ? arch : "", "", "", 0, NULL))
+  if (call->validation == NULL)
+    return g_ptr_array_new_with_free_func (g_free);
+  emulator = dc_validation_get_emulator (call->validation);
+  arch = dc_validation_get_arch (call->validation);
+  if (!dc_query_check (emulator ? emulator : "", arch ? arch : "", "", "", 0, NULL))
     return g_ptr_array_new_with_free_func (g_free);
   return dc_answerer_candidates (answerer, emulator ? emulator : "", arch ? arch : "");
 }
@@ -130,9 +169,10 @@ all_paths (DcRegistry *registry)
 }
 
 GPtrArray *
-dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
-                       const char *method, GVariant *parameters)
+dc_method_call_depends_on (DcMethodCall *call, DcRegistry *registry, DcAnswerer *answerer)
 {
+  const char *method = call->method;
+  GVariant *parameters = call->parameters;
   DcQuestion q;
 
   if (g_str_equal (method, "GetDomainCapabilities") ||
@@ -151,14 +191,17 @@ dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
   if (g_str_equal (method, "GetCapabilities"))
     return dc_answerer_capabilities_emulators (answerer);
   if (g_str_equal (method, "ValidateDomain"))
-    return validate_depends_on (answerer, parameters);
+    return validate_depends_on (call, answerer);
   return g_ptr_array_new_with_free_func (g_free);
 }
 
 GVariant *
-dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
-                 GVariant *parameters, GError **error)
+dc_method_call_reply (DcMethodCall *call, DcRegistry *registry, DcAnswerer *answerer,
+                      GError **error)
 {
+  const char *method = call->method;
+  GVariant *parameters = call->parameters;
+
   if (g_str_equal (method, "GetDomainCapabilities"))
     return get_domain_capabilities (answerer, parameters, error);
   if (g_str_equal (method, "GetDomainCapabilitiesReasons"))
@@ -172,7 +215,16 @@ dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
   if (g_str_equal (method, "GetCapabilities"))
     return get_capabilities (answerer, error);
   if (g_str_equal (method, "ValidateDomain"))
-    return validate_domain (answerer, parameters, error);
+    return validate_domain (call, answerer, error);
   g_set_error (error, DC_ERROR, DC_ERROR_INVALID_ARGUMENT, "no method %s", method);
   return NULL;
+}
+
+GVariant *
+dc_methods_call (DcRegistry *registry, DcAnswerer *answerer, const char *method,
+                 GVariant *parameters, GError **error)
+{
+  g_autoptr(DcMethodCall) call = dc_method_call_new (method, parameters);
+
+  return dc_method_call_reply (call, registry, answerer, error);
 }

@@ -15,16 +15,29 @@
 #include "dc-answerer.h"
 #include "dc-registry.h"
 
-/* The emulators (real paths) whose probes @method's answer to
- * @parameters waits for: the candidates of a query (dc_answerer_candidates),
- * the host arch's for the node labels, every one for
- * GetAllDomainCapabilities, each arch's for GetCapabilities, none for
- * ListEmulators (it shows "probing"). */
-GPtrArray *dc_methods_depends_on (DcRegistry *registry, DcAnswerer *answerer,
-                                  const char *method, GVariant *parameters);
+/* One call of an answering method: its arguments, read once (a domain
+ * XML is parsed once, whether the call waits for probes or not). */
+typedef struct _DcMethodCall DcMethodCall;
+
+DcMethodCall *dc_method_call_new (const char *method, GVariant *parameters);
+void dc_method_call_free (DcMethodCall *call);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcMethodCall, dc_method_call_free)
+
+/* The emulators (real paths) whose probes @call's answer waits for: the
+ * candidates of a query (dc_answerer_candidates), the host arch's for the
+ * node labels, every one for GetAllDomainCapabilities, each arch's for
+ * GetCapabilities, those of the domain's own question for ValidateDomain,
+ * none for ListEmulators (it shows "probing"). */
+GPtrArray *dc_method_call_depends_on (DcMethodCall *call, DcRegistry *registry,
+                                      DcAnswerer *answerer);
+
+/* @call's reply (a tuple, as D-Bus carries it), or NULL and a DC_ERROR
+ * (dc-errors.h). */
+GVariant *dc_method_call_reply (DcMethodCall *call, DcRegistry *registry,
+                                DcAnswerer *answerer, GError **error);
 
 /* The reply of @method for @parameters (a tuple of its in-arguments), or
- * NULL and a DC_ERROR (dc-errors.h). */
+ * NULL and a DC_ERROR: one call, answered as things stand. */
 GVariant *dc_methods_call (DcRegistry *registry, DcAnswerer *answerer,
                            const char *method, GVariant *parameters,
                            GError **error);

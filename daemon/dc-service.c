@@ -28,11 +28,12 @@ struct _DcService {
 typedef struct {
   DcService *service;
   GDBusMethodInvocation *invocation;
+  DcMethodCall *call;
   guint waits;
 } Waiting;
 
 static void answer_when_settled (DcService *self, GDBusMethodInvocation *invocation,
-                                 guint waits);
+                                 DcMethodCall *call, guint waits);
 
 static void
 on_settled (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -40,18 +41,20 @@ on_settled (GObject *source, GAsyncResult *result, gpointer user_data)
   Waiting *waiting = user_data;
 
   dc_registry_settle_finish (DC_REGISTRY (source), result, NULL);
-  answer_when_settled (waiting->service, waiting->invocation, waiting->waits);
+  answer_when_settled (waiting->service, waiting->invocation, waiting->call,
+                       waiting->waits);
   g_free (waiting);
 }
 
 static void
-wait_for (DcService *self, GDBusMethodInvocation *invocation, GPtrArray *paths,
-          guint waits)
+wait_for (DcService *self, GDBusMethodInvocation *invocation, DcMethodCall *call,
+          GPtrArray *paths, guint waits)
 {
   Waiting *waiting = g_new0 (Waiting, 1);
 
   waiting->service = self;
   waiting->invocation = invocation;
+  waiting->call = call;
   waiting->waits = waits + 1;
   dc_registry_settle_async (self->registry, paths, on_settled, waiting);
 }
@@ -59,26 +62,27 @@ wait_for (DcService *self, GDBusMethodInvocation *invocation, GPtrArray *paths,
 /* An answering method (dc-methods.h), once the probes its answer depends
  * on are done: the same reply domcapsctl --direct computes, so a caller
  * during start-up or after an upgrade gets the answer it would get later,
- * never one from facts about to be replaced. Takes @invocation. */
+ * never one from facts about to be replaced. Takes @invocation and @call
+ * (the invocation's arguments, read once). */
 static void
-answer_when_settled (DcService *self, GDBusMethodInvocation *invocation, guint waits)
+answer_when_settled (DcService *self, GDBusMethodInvocation *invocation,
+                     DcMethodCall *call, guint waits)
 {
   g_autoptr(GError) error = NULL;
-  const char *method = g_dbus_method_invocation_get_method_name (invocation);
-  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
-  g_autoptr(GPtrArray) paths = dc_methods_depends_on (self->registry, self->answerer,
-                                                      method, parameters);
+  g_autoptr(GPtrArray) paths = dc_method_call_depends_on (call, self->registry,
+                                                          self->answerer);
   GVariant *reply;
 
   if (waits < MAX_WAITS && !dc_registry_settled (self->registry, paths))
-    return wait_for (self, invocation, paths, waits);
-  reply = dc_methods_call (self->registry, self->answerer, method, parameters, &error);
+    return wait_for (self, invocation, call, paths, waits);
+  reply = dc_method_call_reply (call, self->registry, self->answerer, &error);
   if (reply == NULL && waits < MAX_WAITS && !dc_registry_settled (self->registry, paths))
-    return wait_for (self, invocation, paths, waits);
+    return wait_for (self, invocation, call, paths, waits);
   if (reply == NULL)
     dc_error_return (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, reply);
+  dc_method_call_free (call);
   g_object_unref (invocation);
   dc_trim_schedule (self->trim);
 }
@@ -86,7 +90,10 @@ answer_when_settled (DcService *self, GDBusMethodInvocation *invocation, guint w
 static gboolean
 answer (DcService *self, GDBusMethodInvocation *invocation)
 {
-  answer_when_settled (self, g_object_ref (invocation), 0);
+  answer_when_settled (self, g_object_ref (invocation),
+                       dc_method_call_new (g_dbus_method_invocation_get_method_name (invocation),
+                                           g_dbus_method_invocation_get_parameters (invocation)),
+                       0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

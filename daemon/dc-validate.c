@@ -17,7 +17,7 @@
 typedef struct {
   const DcCapsNode *caps;   /* the answer for the domain's question */
   GHashTable *reasons;      /* reason path -> DcReason (borrowed) */
-  xmlXPathContext *xpath;
+  DcValidation *domain;
   GPtrArray *problems;      /* of DcProblem */
   gboolean kvm;             /* the domain runs under KVM */
   gboolean cpu_compared;    /* ... and libvirt compares its CPU with the
@@ -25,13 +25,90 @@ typedef struct {
   const DcHostFacts *host;
 } Check;
 
+typedef struct {
+  char *type, *arch, *machine, *emulator;
+} Asked;
+
+struct _DcValidation {
+  xmlDoc *doc;
+  xmlXPathContext *xpath;
+  GHashTable *index;    /* plain path -> GPtrArray of its elements */
+  GHashTable *selected; /* expression -> GPtrArray of what it selects */
+  Asked asked;
+};
+
 /* ---- looking things up ---- */
 
-static xmlNodeSet *
-nodes (Check *c, const char *xpath, xmlXPathObject **keep)
+/* The domain's elements by their plain path ("/domain/devices/disk"), in
+ * document order: most checks ask for one path, and a walk of the tree
+ * costs less than compiling an XPath expression for each. */
+static void
+index_walk (GHashTable *index, xmlNode *node, GString *path)
 {
-  *keep = xmlXPathEvalExpression (BAD_CAST xpath, c->xpath);
-  return *keep && (*keep)->nodesetval ? (*keep)->nodesetval : NULL;
+  for (; node != NULL; node = node->next)
+    {
+      gsize len = path->len;
+      GPtrArray *list;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      g_string_append_printf (path, "/%s", (const char *) node->name);
+      if ((list = g_hash_table_lookup (index, path->str)) == NULL)
+        {
+          list = g_ptr_array_new ();
+          g_hash_table_insert (index, g_strdup (path->str), list);
+        }
+      g_ptr_array_add (list, node);
+      index_walk (index, node->children, path);
+      g_string_truncate (path, len);
+    }
+}
+
+/* Whether a branch of @expression starts at an element the domain has
+ * (else it selects nothing, and is not evaluated). */
+static gboolean
+may_select (DcValidation *v, const char *expression)
+{
+  g_auto(GStrv) branches = g_strsplit (expression, "|", -1);
+
+  for (guint i = 0; branches[i] != NULL; i++)
+    {
+      char *branch = g_strstrip (branches[i]);
+
+      branch[strcspn (branch, "[*@")] = '\0';
+      if (g_str_has_suffix (branch, "/"))
+        branch[strlen (branch) - 1] = '\0';
+      if (g_hash_table_contains (v->index, branch))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The elements @expression selects, in document order (kept by @v). */
+static GPtrArray *
+nodes (DcValidation *v, const char *expression)
+{
+  GPtrArray *set = g_hash_table_lookup (v->selected, expression);
+  xmlXPathObject *o;
+
+  if (set != NULL)
+    return set;
+  if (strpbrk (expression, "[|*@") == NULL)
+    set = g_hash_table_lookup (v->index, expression);
+  if (set != NULL)
+    set = g_ptr_array_ref (set);
+  else if (strpbrk (expression, "[|*@") == NULL || !may_select (v, expression))
+    set = g_ptr_array_new ();
+  else
+    {
+      o = xmlXPathEvalExpression (BAD_CAST expression, v->xpath);
+      set = g_ptr_array_new ();
+      for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++)
+        g_ptr_array_add (set, o->nodesetval->nodeTab[i]);
+      xmlXPathFreeObject (o);
+    }
+  g_hash_table_insert (v->selected, g_strdup (expression), set);
+  return set;
 }
 
 /* @node's attribute @name, or NULL (free with g_free). */
@@ -218,17 +295,16 @@ static void
 check_enum (Check *c, const EnumCheck *e)
 {
   const DcCapsNode *enum_node = dc_caps_node_at (c->caps, e->enum_path);
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, e->xpath, &keep);
+  GPtrArray *set = nodes (c->domain, e->xpath);
 
   /* No enum: the element is unsupported as a whole (support_checks).
    * A value the enum leaves out is a problem where the explain says why:
    * a fuller host would list it. A value no host lists (mdev, a bus the
    * enum does not describe) is outside what the answer tells, and left to
    * libvirt's own checks. */
-  for (int i = 0; enum_node && set && i < set->nodeNr; i++)
+  for (guint i = 0; enum_node && i < set->len; i++)
     {
-      g_autofree char *value = attr (set->nodeTab[i], e->attribute);
+      g_autofree char *value = attr (g_ptr_array_index (set, i), e->attribute);
       g_autofree char *where = NULL, *reason = NULL, *fix = NULL;
       g_autofree char *values = NULL;
 
@@ -237,31 +313,28 @@ check_enum (Check *c, const EnumCheck *e)
       reason = g_strdup_printf ("%s/%s", e->enum_path, value);
       if (!g_hash_table_contains (c->reasons, reason))
         continue;
-      where = where_of (set->nodeTab[i], e->attribute);
+      where = where_of (g_ptr_array_index (set, i), e->attribute);
       values = enum_values (enum_node);
       fix = *values ? g_strdup_printf ("pick one of: %s", values)
                     : g_strdup_printf ("leave out the %s: none is offered", e->what);
       add_explained (c, where, reason, e->enum_path, NULL, NULL, fix);
     }
-  xmlXPathFreeObject (keep);
 }
 
 static void
 check_support (Check *c, const SupportCheck *s)
 {
   const DcCapsNode *node = dc_caps_node_at (c->caps, s->caps_path);
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, s->xpath, &keep);
+  GPtrArray *set = nodes (c->domain, s->xpath);
 
-  if (set != NULL && set->nodeNr > 0 && !dc_caps_node_is_supported (node))
+  if (set->len > 0 && !dc_caps_node_is_supported (node))
     {
-      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+      g_autofree char *where = where_of (g_ptr_array_index (set, 0), NULL);
       g_autofree char *message = g_strdup_printf ("%s: not supported here", s->what);
       g_autofree char *fix = g_strdup_printf ("remove %s", where);
 
       add_explained (c, where, s->caps_path, s->caps_path, "not-supported", message, fix);
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* ---- checks that are not a table row ---- */
@@ -271,17 +344,16 @@ check_vcpus (Check *c)
 {
   const DcCapsNode *vcpu = dc_caps_node_at (c->caps, "vcpu");
   const char *max = vcpu ? dc_caps_node_get_attr (vcpu, "max") : NULL;
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/vcpu", &keep);
+  GPtrArray *set = nodes (c->domain, "/domain/vcpu");
 
-  if (max != NULL && set != NULL && set->nodeNr > 0)
+  if (max != NULL && set->len > 0)
     {
-      xmlChar *text = xmlNodeGetContent (set->nodeTab[0]);
+      xmlChar *text = xmlNodeGetContent (g_ptr_array_index (set, 0));
       guint64 asked = g_ascii_strtoull ((const char *) text, NULL, 10);
 
       if (asked > g_ascii_strtoull (max, NULL, 10))
         {
-          g_autofree char *where = where_of (set->nodeTab[0], NULL);
+          g_autofree char *where = where_of (g_ptr_array_index (set, 0), NULL);
           g_autofree char *message = g_strdup_printf (
               "%" G_GUINT64_FORMAT " vCPUs asked; this machine takes at most %s", asked, max);
           g_autofree char *fix = g_strdup_printf ("ask for at most %s vCPUs, or pick a "
@@ -291,7 +363,6 @@ check_vcpus (Check *c)
         }
       xmlFree (text);
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* A model whose features the accelerator lacks: libvirt refuses it under
@@ -312,13 +383,10 @@ add_blockers (Check *c, const char *where, const char *path)
 static void
 check_cpu (Check *c)
 {
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/cpu", &keep);
-  xmlNode *cpu = set && set->nodeNr > 0 ? set->nodeTab[0] : NULL;
+  GPtrArray *set = nodes (c->domain, "/domain/cpu");
+  xmlNode *cpu = set->len > 0 ? g_ptr_array_index (set, 0) : NULL;
   g_autofree char *mode = cpu ? attr (cpu, "mode") : NULL;
   g_autofree char *mode_path = NULL;
-
-  xmlXPathFreeObject (keep);
   if (cpu == NULL)
     return;
   if (mode == NULL)
@@ -336,16 +404,15 @@ check_cpu (Check *c)
     }
   if (g_str_equal (mode, "custom"))
     {
-      xmlXPathObject *mkeep = NULL;
-      xmlNodeSet *models = nodes (c, "/domain/cpu/model", &mkeep);
-      xmlChar *name = models && models->nodeNr > 0 ? xmlNodeGetContent (models->nodeTab[0])
+      GPtrArray *models = nodes (c->domain, "/domain/cpu/model");
+      xmlChar *name = models->len > 0 ? xmlNodeGetContent (g_ptr_array_index (models, 0))
                                                    : NULL;
 
       if (name != NULL && *name != '\0')
         {
           g_autofree char *path = g_strdup_printf ("cpu/mode[custom]/model[%s]", name);
           const DcCapsNode *model = dc_caps_node_at (c->caps, path);
-          g_autofree char *where = where_of (models->nodeTab[0], NULL);
+          g_autofree char *where = where_of (g_ptr_array_index (models, 0), NULL);
           g_autofree char *message = NULL;
 
           if (model == NULL)
@@ -358,7 +425,6 @@ check_cpu (Check *c)
             add_blockers (c, where, path);
         }
       xmlFree (name);
-      xmlXPathFreeObject (mkeep);
     }
 }
 
@@ -369,13 +435,11 @@ static void
 check_cpu_features (Check *c)
 {
   const DcCapsNode *host_model = dc_caps_node_at (c->caps, "cpu/mode[host-model]");
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/cpu/feature[@policy='require' or @policy='force']",
-                           &keep);
+  GPtrArray *set = nodes (c->domain, "/domain/cpu/feature[@policy='require' or @policy='force']");
 
-  for (int i = 0; host_model && set && i < set->nodeNr; i++)
+  for (guint i = 0; host_model && i < set->len; i++)
     {
-      g_autofree char *name = attr (set->nodeTab[i], "name");
+      g_autofree char *name = attr (g_ptr_array_index (set, i), "name");
       g_autofree char *where = NULL, *message = NULL;
       gboolean lacking = FALSE;
 
@@ -389,7 +453,7 @@ check_cpu_features (Check *c)
         }
       if (!lacking)
         continue;
-      where = where_of (set->nodeTab[i], "name");
+      where = where_of (g_ptr_array_index (set, i), "name");
       message = g_strdup_printf ("the CPU this accelerator offers lacks %s%s", name,
                                  c->cpu_compared ? "" : "; the guest would start without it");
       add (c, where, c->cpu_compared ? DC_PROBLEM_ERROR : DC_PROBLEM_WARNING,
@@ -397,7 +461,6 @@ check_cpu_features (Check *c)
            "cpu/mode[host-model]", message,
            "drop the feature, or run where the CPU has it");
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* <maxphysaddr mode='emulate' bits='N'/>: under KVM the guest cannot
@@ -405,18 +468,17 @@ check_cpu_features (Check *c)
 static void
 check_maxphysaddr (Check *c)
 {
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/cpu/maxphysaddr[@mode='emulate'][@bits]", &keep);
+  GPtrArray *set = nodes (c->domain, "/domain/cpu/maxphysaddr[@mode='emulate'][@bits]");
   guint host_bits = c->host ? c->host->phys_addr_bits : 0;
 
-  if (c->kvm && host_bits != 0 && set != NULL && set->nodeNr > 0)
+  if (c->kvm && host_bits != 0 && set->len > 0)
     {
-      g_autofree char *bits = attr (set->nodeTab[0], "bits");
+      g_autofree char *bits = attr (g_ptr_array_index (set, 0), "bits");
       guint64 asked = g_ascii_strtoull (bits, NULL, 10);
 
       if (asked > host_bits)
         {
-          g_autofree char *where = where_of (set->nodeTab[0], "bits");
+          g_autofree char *where = where_of (g_ptr_array_index (set, 0), "bits");
           g_autofree char *message = g_strdup_printf (
               "%" G_GUINT64_FORMAT " physical address bits asked; this host's CPU has %u",
               asked, host_bits);
@@ -425,22 +487,19 @@ check_maxphysaddr (Check *c)
           add (c, where, DC_PROBLEM_ERROR, "maxphysaddr-over-host", "cpu", message, fix);
         }
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* virtiofs maps the guest's memory into virtiofsd: it must be shared. */
 static void
 check_virtiofs (Check *c)
 {
-  xmlXPathObject *keep = NULL, *shared_keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/devices/filesystem[driver/@type='virtiofs']", &keep);
-  xmlNodeSet *shared = nodes (c, "/domain/memoryBacking/access[@mode='shared'] | "
-                                 "/domain/cpu/numa/cell[@memAccess='shared']",
-                              &shared_keep);
+  GPtrArray *set = nodes (c->domain, "/domain/devices/filesystem[driver/@type='virtiofs']");
+  GPtrArray *shared = nodes (c->domain, "/domain/memoryBacking/access[@mode='shared'] | "
+                                 "/domain/cpu/numa/cell[@memAccess='shared']");
 
-  if (set != NULL && set->nodeNr > 0 && (shared == NULL || shared->nodeNr == 0))
+  if (set->len > 0 && shared->len == 0)
     {
-      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+      g_autofree char *where = where_of (g_ptr_array_index (set, 0), NULL);
 
       add (c, where, DC_PROBLEM_ERROR, "virtiofs-needs-shared-memory",
            "memoryBacking/enum[sourceType]",
@@ -448,21 +507,17 @@ check_virtiofs (Check *c)
            "add <memoryBacking><source type='memfd'/><access mode='shared'/>"
            "</memoryBacking>");
     }
-  xmlXPathFreeObject (keep);
-  xmlXPathFreeObject (shared_keep);
   /* libvirt finds virtiofsd by its vhost-user descriptor, unless the
    * domain names the binary */
-  set = nodes (c, "/domain/devices/filesystem[driver/@type='virtiofs'][not(binary/@path)]",
-               &keep);
-  if (set != NULL && set->nodeNr > 0 && c->host != NULL && !c->host->virtiofsd)
+  set = nodes (c->domain, "/domain/devices/filesystem[driver/@type='virtiofs'][not(binary/@path)]");
+  if (set->len > 0 && c->host != NULL && !c->host->virtiofsd)
     {
-      g_autofree char *where = where_of (set->nodeTab[0], NULL);
+      g_autofree char *where = where_of (g_ptr_array_index (set, 0), NULL);
 
       add (c, where, DC_PROBLEM_ERROR, "host-lacks-virtiofsd", "devices/filesystem",
            "no virtiofsd is installed (no vhost-user descriptor of type fs)",
            "install virtiofsd, or name one with <binary path='...'/>");
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* <os><firmware><feature name='secure-boot' enabled='yes'/>: the answer's
@@ -474,40 +529,37 @@ check_firmware_features (Check *c)
     { "secure-boot", "os/firmwareFeatures/enum[secureBoot]" },
     { "enrolled-keys", "os/firmwareFeatures/enum[enrolledKeys]" },
   };
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/os/firmware/feature", &keep);
+  GPtrArray *set = nodes (c->domain, "/domain/os/firmware/feature");
 
-  for (int i = 0; set && i < set->nodeNr; i++)
+  for (guint i = 0; i < set->len; i++)
     for (gsize f = 0; f < G_N_ELEMENTS (features); f++)
       {
-        g_autofree char *name = attr (set->nodeTab[i], "name");
-        g_autofree char *enabled = attr (set->nodeTab[i], "enabled");
+        g_autofree char *name = attr (g_ptr_array_index (set, i), "name");
+        g_autofree char *enabled = attr (g_ptr_array_index (set, i), "enabled");
         const DcCapsNode *enum_node = dc_caps_node_at (c->caps, features[f].enum_path);
         g_autofree char *where = NULL, *message = NULL;
 
         if (g_strcmp0 (name, features[f].name) != 0 || enabled == NULL ||
             dc_caps_enum_has (enum_node, enabled))
           continue;
-        where = where_of (set->nodeTab[i], "enabled");
+        where = where_of (g_ptr_array_index (set, i), "enabled");
         message = g_strdup_printf ("no firmware descriptor offers %s=%s for this machine",
                                    name, enabled);
         add (c, where, DC_PROBLEM_ERROR, "no-firmware", features[f].enum_path, message,
              "install firmware that offers it (ovmf), or drop the feature request");
       }
-  xmlXPathFreeObject (keep);
 }
 
 static void
 check_hyperv (Check *c)
 {
   const DcCapsNode *enum_node = dc_caps_node_at (c->caps, "features/hyperv/enum[features]");
-  xmlXPathObject *keep = NULL;
-  xmlNodeSet *set = nodes (c, "/domain/features/hyperv[not(@mode='passthrough')]/*"
-                              "[not(@state='off')]", &keep);
+  GPtrArray *set = nodes (c->domain, "/domain/features/hyperv[not(@mode='passthrough')]/*"
+                              "[not(@state='off')]");
 
-  for (int i = 0; enum_node && set && i < set->nodeNr; i++)
+  for (guint i = 0; enum_node && i < set->len; i++)
     {
-      const char *name = (const char *) set->nodeTab[i]->name;
+      const char *name = (const char *) ((xmlNode *) g_ptr_array_index (set, i))->name;
       g_autofree char *where = NULL, *values = NULL, *fix = NULL;
       g_autofree char *reason = NULL;
 
@@ -517,19 +569,14 @@ check_hyperv (Check *c)
       reason = g_strdup_printf ("features/hyperv/enum[features]/%s", name);
       if (!g_hash_table_contains (c->reasons, reason))
         continue;
-      where = where_of (set->nodeTab[i], NULL);
+      where = where_of (g_ptr_array_index (set, i), NULL);
       values = enum_values (enum_node);
       fix = g_strdup_printf ("switch it off, or keep to: %s", values);
       add_explained (c, where, reason, "features/hyperv/enum[features]", NULL, NULL, fix);
     }
-  xmlXPathFreeObject (keep);
 }
 
 /* ---- the domain's own question ---- */
-
-typedef struct {
-  char *type, *arch, *machine, *emulator;
-} Asked;
 
 static void
 asked_clear (Asked *a)
@@ -539,33 +586,35 @@ asked_clear (Asked *a)
   g_free (a->machine);
   g_free (a->emulator);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Asked, asked_clear)
 
+/* The text of the first element at the plain path @path, or of its
+ * attribute where @path ends in "/@NAME"; NULL where there is none. */
 static char *
-first_value (xmlXPathContext *xpath, const char *expression)
+first_value (DcValidation *v, const char *path)
 {
-  xmlXPathObject *o = xmlXPathEvalExpression (BAD_CAST expression, xpath);
-  char *out = NULL;
+  const char *at = strstr (path, "/@");
+  g_autofree char *element = at ? g_strndup (path, at - path) : g_strdup (path);
+  GPtrArray *set = nodes (v, element);
+  xmlChar *text;
+  char *out;
 
-  if (o && o->nodesetval && o->nodesetval->nodeNr > 0)
-    {
-      xmlChar *text = xmlNodeGetContent (o->nodesetval->nodeTab[0]);
-
-      out = g_strstrip (g_strdup ((const char *) text));
-      xmlFree (text);
-    }
-  xmlXPathFreeObject (o);
+  if (set->len == 0)
+    return NULL;
+  text = at ? xmlGetProp (g_ptr_array_index (set, 0), BAD_CAST (at + 2))
+            : xmlNodeGetContent (g_ptr_array_index (set, 0));
+  out = text ? g_strstrip (g_strdup ((const char *) text)) : NULL;
+  xmlFree (text);
   return out;
 }
 
 /* The domain's own question, as its elements name it. */
 static void
-asked_read (xmlXPathContext *xpath, Asked *a)
+asked_read (DcValidation *v, Asked *a)
 {
-  a->type = first_value (xpath, "/domain/@type");
-  a->arch = first_value (xpath, "/domain/os/type/@arch");
-  a->machine = first_value (xpath, "/domain/os/type/@machine");
-  a->emulator = first_value (xpath, "/domain/devices/emulator");
+  a->type = first_value (v, "/domain/@type");
+  a->arch = first_value (v, "/domain/os/type/@arch");
+  a->machine = first_value (v, "/domain/os/type/@machine");
+  a->emulator = first_value (v, "/domain/devices/emulator");
 }
 
 /* What refuses the question itself, as a problem of the domain: the
@@ -613,71 +662,11 @@ run_checks (Check *c)
   check_virtiofs (c);
 }
 
-/* Checks the parsed @doc; FALSE only where no answer could be had for a
- * reason that is not the domain's (a probe failed). */
-static gboolean
-validate_doc (DcAnswerer *answerer, xmlDoc *doc, GPtrArray *problems, GError **error)
+DcValidation *
+dc_validation_new (const char *xml, guint flags, GError **error)
 {
-  g_auto(Asked) a = { 0 };
-  g_autoptr(GError) refused = NULL;
-  const DcCapsNode *model = NULL;
-  GHashTable *reasons = NULL;
-  Check c = { NULL, NULL, xmlXPathNewContext (doc), problems, FALSE, FALSE,
-              dc_answerer_host_facts (answerer) };
-  g_autofree char *check = first_value (c.xpath, "/domain/cpu/@check");
-  DcQuestion q;
-
-  asked_read (c.xpath, &a);
-  q = (DcQuestion) { a.emulator ? a.emulator : "", a.arch ? a.arch : "",
-                     a.machine ? a.machine : "",
-                     g_strcmp0 (a.type, "kvm") == 0 ? "kvm" : "qemu", 0 };
-  if (g_strcmp0 (a.type, "kvm") != 0 && g_strcmp0 (a.type, "qemu") != 0)
-    add (&c, "/domain/@type", DC_PROBLEM_ERROR, "domain-type-unknown", "domain",
-         "the QEMU driver runs domains of type kvm or qemu only",
-         "use <domain type='kvm'> or <domain type='qemu'>");
-  else if ((model = dc_answerer_model_explained (answerer, &q, &reasons, &refused)) != NULL)
-    {
-      c.caps = model;
-      c.reasons = reasons;
-      c.kvm = g_str_equal (q.virttype, "kvm");
-      c.cpu_compared = c.kvm && g_strcmp0 (check, "none") != 0;
-      run_checks (&c);
-    }
-  else if (!question_problem (&c, refused))
-    {
-      g_propagate_error (error, g_steal_pointer (&refused));
-      xmlXPathFreeContext (c.xpath);
-      return FALSE;
-    }
-  xmlXPathFreeContext (c.xpath);
-  return TRUE;
-}
-
-gboolean
-dc_validate_question (const char *xml, char **emulator, char **arch)
-{
-  xmlDoc *doc = dc_domain_xml_parse (xml, NULL);
-  g_auto(Asked) a = { 0 };
-  xmlXPathContext *xpath;
-
-  if (doc == NULL)
-    return FALSE;
-  xpath = xmlXPathNewContext (doc);
-  asked_read (xpath, &a);
-  *emulator = g_steal_pointer (&a.emulator);
-  *arch = g_steal_pointer (&a.arch);
-  xmlXPathFreeContext (xpath);
-  xmlFreeDoc (doc);
-  return TRUE;
-}
-
-GPtrArray *
-dc_validate_domain (DcAnswerer *answerer, const char *xml, guint flags, GError **error)
-{
-  g_autoptr(GPtrArray) problems =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) dc_problem_free);
+  DcValidation *v;
   xmlDoc *doc;
-  gboolean ok;
 
   if (flags != 0)
     {
@@ -687,7 +676,80 @@ dc_validate_domain (DcAnswerer *answerer, const char *xml, guint flags, GError *
     }
   if ((doc = dc_domain_xml_parse (xml, error)) == NULL)
     return NULL;
-  ok = validate_doc (answerer, doc, problems, error);
-  xmlFreeDoc (doc);
-  return ok ? g_steal_pointer (&problems) : NULL;
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  v = g_new0 (DcValidation, 1);
+  v->doc = doc;
+  v->xpath = xmlXPathNewContext (doc);
+  v->index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) g_ptr_array_unref);
+  v->selected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_ptr_array_unref);
+  index_walk (v->index, xmlDocGetRootElement (doc), path);
+  asked_read (v, &v->asked);
+  return v;
+}
+
+void
+dc_validation_free (DcValidation *v)
+{
+  if (v == NULL)
+    return;
+  asked_clear (&v->asked);
+  g_hash_table_unref (v->selected);
+  g_hash_table_unref (v->index);
+  xmlXPathFreeContext (v->xpath);
+  xmlFreeDoc (v->doc);
+  g_free (v);
+}
+
+const char *
+dc_validation_get_emulator (const DcValidation *v)
+{
+  return v->asked.emulator;
+}
+
+const char *
+dc_validation_get_arch (const DcValidation *v)
+{
+  return v->asked.arch;
+}
+
+/* The problems of the domain, or NULL only where no answer could be had
+ * for a reason that is not the domain's (a probe failed). */
+GPtrArray *
+dc_validation_run (DcValidation *v, DcAnswerer *answerer, GError **error)
+{
+  g_autoptr(GPtrArray) problems =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) dc_problem_free);
+  const Asked *a = &v->asked;
+  g_autoptr(GError) refused = NULL;
+  const DcCapsNode *model = NULL;
+  GHashTable *reasons = NULL;
+  Check c = { NULL, NULL, v, problems, FALSE, FALSE,
+              dc_answerer_host_facts (answerer) };
+  DcQuestion q = { a->emulator ? a->emulator : "", a->arch ? a->arch : "",
+                   a->machine ? a->machine : "",
+                   g_strcmp0 (a->type, "kvm") == 0 ? "kvm" : "qemu", 0 };
+
+  if (g_strcmp0 (a->type, "kvm") != 0 && g_strcmp0 (a->type, "qemu") != 0)
+    add (&c, "/domain/@type", DC_PROBLEM_ERROR, "domain-type-unknown", "domain",
+         "the QEMU driver runs domains of type kvm or qemu only",
+         "use <domain type='kvm'> or <domain type='qemu'>");
+  else if ((model = dc_answerer_model_explained (answerer, &q, &reasons, &refused)) != NULL)
+    {
+      g_autofree char *check = first_value (v, "/domain/cpu/@check");
+
+      c.caps = model;
+      c.reasons = reasons;
+      c.kvm = g_str_equal (q.virttype, "kvm");
+      c.cpu_compared = c.kvm && g_strcmp0 (check, "none") != 0;
+      run_checks (&c);
+    }
+  else if (!question_problem (&c, refused))
+    {
+      g_propagate_error (error, g_steal_pointer (&refused));
+      return NULL;
+    }
+  return g_steal_pointer (&problems);
 }

@@ -15,15 +15,24 @@
 #include "dc-answerer.h"
 #include "dc-domain-xml.h"
 
-/* The problems (DcProblem, dc-wire.h) that stand in the way of @xml on
- * this host, in document order; empty when there are none. Fails with
- * INVALID_ARGUMENT for flags other than 0 and for input that is not a
- * domain XML, or refused as input (too large, too deep, not UTF-8, a
- * DTD or an entity), naming the line where the parser says; and as
- * GetDomainCapabilities fails where the emulator could not be probed. */
-GPtrArray *dc_validate_domain (DcAnswerer *answerer, const char *xml, guint flags,
-                               GError **error);
+/* One domain XML, parsed once: its question (which probes a call waits
+ * for) and then its checks. */
+typedef struct _DcValidation DcValidation;
 
-/* The emulator and arch @xml names (each NULL where it names none), for
- * knowing which probes a call waits for; FALSE if @xml is refused. */
-gboolean dc_validate_question (const char *xml, char **emulator, char **arch);
+/* @xml parsed, or NULL and INVALID_ARGUMENT for flags other than 0 and for
+ * input that is not a domain XML, or refused as input (too large, too
+ * deep, not UTF-8, a DTD or an entity), naming the line where the parser
+ * says. */
+DcValidation *dc_validation_new (const char *xml, guint flags, GError **error);
+void dc_validation_free (DcValidation *validation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcValidation, dc_validation_free)
+
+/* The emulator and arch the domain names, each NULL where it names none. */
+const char *dc_validation_get_emulator (const DcValidation *validation);
+const char *dc_validation_get_arch (const DcValidation *validation);
+
+/* The problems (DcProblem, dc-wire.h) that stand in the way of the domain
+ * on this host, in document order; empty when there are none. Fails as
+ * GetDomainCapabilities fails where the emulator could not be probed. */
+GPtrArray *dc_validation_run (DcValidation *validation, DcAnswerer *answerer,
+                              GError **error);

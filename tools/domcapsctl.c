@@ -460,7 +460,8 @@ run_direct (Options *options, const char *command)
   /* node labels are the host's: its arch, whatever the options say */
   gboolean host = g_str_equal (command, "nfd");
   Source source = { 0 };
-  g_autofree char *emulator = NULL, *arch = NULL;
+  g_autoptr(DcValidation) domain = NULL;
+  const char *emulator = options->emulatorbin, *arch = options->arch;
   int code;
 
   ctl_direct_quiet_logs (options->verbose);
@@ -468,9 +469,11 @@ run_direct (Options *options, const char *command)
   (void) DC_ERROR;
   /* a domain asks its own question: probe what that needs */
   if (g_str_equal (command, "validate"))
-    dc_validate_question (options->domain_xml, &emulator, &arch);
-  else
-    emulator = g_strdup (options->emulatorbin), arch = g_strdup (options->arch);
+    {
+      domain = dc_validation_new (options->domain_xml, 0, NULL);
+      emulator = domain ? dc_validation_get_emulator (domain) : NULL;
+      arch = domain ? dc_validation_get_arch (domain) : NULL;
+    }
   source.engine = ctl_direct_open (&options->engine, host ? NULL : emulator,
                                    host ? NULL : arch, all);
   code = run_answering (&source, options, command);

@@ -25,17 +25,18 @@ struct _DcAnswerer {
 };
 
 typedef struct {
+  DcExplained public;      /* its members owned by this */
   DcCapsNode *model;
   GPtrArray *reasons;      /* of DcReason */
-  GHashTable *by_path;     /* reason path -> DcReason in @reasons */
 } Explained;
 
 static void
 explained_free (Explained *e)
 {
   dc_caps_node_free (e->model);
-  g_hash_table_unref (e->by_path);
+  g_hash_table_unref (e->public.reasons);
   g_ptr_array_unref (e->reasons);
+  g_hash_table_unref (e->public.qom_types);
   g_free (e);
 }
 
@@ -223,9 +224,8 @@ dc_answerer_model (DcAnswerer *self, const DcQuestion *q,
   return dc_query_model (snapshot, &resolved);
 }
 
-const DcCapsNode *
-dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable **reasons,
-                             GError **error)
+const DcExplained *
+dc_answerer_explained (DcAnswerer *self, const DcQuestion *q, GError **error)
 {
   g_autoptr(DcQuerySnapshot) snapshot = NULL;
   g_autofree char *key = g_strjoin ("\n", q->emulatorbin, q->arch, q->machine,
@@ -242,17 +242,19 @@ dc_answerer_model_explained (DcAnswerer *self, const DcQuestion *q, GHashTable *
       e = g_new0 (Explained, 1);
       e->reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_reason_free);
       e->model = dc_query_model_explained (snapshot, &resolved, e->reasons);
-      e->by_path = g_hash_table_new (g_str_hash, g_str_equal);
+      e->public.model = e->model;
+      e->public.qom_types = g_hash_table_ref (resolved.emulator->facts->qom_types);
+      e->public.machine_no_acpi = resolved.machine != NULL && resolved.machine->no_acpi;
+      e->public.reasons = g_hash_table_new (g_str_hash, g_str_equal);
       for (guint i = 0; i < e->reasons->len; i++)
         {
           DcReason *r = g_ptr_array_index (e->reasons, i);
 
-          g_hash_table_insert (e->by_path, r->path, r);
+          g_hash_table_insert (e->public.reasons, r->path, r);
         }
       g_hash_table_replace (self->explained, g_steal_pointer (&key), e);
     }
-  *reasons = e->by_path;
-  return e->model;
+  return &e->public;
 }
 
 GPtrArray *

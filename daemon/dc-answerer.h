@@ -46,13 +46,19 @@ char *dc_answerer_xml_and_facts (DcAnswerer *answerer, const DcQuestion *questio
  * memo), and its facts as dc_answerer_xml_and_facts() gives them. */
 DcCapsNode *dc_answerer_model (DcAnswerer *answerer, const DcQuestion *question,
                                const DcEmulatorFacts **facts, GError **error);
-/* The model and its reasons (DcReason) by path, at once, kept for the
- * registry's generation (ValidateDomain asks them of every domain):
- * borrowed, valid until the emulators' facts change. Fails as
- * dc_answerer_xml(). */
-const DcCapsNode *dc_answerer_model_explained (DcAnswerer *answerer,
-                                               const DcQuestion *question,
-                                               GHashTable **reasons, GError **error);
+/* An answer with what ValidateDomain checks a domain against. */
+typedef struct {
+  const DcCapsNode *model;
+  GHashTable *reasons;       /* reason path -> DcReason */
+  GHashTable *qom_types;     /* the emulator's QOM types (a set) */
+  gboolean machine_no_acpi;  /* QEMU says the machine has no ACPI */
+} DcExplained;
+
+/* The answer to @question as DcExplained, kept for the registry's
+ * generation (ValidateDomain asks it of every domain): borrowed, valid
+ * until the emulators' facts change. Fails as dc_answerer_xml(). */
+const DcExplained *dc_answerer_explained (DcAnswerer *answerer, const DcQuestion *question,
+                                          GError **error);
 /* Why the same answer says no where it does (DcReason, dc-wire.h),
  * rendered again from the same facts; fails as dc_answerer_xml(). */
 GPtrArray *dc_answerer_explain (DcAnswerer *answerer, const DcQuestion *question,

@@ -17,6 +17,8 @@
 typedef struct {
   const DcCapsNode *caps;   /* the answer for the domain's question */
   GHashTable *reasons;      /* reason path -> DcReason (borrowed) */
+  GHashTable *qom_types;    /* the emulator's QOM types (borrowed) */
+  gboolean machine_no_acpi;
   DcValidation *domain;
   GPtrArray *problems;      /* of DcProblem */
   gboolean kvm;             /* the domain runs under KVM */
@@ -281,7 +283,8 @@ static const SupportCheck support_checks[] = {
     "Hyper-V enlightenments" },
   { "/domain/features/async-teardown[@enabled='yes']", "features/async-teardown",
     "asynchronous teardown" },
-  { "/domain/features/ps2[@state='on']", "features/ps2", "PS/2" },
+  /* on or off: either needs QEMU to let the machine's i8042 be set */
+  { "/domain/features/ps2[@state]", "features/ps2", "setting PS/2" },
   { "/domain/launchSecurity[@type='sev']", "features/sev", "AMD SEV" },
   { "/domain/launchSecurity[@type='sev-snp']", "features/sev", "AMD SEV-SNP" },
   { "/domain/launchSecurity[@type='s390-pv']", "features/s390-pv",
@@ -337,7 +340,134 @@ check_support (Check *c, const SupportCheck *s)
     }
 }
 
+/* An element (with an attribute of a value, where given) that QEMU
+ * builds as a device of a QOM type the answer has no element for: the
+ * probe's list of types decides it (libvirt's names to QEMU's, as
+ * libvirt builds the command line). */
+typedef struct {
+  const char *xpath;
+  const char *attribute, *value; /* NULL: any */
+  const char *qom_type;
+  const char *what;
+} TypeCheck;
+
+static const TypeCheck type_checks[] = {
+#define USB(model, type) \
+  { "/domain/devices/controller[@type='usb']", "model", model, type, \
+    "USB controller model " model }
+  USB ("piix3-uhci", "piix3-usb-uhci"),
+  USB ("piix4-uhci", "piix4-usb-uhci"),
+  USB ("ehci", "usb-ehci"),
+  USB ("ich9-ehci1", "ich9-usb-ehci1"),
+  USB ("ich9-uhci1", "ich9-usb-uhci1"),
+  USB ("ich9-uhci2", "ich9-usb-uhci2"),
+  USB ("ich9-uhci3", "ich9-usb-uhci3"),
+  USB ("vt82c686b-uhci", "vt82c686b-usb-uhci"),
+  USB ("pci-ohci", "pci-ohci"),
+  USB ("nec-xhci", "nec-usb-xhci"),
+  USB ("qemu-xhci", "qemu-xhci"),
+#undef USB
+  { "/domain/devices/parallel", NULL, NULL, "isa-parallel", "parallel ports" },
+  { "/domain/devices/*/address/zpci", NULL, NULL, "zpci", "zPCI addresses" },
+};
+
+static void
+check_type (Check *c, const TypeCheck *t)
+{
+  GPtrArray *set = nodes (c->domain, t->xpath);
+
+  if (c->qom_types == NULL || g_hash_table_contains (c->qom_types, t->qom_type))
+    return;
+  for (guint i = 0; i < set->len; i++)
+    {
+      g_autofree char *value = t->attribute ? attr (g_ptr_array_index (set, i), t->attribute)
+                                            : NULL;
+      g_autofree char *where = NULL, *message = NULL, *fix = NULL;
+
+      if (t->value != NULL && g_strcmp0 (value, t->value) != 0)
+        continue;
+      where = where_of (g_ptr_array_index (set, i), t->attribute);
+      message = g_strdup_printf ("%s: this QEMU has no device type %s", t->what, t->qom_type);
+      fix = g_strdup_printf ("remove %s, or install a QEMU built with %s", where,
+                             t->qom_type);
+      add (c, where, DC_PROBLEM_ERROR, "qemu-lacks-type", "", message, fix);
+    }
+}
+
 /* ---- checks that are not a table row ---- */
+
+/* A SCSI LUN on virtio-blk: QEMU 5.0 removed virtio-blk's SCSI
+ * passthrough (libvirt supports QEMU 6.2 and later). */
+static void
+check_virtio_lun (Check *c)
+{
+  GPtrArray *set = nodes (c->domain,
+                          "/domain/devices/disk[@device='lun'][target/@bus='virtio']");
+
+  if (set->len > 0)
+    {
+      g_autofree char *where = where_of (g_ptr_array_index (set, 0), "device");
+
+      add (c, where, DC_PROBLEM_ERROR, "virtio-blk-lacks-scsi", "devices/disk/enum[bus]",
+           "virtio-blk passes no SCSI commands through (QEMU removed it in 5.0)",
+           "use <target bus='scsi'/> on a virtio-scsi controller");
+    }
+}
+
+/* <features><acpi/> on a machine QEMU builds without ACPI tables. (On
+ * s390x libvirt drops it from a stored domain when it loads it, so only
+ * a new definition still has it, and that libvirt refuses.) */
+static void
+check_acpi (Check *c)
+{
+  GPtrArray *set = nodes (c->domain, "/domain/features/acpi");
+  const DcCapsNode *machine = dc_caps_node_at (c->caps, "machine");
+  g_autofree char *where = NULL, *message = NULL;
+
+  if (!c->machine_no_acpi || set->len == 0)
+    return;
+  where = where_of (g_ptr_array_index (set, 0), NULL);
+  message = g_strdup_printf ("machine %s has no ACPI",
+                             machine && machine->text ? machine->text : "");
+  add (c, where, DC_PROBLEM_ERROR, "machine-lacks-acpi", "machine", message,
+       "remove <acpi/>, or pick a machine with ACPI");
+}
+
+/* TPM 1.2 (with swtpm) works with tpm-tis on x86 only: QEMU's CRB, SPAPR
+ * and sysbus TIS take TPM 2.0, and libvirt refuses the others. */
+static void
+check_tpm_version (Check *c)
+{
+  GPtrArray *set = nodes (c->domain,
+                          "/domain/devices/tpm[backend[@type='emulator'][@version='1.2']]");
+  const DcCapsNode *arch = dc_caps_node_at (c->caps, "arch");
+  gboolean x86 = arch && (g_strcmp0 (arch->text, "x86_64") == 0 ||
+                          g_strcmp0 (arch->text, "i686") == 0);
+
+  for (guint i = 0; i < set->len; i++)
+    {
+      g_autofree char *model = attr (g_ptr_array_index (set, i), "model");
+      g_autofree char *where = NULL, *message = NULL;
+
+      if (model != NULL && !g_str_equal (model, "tpm-tis"))
+        {
+          where = where_of (g_ptr_array_index (set, i), "model");
+          message = g_strdup_printf ("TPM 1.2 works with the tpm-tis model only, not %s",
+                                     model);
+          add (c, where, DC_PROBLEM_ERROR, "tpm-1.2-needs-tis",
+               "devices/tpm/enum[backendVersion]", message,
+               "use <tpm model='tpm-tis'>, or TPM version 2.0");
+        }
+      else if (!x86)
+        {
+          where = where_of (g_ptr_array_index (set, i), NULL);
+          message = g_strdup_printf ("TPM 1.2 works on x86 only, not on %s",
+                                     arch && arch->text ? arch->text : "this arch");
+          add (c, where, DC_PROBLEM_ERROR, "tpm-1.2-needs-x86",
+               "devices/tpm/enum[backendVersion]", message, "use TPM version 2.0");
+        }
+    }
+}
 
 static void
 check_vcpus (Check *c)
@@ -657,6 +787,11 @@ run_checks (Check *c)
     check_support (c, &support_checks[i]);
   for (gsize i = 0; i < G_N_ELEMENTS (enum_checks); i++)
     check_enum (c, &enum_checks[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (type_checks); i++)
+    check_type (c, &type_checks[i]);
+  check_tpm_version (c);
+  check_acpi (c);
+  check_virtio_lun (c);
   check_firmware_features (c);
   check_hyperv (c);
   check_virtiofs (c);
@@ -724,9 +859,8 @@ dc_validation_run (DcValidation *v, DcAnswerer *answerer, GError **error)
       g_ptr_array_new_with_free_func ((GDestroyNotify) dc_problem_free);
   const Asked *a = &v->asked;
   g_autoptr(GError) refused = NULL;
-  const DcCapsNode *model = NULL;
-  GHashTable *reasons = NULL;
-  Check c = { NULL, NULL, v, problems, FALSE, FALSE,
+  const DcExplained *answer = NULL;
+  Check c = { NULL, NULL, NULL, FALSE, v, problems, FALSE, FALSE,
               dc_answerer_host_facts (answerer) };
   DcQuestion q = { a->emulator ? a->emulator : "", a->arch ? a->arch : "",
                    a->machine ? a->machine : "",
@@ -736,12 +870,14 @@ dc_validation_run (DcValidation *v, DcAnswerer *answerer, GError **error)
     add (&c, "/domain/@type", DC_PROBLEM_ERROR, "domain-type-unknown", "domain",
          "the QEMU driver runs domains of type kvm or qemu only",
          "use <domain type='kvm'> or <domain type='qemu'>");
-  else if ((model = dc_answerer_model_explained (answerer, &q, &reasons, &refused)) != NULL)
+  else if ((answer = dc_answerer_explained (answerer, &q, &refused)) != NULL)
     {
       g_autofree char *check = first_value (v, "/domain/cpu/@check");
 
-      c.caps = model;
-      c.reasons = reasons;
+      c.caps = answer->model;
+      c.reasons = answer->reasons;
+      c.qom_types = answer->qom_types;
+      c.machine_no_acpi = answer->machine_no_acpi;
       c.kvm = g_str_equal (q.virttype, "kvm");
       c.cpu_compared = c.kvm && g_strcmp0 (check, "none") != 0;
       run_checks (&c);

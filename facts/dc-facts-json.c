@@ -89,6 +89,7 @@ static const Field machine_fields[] = {
   FIELD (DcMachine, cpu_max, "cpu-max", F_CPU_MAX),
   FIELD (DcMachine, is_default, "is-default", F_BOOL),
   FIELD (DcMachine, deprecated, "deprecated", F_BOOL),
+  FIELD (DcMachine, no_acpi, "no-acpi", F_BOOL),
 };
 static const Record machine_record =
   RECORD ("machines", DcMachine, machine_fields, machine_new,

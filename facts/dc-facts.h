@@ -18,6 +18,7 @@ typedef struct {
   guint cpu_max;
   gboolean is_default;
   gboolean deprecated;
+  gboolean no_acpi;  /* QEMU says it has none (query-machines' acpi, 8.0+) */
 } DcMachine;
 
 /* Schema lookups the probe records, as "command/arg-type|ret-type/member/..."

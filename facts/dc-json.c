@@ -335,6 +335,14 @@ dc_json_get_bool (JsonObject *object, const char *name)
 }
 
 gboolean
+dc_json_is_false (JsonObject *object, const char *name)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_BOOLEAN);
+
+  return node != NULL && !json_node_get_boolean (node);
+}
+
+gboolean
 dc_json_get_int (JsonObject *object, const char *name, gint64 *value)
 {
   JsonNode *node = value_member (object, name, G_TYPE_INT64);

@@ -45,6 +45,8 @@ JsonObject *dc_json_get_object (JsonObject *object, const char *name);
 JsonArray *dc_json_get_array (JsonObject *object, const char *name);
 /* TRUE only for a boolean member that is true. */
 gboolean dc_json_get_bool (JsonObject *object, const char *name);
+/* TRUE only for a boolean member that is false (absent: not said). */
+gboolean dc_json_is_false (JsonObject *object, const char *name);
 /* Sets *value and returns TRUE only for an integer member. */
 gboolean dc_json_get_int (JsonObject *object, const char *name, gint64 *value);
 

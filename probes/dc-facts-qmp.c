@@ -109,6 +109,8 @@ parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
       machine->cpu_max = cpu_max;
       machine->is_default = dc_json_get_bool (obj, "is-default");
       machine->deprecated = dc_json_get_bool (obj, "deprecated");
+      /* before 8.0 QEMU does not say: then it has ACPI as far as we know */
+      machine->no_acpi = dc_json_is_false (obj, "acpi");
       g_ptr_array_add (facts->machines, machine);
     }
   return TRUE;

@@ -27,6 +27,7 @@ class AllowList:
                                            reason)
         with open(docs) as f:
             headings = {line.lstrip("#").strip() for line in f if line.startswith("#")}
+        self.headings = headings
         self.undocumented = sorted({r for _, _, r in self.rows.values()} - headings)
         self.seen = {}   # row -> the cases where it allowed something
 

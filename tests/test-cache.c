@@ -79,6 +79,7 @@ sample_facts (const char *path)
   m->cpu_max = 288;
   m->is_default = TRUE;
   m->deprecated = TRUE;
+  m->no_acpi = TRUE;
   g_ptr_array_add (f->machines, m);
   g_hash_table_add (f->qom_types, g_strdup ("VGA"));
   g_hash_table_add (f->qom_types, g_strdup ("iothread"));
@@ -125,7 +126,7 @@ sample_facts (const char *path)
   "{\"path\": \"%s\", \"runs\": \"/usr/libexec/qemu-system-x86_64\", \"version\": \"7.2.0\", \"package\": \"Debian\"," \
   " \"target\": \"x86_64\", \"arch\": \"x86_64\"," \
   " \"machines\": [{\"name\": \"pc-q35-7.2\", \"alias\": \"q35\", \"cpu-max\": 288," \
-  "   \"is-default\": true, \"deprecated\": true}]," \
+  "   \"is-default\": true, \"deprecated\": true, \"no-acpi\": true}]," \
   " \"qom-types\": \"VGA\\niothread\", \"commands\": \"query-vnc\"," \
   " \"schema-enums\": {\"query-display-options/ret-type/type\": [\"sdl\", \"dbus\"]}," \
   " \"tpm-models\": \"tpm-crb\", \"tpm-types\": \"emulator\"," \
@@ -250,7 +251,7 @@ assert_read_back (const DcEmulatorFacts *loaded)
   g_assert_nonnull (m);
   g_assert_cmpstr (m->name, ==, "pc-q35-7.2");
   g_assert_cmpuint (m->cpu_max, ==, 288);
-  g_assert_true (m->is_default && m->deprecated);
+  g_assert_true (m->is_default && m->deprecated && m->no_acpi);
   g_assert_true (g_hash_table_contains (loaded->qom_types, "iothread"));
   g_assert_true (g_hash_table_contains (loaded->commands, "query-vnc"));
   g_assert_true (dc_emulator_facts_schema_has (loaded, DC_SCHEMA_DISPLAY_TYPES, "dbus"));

@@ -219,6 +219,33 @@ class ValidateTest(DaemonTestCase):
                                           "version='2.0'/></tpm>"),
                            "/domain/devices/tpm/@model", "devices/tpm/enum[model]")
 
+    def test_tpm_1_2_needs_tis(self):
+        found = self.problems(domain(devices="<tpm model='tpm-crb'><backend type='emulator' "
+                                             "version='1.2'/></tpm>"))
+        self.assertIn(("tpm-1.2-needs-tis", "/domain/devices/tpm/@model"),
+                      [(p["code"], p["where"]) for p in found], found)
+
+    def test_tpm_1_2_needs_x86(self):
+        found = self.problems(domain(arch="aarch64", machine="virt",
+                                     devices="<tpm><backend type='emulator' "
+                                             "version='1.2'/></tpm>"))
+        self.assertIn(("tpm-1.2-needs-x86", "/domain/devices/tpm"),
+                      [(p["code"], p["where"]) for p in found], found)
+
+    def test_parallel_port_without_the_device(self):
+        """s390x's QEMU has no isa-parallel: a type the answer has no element for."""
+        p = self.assertProblem(domain(arch="s390x", machine="s390-ccw-virtio",
+                                      devices="<parallel type='pty'/>"),
+                               "qemu-lacks-type", "/domain/devices/parallel", "")
+        self.assertIn("isa-parallel", p["message"])
+
+    def test_scsi_lun_on_virtio_blk(self):
+        self.assertProblem(domain(devices="<disk type='block' device='lun'>"
+                                          "<source dev='/dev/sdz'/>"
+                                          "<target dev='vdb' bus='virtio'/></disk>"),
+                           "virtio-blk-lacks-scsi", "/domain/devices/disk[2]/@device",
+                           "devices/disk/enum[bus]")
+
     def test_gic_on_x86(self):
         self.assertRefused(domain(features="<gic version='2'/>"), "/domain/features/gic",
                            "features/gic")

@@ -10,15 +10,13 @@
 #include <libxml/xpath.h>
 #include <string.h>
 
+#include "dc-arch.h"
 #include "dc-domain-xml.h"
 #include "dc-errors.h"
 #include "dc-wire.h"
 
 typedef struct {
-  const DcCapsNode *caps;   /* the answer for the domain's question */
-  GHashTable *reasons;      /* reason path -> DcReason (borrowed) */
-  GHashTable *qom_types;    /* the emulator's QOM types (borrowed) */
-  gboolean machine_no_acpi;
+  const DcExplained *answer; /* for the domain's question (borrowed) */
   DcValidation *domain;
   GPtrArray *problems;      /* of DcProblem */
   gboolean kvm;             /* the domain runs under KVM */
@@ -96,10 +94,11 @@ nodes (DcValidation *v, const char *expression)
   if (set != NULL)
     return set;
   if (strpbrk (expression, "[|*@") == NULL)
-    set = g_hash_table_lookup (v->index, expression);
-  if (set != NULL)
-    set = g_ptr_array_ref (set);
-  else if (strpbrk (expression, "[|*@") == NULL || !may_select (v, expression))
+    {
+      set = g_hash_table_lookup (v->index, expression);
+      set = set ? g_ptr_array_ref (set) : g_ptr_array_new ();
+    }
+  else if (!may_select (v, expression))
     set = g_ptr_array_new ();
   else
     {
@@ -182,7 +181,7 @@ static void
 add_explained (Check *c, const char *where, const char *reason_path, const char *capability,
                const char *code, const char *message, const char *fix)
 {
-  const DcReason *r = g_hash_table_lookup (c->reasons, reason_path);
+  const DcReason *r = g_hash_table_lookup (c->answer->reasons, reason_path);
 
   for (gsize i = 0; r != NULL && i < G_N_ELEMENTS (host_fixes); i++)
     if (g_str_equal (r->code, host_fixes[i].code))
@@ -297,7 +296,7 @@ static const SupportCheck support_checks[] = {
 static void
 check_enum (Check *c, const EnumCheck *e)
 {
-  const DcCapsNode *enum_node = dc_caps_node_at (c->caps, e->enum_path);
+  const DcCapsNode *enum_node = dc_caps_node_at (c->answer->model, e->enum_path);
   GPtrArray *set = nodes (c->domain, e->xpath);
 
   /* No enum: the element is unsupported as a whole (support_checks).
@@ -314,7 +313,7 @@ check_enum (Check *c, const EnumCheck *e)
       if (value == NULL || dc_caps_enum_has (enum_node, value))
         continue;
       reason = g_strdup_printf ("%s/%s", e->enum_path, value);
-      if (!g_hash_table_contains (c->reasons, reason))
+      if (!g_hash_table_contains (c->answer->reasons, reason))
         continue;
       where = where_of (g_ptr_array_index (set, i), e->attribute);
       values = enum_values (enum_node);
@@ -327,7 +326,7 @@ check_enum (Check *c, const EnumCheck *e)
 static void
 check_support (Check *c, const SupportCheck *s)
 {
-  const DcCapsNode *node = dc_caps_node_at (c->caps, s->caps_path);
+  const DcCapsNode *node = dc_caps_node_at (c->answer->model, s->caps_path);
   GPtrArray *set = nodes (c->domain, s->xpath);
 
   if (set->len > 0 && !dc_caps_node_is_supported (node))
@@ -374,10 +373,11 @@ static const TypeCheck type_checks[] = {
 static void
 check_type (Check *c, const TypeCheck *t)
 {
-  GPtrArray *set = nodes (c->domain, t->xpath);
+  GPtrArray *set;
 
-  if (c->qom_types == NULL || g_hash_table_contains (c->qom_types, t->qom_type))
+  if (g_hash_table_contains (c->answer->qom_types, t->qom_type))
     return;
+  set = nodes (c->domain, t->xpath);
   for (guint i = 0; i < set->len; i++)
     {
       g_autofree char *value = t->attribute ? attr (g_ptr_array_index (set, i), t->attribute)
@@ -421,10 +421,10 @@ static void
 check_acpi (Check *c)
 {
   GPtrArray *set = nodes (c->domain, "/domain/features/acpi");
-  const DcCapsNode *machine = dc_caps_node_at (c->caps, "machine");
+  const DcCapsNode *machine = dc_caps_node_at (c->answer->model, "machine");
   g_autofree char *where = NULL, *message = NULL;
 
-  if (!c->machine_no_acpi || set->len == 0)
+  if (!c->answer->machine_no_acpi || set->len == 0)
     return;
   where = where_of (g_ptr_array_index (set, 0), NULL);
   message = g_strdup_printf ("machine %s has no ACPI",
@@ -440,9 +440,8 @@ check_tpm_version (Check *c)
 {
   GPtrArray *set = nodes (c->domain,
                           "/domain/devices/tpm[backend[@type='emulator'][@version='1.2']]");
-  const DcCapsNode *arch = dc_caps_node_at (c->caps, "arch");
-  gboolean x86 = arch && (g_strcmp0 (arch->text, "x86_64") == 0 ||
-                          g_strcmp0 (arch->text, "i686") == 0);
+  const DcCapsNode *arch = dc_caps_node_at (c->answer->model, "arch");
+  gboolean x86 = arch && arch->text && dc_arch_is_x86 (arch->text);
 
   for (guint i = 0; i < set->len; i++)
     {
@@ -472,7 +471,7 @@ check_tpm_version (Check *c)
 static void
 check_vcpus (Check *c)
 {
-  const DcCapsNode *vcpu = dc_caps_node_at (c->caps, "vcpu");
+  const DcCapsNode *vcpu = dc_caps_node_at (c->answer->model, "vcpu");
   const char *max = vcpu ? dc_caps_node_get_attr (vcpu, "max") : NULL;
   GPtrArray *set = nodes (c->domain, "/domain/vcpu");
 
@@ -501,7 +500,7 @@ check_vcpus (Check *c)
 static void
 add_blockers (Check *c, const char *where, const char *path)
 {
-  const DcReason *r = g_hash_table_lookup (c->reasons, path);
+  const DcReason *r = g_hash_table_lookup (c->answer->reasons, path);
   g_autofree char *message = g_strdup_printf (
       "%s%s", r ? r->message : "the accelerator lacks some of its features",
       c->cpu_compared ? "" : "; the guest would start without them");
@@ -517,12 +516,13 @@ check_cpu (Check *c)
   xmlNode *cpu = set->len > 0 ? g_ptr_array_index (set, 0) : NULL;
   g_autofree char *mode = cpu ? attr (cpu, "mode") : NULL;
   g_autofree char *mode_path = NULL;
+
   if (cpu == NULL)
     return;
   if (mode == NULL)
     mode = g_strdup ("custom");
   mode_path = g_strdup_printf ("cpu/mode[%s]", mode);
-  if (!dc_caps_node_is_supported (dc_caps_node_at (c->caps, mode_path)))
+  if (!dc_caps_node_is_supported (dc_caps_node_at (c->answer->model, mode_path)))
     {
       g_autofree char *where = where_of (cpu, "mode");
       g_autofree char *message = g_strdup_printf ("CPU mode %s is not supported here", mode);
@@ -541,7 +541,7 @@ check_cpu (Check *c)
       if (name != NULL && *name != '\0')
         {
           g_autofree char *path = g_strdup_printf ("cpu/mode[custom]/model[%s]", name);
-          const DcCapsNode *model = dc_caps_node_at (c->caps, path);
+          const DcCapsNode *model = dc_caps_node_at (c->answer->model, path);
           g_autofree char *where = where_of (g_ptr_array_index (models, 0), NULL);
           g_autofree char *message = NULL;
 
@@ -564,7 +564,7 @@ check_cpu (Check *c)
 static void
 check_cpu_features (Check *c)
 {
-  const DcCapsNode *host_model = dc_caps_node_at (c->caps, "cpu/mode[host-model]");
+  const DcCapsNode *host_model = dc_caps_node_at (c->answer->model, "cpu/mode[host-model]");
   GPtrArray *set = nodes (c->domain, "/domain/cpu/feature[@policy='require' or @policy='force']");
 
   for (guint i = 0; host_model && i < set->len; i++)
@@ -666,7 +666,7 @@ check_firmware_features (Check *c)
       {
         g_autofree char *name = attr (g_ptr_array_index (set, i), "name");
         g_autofree char *enabled = attr (g_ptr_array_index (set, i), "enabled");
-        const DcCapsNode *enum_node = dc_caps_node_at (c->caps, features[f].enum_path);
+        const DcCapsNode *enum_node = dc_caps_node_at (c->answer->model, features[f].enum_path);
         g_autofree char *where = NULL, *message = NULL;
 
         if (g_strcmp0 (name, features[f].name) != 0 || enabled == NULL ||
@@ -683,7 +683,7 @@ check_firmware_features (Check *c)
 static void
 check_hyperv (Check *c)
 {
-  const DcCapsNode *enum_node = dc_caps_node_at (c->caps, "features/hyperv/enum[features]");
+  const DcCapsNode *enum_node = dc_caps_node_at (c->answer->model, "features/hyperv/enum[features]");
   GPtrArray *set = nodes (c->domain, "/domain/features/hyperv[not(@mode='passthrough')]/*"
                               "[not(@state='off')]");
 
@@ -697,7 +697,7 @@ check_hyperv (Check *c)
         continue;
       /* as for any enum: a problem where the explain says why */
       reason = g_strdup_printf ("features/hyperv/enum[features]/%s", name);
-      if (!g_hash_table_contains (c->reasons, reason))
+      if (!g_hash_table_contains (c->answer->reasons, reason))
         continue;
       where = where_of (g_ptr_array_index (set, i), NULL);
       values = enum_values (enum_node);
@@ -860,7 +860,7 @@ dc_validation_run (DcValidation *v, DcAnswerer *answerer, GError **error)
   const Asked *a = &v->asked;
   g_autoptr(GError) refused = NULL;
   const DcExplained *answer = NULL;
-  Check c = { NULL, NULL, NULL, FALSE, v, problems, FALSE, FALSE,
+  Check c = { NULL, v, problems, FALSE, FALSE,
               dc_answerer_host_facts (answerer) };
   DcQuestion q = { a->emulator ? a->emulator : "", a->arch ? a->arch : "",
                    a->machine ? a->machine : "",
@@ -874,10 +874,7 @@ dc_validation_run (DcValidation *v, DcAnswerer *answerer, GError **error)
     {
       g_autofree char *check = first_value (v, "/domain/cpu/@check");
 
-      c.caps = answer->model;
-      c.reasons = answer->reasons;
-      c.qom_types = answer->qom_types;
-      c.machine_no_acpi = answer->machine_no_acpi;
+      c.answer = answer;
       c.kvm = g_str_equal (q.virttype, "kvm");
       c.cpu_compared = c.kvm && g_strcmp0 (check, "none") != 0;
       run_checks (&c);

@@ -663,17 +663,13 @@ add_reply (GPtrArray *exchanges, const char *command, const char *ret)
 }
 
 static GPtrArray *
-i386_replies (void)
+i386_replies_with_machines (const char *machines)
 {
   GPtrArray *ex = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
 
   add_reply (ex, "query-version", "{\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 1}, \"package\": \" Debian \"}");
   add_reply (ex, "query-target", "{\"arch\": \"i386\"}");
-  add_reply (ex, "query-machines",
-             "[{\"name\": \"pc-i440fx-7.2\", \"alias\": \"pc\", \"is-default\": true, \"cpu-max\": 255},"
-             " {\"name\": \"none\", \"cpu-max\": 1},"
-             " {\"name\": \"isapc\", \"cpu-max\": \"lots\"},"
-             " {\"alias\": \"nameless\"}, 42]");
+  add_reply (ex, "query-machines", machines);
   add_reply (ex, "qom-list-types", "[{\"name\": \"VGA\"}, {\"name\": 5}, \"x\"]");
   add_reply (ex, "query-qmp-schema",
              "[{\"name\": \"query-display-options\", \"meta-type\": \"command\", \"ret-type\": \"1\"},"
@@ -682,6 +678,37 @@ i386_replies (void)
   add_reply (ex, "query-tpm-models", NULL);
   add_reply (ex, "query-tpm-types", "[\"emulator\"]");
   return ex;
+}
+
+static GPtrArray *
+i386_replies (void)
+{
+  return i386_replies_with_machines (
+      "[{\"name\": \"pc-i440fx-7.2\", \"alias\": \"pc\", \"is-default\": true, \"cpu-max\": 255},"
+      " {\"name\": \"none\", \"cpu-max\": 1},"
+      " {\"name\": \"isapc\", \"cpu-max\": \"lots\"},"
+      " {\"alias\": \"nameless\"}, 42]");
+}
+
+/* query-machines' acpi (QEMU 8.0+): false is a machine without ACPI;
+ * absent or of another type says nothing, as before 8.0. */
+static void
+test_machine_acpi (void)
+{
+  g_autoptr(GPtrArray) ex = i386_replies_with_machines (
+      "[{\"name\": \"pc-i440fx-7.2\", \"alias\": \"pc\", \"cpu-max\": 255, \"acpi\": true},"
+      " {\"name\": \"isapc\", \"cpu-max\": 1, \"acpi\": false},"
+      " {\"name\": \"lying\", \"cpu-max\": 1, \"acpi\": \"no\"},"
+      " {\"name\": \"old\", \"cpu-max\": 1}]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcEmulatorFacts) facts =
+      dc_emulator_facts_from_replies ("/x/qemu-system-i386", ex, NULL, NULL, "", &error);
+
+  g_assert_no_error (error);
+  g_assert_false (dc_emulator_facts_find_machine (facts, "pc")->no_acpi);
+  g_assert_true (dc_emulator_facts_find_machine (facts, "isapc")->no_acpi);
+  g_assert_false (dc_emulator_facts_find_machine (facts, "lying")->no_acpi);
+  g_assert_false (dc_emulator_facts_find_machine (facts, "old")->no_acpi);
 }
 
 static void
@@ -841,6 +868,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/hyperv", test_hyperv);
   g_test_add_func ("/render/rules-documented", test_rules_documented);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
+  g_test_add_func ("/facts/machine-acpi", test_machine_acpi);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
   g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);
   g_test_add_func ("/facts/from-kvm-only", test_facts_from_kvm_only);

@@ -38,7 +38,6 @@ struct _DcEmulator {
   guint retries;           /* transient failures in a row */
   gint64 retry_at;         /* wall clock (µs) of the next try, or 0 */
   guint retry_source;
-  gint64 probe_started;    /* monotonic (µs) of its running probe */
 };
 
 struct _DcRegistry {
@@ -60,14 +59,7 @@ struct _DcRegistry {
   GCancellable *cancellable;
   GSourceFunc shutdown_done;
   gpointer shutdown_data;
-  guint host_alone_source; /* schedules again when the host's probe has
-                            * run alone long enough */
 };
-
-/* How long a probe of the host's own arch runs alone (schedule()): the
- * time an x86 probe takes that also asks KVM, with room. A hung one
- * holds the others back no longer. */
-#define HOST_ALONE_MS 3000
 
 G_DEFINE_TYPE (DcRegistry, dc_registry, G_TYPE_OBJECT)
 
@@ -151,7 +143,6 @@ dc_registry_finalize (GObject *object)
   g_hash_table_unref (self->emulators);
   g_queue_clear_full (&self->queue, g_free);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->host_alone_source, g_source_remove);
   G_OBJECT_CLASS (dc_registry_parent_class)->finalize (object);
 }
 
@@ -842,7 +833,6 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
   ctx->registry = g_object_ref (self);
   ctx->path = g_strdup (emulator->path);
   ctx->started = g_get_monotonic_time ();
-  emulator->probe_started = ctx->started;
   emulator->state = DC_EMULATOR_PROBING;
   self->running++;
   if (!dc_file_stamp_read (emulator->path, &ctx->stamp, &error))
@@ -858,21 +848,6 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
                      self->probe_timeout, self->cancellable, on_probed, ctx);
 }
 
-/* Whether a name of @emulator promises the host's own arch. */
-static gboolean
-named_for_host (DcRegistry *self, DcEmulator *emulator)
-{
-  for (guint i = 0; i < emulator->names->len; i++)
-    {
-      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
-      g_autofree char *hint = dc_arch_hint_from_name (base);
-
-      if (g_strcmp0 (hint, self->host->arch) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* Whether a query waits for @emulator's probe. */
 static gboolean
 is_urgent (const DcEmulator *emulator)
@@ -885,46 +860,6 @@ is_urgent (const DcEmulator *emulator)
         return TRUE;
     }
   return FALSE;
-}
-
-/* How much longer (ms) a running probe of an emulator named for the
- * host's arch runs alone; 0 if none does. */
-static gint64
-host_alone_left (DcRegistry *self)
-{
-  GHashTableIter iter;
-  DcEmulator *emulator;
-  gint64 now = g_get_monotonic_time (), left = 0;
-
-  g_hash_table_iter_init (&iter, self->emulators);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &emulator))
-    if (emulator->state == DC_EMULATOR_PROBING && named_for_host (self, emulator))
-      left = MAX (left, HOST_ALONE_MS - (now - emulator->probe_started) / 1000);
-  return left;
-}
-
-static void schedule (DcRegistry *self);
-
-static gboolean
-host_alone_over (gpointer user_data)
-{
-  DcRegistry *self = user_data;
-
-  self->host_alone_source = 0;
-  schedule (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Whether the queue waits for a probe of the host's arch running alone
- * (and will be scheduled again when that time is over). */
-static gboolean
-wait_for_host (DcRegistry *self)
-{
-  gint64 left = host_alone_left (self);
-
-  if (left > 0 && self->host_alone_source == 0)
-    self->host_alone_source = g_timeout_add (left, host_alone_over, self);
-  return left > 0;
 }
 
 static gboolean
@@ -944,10 +879,7 @@ any_urgent (DcRegistry *self)
 /* Starts what is queued, up to the parallelism limit. While a query waits
  * for a probe, only the probes queries wait for start (they are at the
  * head of the queue): the others would take the CPU the waited-for probe
- * needs, and go on once no query waits. Likewise, a probe of the host's
- * own arch (the head of a cold start's queue) runs alone for up to
- * HOST_ALONE_MS: a VM manager's first question waits for it, and often
- * arrives a moment after the start-up probes have begun. */
+ * needs, and go on once no query waits. */
 static void
 schedule (DcRegistry *self)
 {
@@ -960,9 +892,6 @@ schedule (DcRegistry *self)
                                                   g_queue_peek_head (&self->queue));
 
       if (emulator != NULL && urgent && !is_urgent (emulator))
-        break;
-      if (emulator != NULL && !urgent && !named_for_host (self, emulator) &&
-          wait_for_host (self))
         break;
       g_free (g_queue_pop_head (&self->queue));
       if (emulator == NULL)
@@ -1029,6 +958,21 @@ run_batch (DcRegistry *self, GTask *task)
     g_task_return_boolean (task, TRUE);
   else
     schedule (self);
+}
+
+/* Whether a name of @emulator promises the host's own arch. */
+static gboolean
+named_for_host (DcRegistry *self, DcEmulator *emulator)
+{
+  for (guint i = 0; i < emulator->names->len; i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (emulator->names, i));
+      g_autofree char *hint = dc_arch_hint_from_name (base);
+
+      if (g_strcmp0 (hint, self->host->arch) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* The order of a cold start: the emulators of the host's own arch first

@@ -17,8 +17,6 @@
 /* The fake probe's record: a test's own state, reset by each set-up. */
 typedef struct {
   guint running, max_running, calls;
-  guint host_running;           /* probes of qemu-system-x86_64 (the host's) */
-  guint beside_host;            /* others started while one of those ran */
   GHashTable *calls_per_path;   /* basename -> count */
   gboolean hang;                /* never finish unless cancelled */
 } Probes;
@@ -36,8 +34,6 @@ finish_probe (gpointer user_data)
   DcMachine *machine = g_new0 (DcMachine, 1);
 
   probes.running--;
-  if (g_str_equal (base, "qemu-system-x86_64"))
-    probes.host_running--;
   facts->path = g_strdup (path);
   facts->target = g_strdup (target);
   facts->arch = g_strdup (target);
@@ -82,10 +78,6 @@ fake_probe_async (const char *path, gboolean try_kvm, guint timeout,
   g_hash_table_insert (probes.calls_per_path, g_steal_pointer (&base),
                        GUINT_TO_POINTER (count + 1));
   probes.calls++;
-  if (g_str_has_suffix (path, "/qemu-system-x86_64"))
-    probes.host_running++;
-  else if (probes.host_running > 0)
-    probes.beside_host++;
   probes.running++;
   probes.max_running = MAX (probes.max_running, probes.running);
   if (probes.hang)
@@ -199,9 +191,6 @@ test_batch (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (list->len, ==, G_N_ELEMENTS (targets));
   g_assert_cmpuint (probes.calls, ==, G_N_ELEMENTS (targets));
   g_assert_cmpuint (probes.max_running, ==, 2);    /* max_parallel, reached */
-  /* the host's arch first, alone: a first question waits for it */
-  g_assert_cmpuint (calls ("x86_64"), ==, 1);
-  g_assert_cmpuint (probes.beside_host, ==, 0);
   for (guint i = 0; i < list->len; i++)
     g_assert_cmpint (dc_emulator_get_state (g_ptr_array_index (list, i)), ==,
                      DC_EMULATOR_READY);
@@ -335,7 +324,6 @@ test_shutdown_cancels (Fixture *fx, gconstpointer data)
   probes.hang = TRUE;
   dc_registry_discover (fx->registry);
   dc_registry_probe_async (fx->registry, NULL, TRUE, NULL, NULL);
-  /* the host's arch runs alone at first (then the others start beside it) */
   while (probes.running < 2)
     g_main_context_iteration (NULL, TRUE);
   dc_registry_shutdown (fx->registry, on_shut_down, &shut);

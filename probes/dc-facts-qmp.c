@@ -77,6 +77,29 @@ parse_target (GPtrArray *replies)
   return ret ? dc_json_get_string (ret, "arch") : NULL;
 }
 
+/* QEMU 11.1 answers query-target with the family ("mips") whichever byte
+ * order the binary was built for; the QOM type "target-info-NAME" it
+ * registers for its own target still names it ("target-info-mipsel").
+ * Only a byte-order suffix of the family is taken from it, and only where
+ * the family itself has no such type: the answer is never a new family. */
+static char *
+target_with_byte_order (const DcEmulatorFacts *facts, const char *family)
+{
+  static const char *const suffixes[] = { "el", "eb" };
+  g_autofree char *own = g_strconcat ("target-info-", family, NULL);
+
+  if (dc_emulator_facts_has_type (facts, own))
+    return g_strdup (family);
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (own, suffixes[i], NULL);
+
+      if (dc_emulator_facts_has_type (facts, name))
+        return g_strconcat (family, suffixes[i], NULL);
+    }
+  return g_strdup (family);
+}
+
 static gboolean
 parse_machines (DcEmulatorFacts *facts, GPtrArray *replies, GError **error)
 {
@@ -360,8 +383,9 @@ kvm_enabled (GPtrArray *kvm)
   return ret != NULL && dc_json_get_bool (ret, "enabled");
 }
 
+/* @family: the base process's query-target, which the kvm one must repeat */
 static void
-parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
+parse_kvm (DcEmulatorFacts *facts, const char *family, GPtrArray *kvm,
            const char *kvm_error)
 {
   const char *target = parse_target (kvm);
@@ -370,7 +394,7 @@ parse_kvm (DcEmulatorFacts *facts, const char *arch, GPtrArray *kvm,
     facts->kvm_error = g_strdup (kvm_error ? kvm_error : "not probed");
   else if (!kvm_enabled (kvm))
     facts->kvm_error = g_strdup ("QEMU reports KVM as not enabled");
-  else if (target == NULL || !g_str_equal (dc_arch_from_qemu_target (target), arch))
+  else if (target == NULL || !g_str_equal (target, family))
     facts->kvm_error = g_strdup ("the kvm process reported another target");
   else
     facts->kvm = TRUE;
@@ -389,21 +413,21 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
 {
   g_autoptr(DcEmulatorFacts) facts = dc_emulator_facts_new ();
   GPtrArray *base = tcg ? tcg : kvm;
-  const char *target = parse_target (base);
+  const char *family = parse_target (base);
 
   facts->path = g_strdup (path);
-  if (target == NULL)
+  if (family == NULL)
     {
       missing ("query-target", error);
       return NULL;
     }
-  facts->target = g_strdup (target);
-  facts->arch = g_strdup (dc_arch_from_qemu_target (target));
   if (!parse_version (facts, base, error) ||
       !parse_machines (facts, base, error) ||
       !parse_name_list (facts->qom_types, base, "qom-list-types", "name", error) ||
       !parse_schema (facts, base, error))
     return NULL;
+  facts->target = target_with_byte_order (facts, family);
+  facts->arch = g_strdup (dc_arch_from_qemu_target (facts->target));
   /* Builds without TPM support answer CommandNotFound: no TPM, not an error. */
   parse_name_list (facts->tpm_models, base, "query-tpm-models", NULL, NULL);
   parse_name_list (facts->tpm_types, base, "query-tpm-types", NULL, NULL);
@@ -414,7 +438,7 @@ dc_emulator_facts_from_replies (const char *path, GPtrArray *tcg,
   facts->tcg_error = tcg ? NULL : g_strdup (tcg_error ? tcg_error : "not probed");
   if (tcg != NULL)
     facts->cpu_tcg = dc_cpu_facts_from_replies (tcg, "tcg");
-  parse_kvm (facts, facts->arch, kvm, kvm_error);
+  parse_kvm (facts, family, kvm, kvm_error);
   dc_cpu_facts_settle (facts->cpu_tcg, facts->cpu_kvm);
   return g_steal_pointer (&facts);
 }

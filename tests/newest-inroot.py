@@ -71,8 +71,11 @@ def virsh_domcaps(emulator, arch, machine, virttype):
 
 
 def ours(emulator, arch, machine, virttype):
-    args = [CTL, "--direct", "--cache-dir", CACHE, "domcapabilities",
-            "--emulatorbin", emulator, "--arch", arch, "--virttype", virttype]
+    args = [CTL, "--direct", "--cache-dir", CACHE, "domcapabilities", "--virttype", virttype]
+    if emulator:
+        args += ["--emulatorbin", emulator]
+    if arch:
+        args += ["--arch", arch]
     if machine:
         args += ["--machine", machine]
     r = run(args)
@@ -146,6 +149,27 @@ def validate_live():
     return out
 
 
+# QEMU 11.1's query-target names only the family of these (mips for mipsel)
+BYTE_ORDER_TARGETS = ["mips", "mipsel", "mips64", "mips64el", "sh4", "sh4eb",
+                      "xtensa", "xtensaeb"]
+
+
+def byte_order():
+    """[target, the arch its binary answers for, the binary that answers
+    for that arch, errors] per installed target of BYTE_ORDER_TARGETS."""
+    out = []
+    for target in BYTE_ORDER_TARGETS:
+        binary = f"/usr/bin/qemu-system-{target}"
+        if not os.path.exists(binary):
+            continue
+        by_binary = ours(binary, None, None, "qemu")
+        by_arch = ours(None, target, None, "qemu")
+        arch = ET.fromstring(by_binary[0]).findtext("arch") if by_binary[0] else None
+        path = ET.fromstring(by_arch[0]).findtext("path") if by_arch[0] else None
+        out.append([target, arch, path, (by_binary[1] + " " + by_arch[1]).strip()[:300]])
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     first = start_libvirtd()
@@ -171,7 +195,7 @@ def main():
     with open(os.path.join(OUT, "rows.json"), "w") as f:
         json.dump(dict(rows=results, libvirtd_ready_s=first, probe_all_s=probe_time,
                        probe_log=probe.stderr, version=version, capabilities=caps,
-                       validate=validate_live()), f)
+                       validate=validate_live(), byte_order=byte_order()), f)
     run(["pkill", "-x", "libvirtd"])
 
 

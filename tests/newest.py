@@ -203,6 +203,7 @@ def main():
         figures[flavour] = (len(data["rows"]), run.figures)
         run.ok &= host_capabilities(data["capabilities"], suffix)
         run.ok &= validate_live(data["validate"], suffix)
+        run.ok &= byte_order(data["byte_order"], suffix)
     if not figures:
         skip("the mirror has no trixie-backports")
     for row in allow.unseen():
@@ -227,6 +228,23 @@ def host_capabilities(caps, suffix):
     for d in unexpected[:SHOWN]:
         print(f"    unexpected {d}")
     return not unexpected
+
+
+def byte_order(targets, suffix):
+    """Each of QEMU's byte-order twins (mips and mipsel, ...) answers for
+    its own arch, and that arch is answered by it: QEMU 11.1's query-target
+    names only the family (docs/differences-from-libvirt.md)."""
+    ok = True
+    for target, arch, path, errors in targets:
+        binary = f"/usr/bin/qemu-system-{target}"
+        good = arch == target and path == binary
+        ok &= good
+        print(f"{'ok' if good else 'FAIL'} byte order{suffix}: {binary} answers for "
+              f"{arch}, and --arch {target} is answered by {path}"
+              + (f" ({errors})" if errors and not good else ""))
+    if not targets:
+        print(f"# byte order{suffix}: no byte-order twin (mipsel, sh4eb, ...) is installed")
+    return ok
 
 
 def validate_live(cases, suffix):

@@ -663,14 +663,15 @@ add_reply (GPtrArray *exchanges, const char *command, const char *ret)
 }
 
 static GPtrArray *
-i386_replies_with_machines (const char *machines)
+replies_with (const char *target, const char *machines, const char *types)
 {
   GPtrArray *ex = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_qmp_exchange_free);
+  g_autofree char *target_reply = g_strdup_printf ("{\"arch\": \"%s\"}", target);
 
   add_reply (ex, "query-version", "{\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 1}, \"package\": \" Debian \"}");
-  add_reply (ex, "query-target", "{\"arch\": \"i386\"}");
+  add_reply (ex, "query-target", target_reply);
   add_reply (ex, "query-machines", machines);
-  add_reply (ex, "qom-list-types", "[{\"name\": \"VGA\"}, {\"name\": 5}, \"x\"]");
+  add_reply (ex, "qom-list-types", types);
   add_reply (ex, "query-qmp-schema",
              "[{\"name\": \"query-display-options\", \"meta-type\": \"command\", \"ret-type\": \"1\"},"
              " {\"name\": \"1\", \"meta-type\": \"object\", \"members\": [{\"name\": \"type\", \"type\": \"2\"}]},"
@@ -678,6 +679,12 @@ i386_replies_with_machines (const char *machines)
   add_reply (ex, "query-tpm-models", NULL);
   add_reply (ex, "query-tpm-types", "[\"emulator\"]");
   return ex;
+}
+
+static GPtrArray *
+i386_replies_with_machines (const char *machines)
+{
+  return replies_with ("i386", machines, "[{\"name\": \"VGA\"}, {\"name\": 5}, \"x\"]");
 }
 
 static GPtrArray *
@@ -709,6 +716,45 @@ test_machine_acpi (void)
   g_assert_true (dc_emulator_facts_find_machine (facts, "isapc")->no_acpi);
   g_assert_false (dc_emulator_facts_find_machine (facts, "lying")->no_acpi);
   g_assert_false (dc_emulator_facts_find_machine (facts, "old")->no_acpi);
+}
+
+static char *
+arch_of (const char *target, const char *types)
+{
+  g_autoptr(GPtrArray) ex = replies_with (target, "[{\"name\": \"malta\", \"cpu-max\": 16}]",
+                                          types);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcEmulatorFacts) facts =
+      dc_emulator_facts_from_replies ("/x/qemu-system-x", ex, NULL, NULL, "", &error);
+
+  g_assert_no_error (error);
+  return g_strdup (facts->arch);
+}
+
+/* QEMU 11.1's query-target names the family for both byte orders; the
+ * target-info type names the binary's own target. A type of another
+ * family, or one beside the family's own, changes nothing. */
+static void
+test_target_byte_order (void)
+{
+  static const struct { const char *target, *types, *arch; } cases[] = {
+    { "mips", "[{\"name\": \"target-info-mipsel\"}]", "mipsel" },
+    { "mips64", "[{\"name\": \"target-info-mips64el\"}]", "mips64el" },
+    { "sh4", "[{\"name\": \"target-info-sh4eb\"}]", "sh4eb" },
+    { "xtensa", "[{\"name\": \"target-info-xtensaeb\"}]", "xtensaeb" },
+    { "mips", "[{\"name\": \"target-info-mips\"}]", "mips" },
+    { "mipsel", "[]", "mipsel" },                       /* QEMU 10 says it itself */
+    { "ppc64", "[{\"name\": \"target-info-ppc64\"}]", "ppc64" },
+    { "mips", "[{\"name\": \"target-info-x86_64\"}]", "mips" },
+    { "mips", "[{\"name\": \"target-info-mips\"}, {\"name\": \"target-info-mipsel\"}]", "mips" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *arch = arch_of (cases[i].target, cases[i].types);
+
+      g_assert_cmpstr (arch, ==, cases[i].arch);
+    }
 }
 
 static void
@@ -869,6 +915,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/rules-documented", test_rules_documented);
   g_test_add_func ("/facts/from-replies", test_facts_from_replies);
   g_test_add_func ("/facts/machine-acpi", test_machine_acpi);
+  g_test_add_func ("/facts/target-byte-order", test_target_byte_order);
   g_test_add_func ("/facts/kvm-checks-target", test_facts_kvm_checks_target);
   g_test_add_func ("/facts/options-and-pc-properties", test_facts_options_and_pc_properties);
   g_test_add_func ("/facts/from-kvm-only", test_facts_from_kvm_only);

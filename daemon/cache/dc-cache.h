@@ -14,7 +14,7 @@
 #include "dc-facts.h"
 #include "dc-json.h"
 
-#define DC_CACHE_FORMAT_VERSION 9
+#define DC_CACHE_FORMAT_VERSION 10
 #define DC_CACHE_MAX_SIZE (16 * 1024 * 1024)
 /* What a cache file's JSON may hold (depth, values). */
 extern const DcJsonLimits dc_cache_json_limits;

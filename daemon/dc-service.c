@@ -18,6 +18,8 @@ struct _DcService {
   DcTrim *trim;
   gulong handlers[3];
   gboolean signalling;
+  DcServiceRepliedFunc replied;
+  gpointer replied_data;
 };
 
 /* How often one call waits for probes before it is answered as things
@@ -59,6 +61,18 @@ wait_for (DcService *self, GDBusMethodInvocation *invocation, DcMethodCall *call
   dc_registry_settle_async (self->registry, paths, on_settled, waiting);
 }
 
+static void
+return_value (DcService *self, GDBusMethodInvocation *invocation, GVariant *reply)
+{
+  gsize size = g_variant_get_size (reply);
+  g_autoptr(GDBusConnection) connection =
+    g_object_ref (g_dbus_method_invocation_get_connection (invocation));
+
+  g_dbus_method_invocation_return_value (invocation, reply);
+  if (self->replied != NULL)
+    self->replied (connection, size, self->replied_data);
+}
+
 /* An answering method (dc-methods.h), once the probes its answer depends
  * on are done: the same reply domcapsctl --direct computes, so a caller
  * during start-up or after an upgrade gets the answer it would get later,
@@ -81,7 +95,7 @@ answer_when_settled (DcService *self, GDBusMethodInvocation *invocation,
   if (reply == NULL)
     dc_error_return (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation, reply);
+    return_value (self, invocation, reply);
   dc_method_call_free (call);
   g_object_unref (invocation);
   dc_trim_schedule (self->trim);
@@ -318,6 +332,23 @@ dc_service_export (DcService *self, GDBusConnection *connection,
 {
   return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
                                            connection, DC_OBJECT_PATH, error);
+}
+
+void
+dc_service_unexport_from (DcService *self, GDBusConnection *connection)
+{
+  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (self->skeleton);
+
+  if (g_dbus_interface_skeleton_has_connection (skeleton, connection))
+    g_dbus_interface_skeleton_unexport_from_connection (skeleton, connection);
+}
+
+void
+dc_service_set_replied_func (DcService *self, DcServiceRepliedFunc func,
+                             gpointer user_data)
+{
+  self->replied = func;
+  self->replied_data = user_data;
 }
 
 void

@@ -15,8 +15,15 @@ typedef struct _DcService DcService;
  * (dc-trim.h) after answers and probes. */
 DcService *dc_service_new (DcRegistry *registry, DcAnswerer *answerer,
                            gboolean system_bus);
+/* The object can be on several connections at once (dc-bus-name.h). */
 gboolean dc_service_export (DcService *service, GDBusConnection *connection,
                             GError **error);
+void dc_service_unexport_from (DcService *service, GDBusConnection *connection);
+/* @func is called after each answer with its connection and its size. */
+typedef void (*DcServiceRepliedFunc) (GDBusConnection *connection, gsize size,
+                                      gpointer user_data);
+void dc_service_set_replied_func (DcService *service, DcServiceRepliedFunc func,
+                                  gpointer user_data);
 /* From now on, CapabilitiesChanged is emitted. Before the well-known
  * name is ours, no one can have asked for it (a match on our name matches
  * nothing yet), and a start would send one per emulator. */

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
+#include "dc-bus-name.h"
 #include "dc-engine.h"
 #include "dc-errors.h"
 #include "dc-nfd.h"
@@ -52,9 +53,10 @@ typedef struct {
   DcWatch *watch;
   DcNfdWriter *nfd_writer;
   GDBusConnection *connection;
+  DcBusName *bus_name;
+  gboolean serving;        /* the name is ours */
   guint waiting;           /* for the bus and the host facts */
   gboolean started;        /* every emulator probed once */
-  guint name_id;
   int exit_code;
 } Daemon;
 
@@ -198,7 +200,7 @@ tell_status (Daemon *daemon)
     sd_notifyf (0, "STATUS=Serving %u emulators (%u failed to probe)", total, failed);
   else
     sd_notifyf (0, "STATUS=%sProbing: %u/%u emulators done",
-                daemon->name_id != 0 ? "Serving; " : "", done, total);
+                daemon->serving ? "Serving; " : "", done, total);
 }
 
 static void
@@ -211,8 +213,7 @@ on_emulator_probed (DcRegistry *registry, const char *path, gpointer user_data)
 }
 
 static void
-on_name_acquired (GDBusConnection *connection, const char *name,
-                  gpointer user_data)
+on_name_acquired (const char *name, gpointer user_data)
 {
   Daemon *daemon = user_data;
   guint total, failed;
@@ -222,6 +223,7 @@ on_name_acquired (GDBusConnection *connection, const char *name,
   if (daemon->watch == NULL)
     g_timeout_add (WATCH_START_DELAY_MS, start_watching, daemon);
 
+  daemon->serving = TRUE;
   count_probed (daemon->registry, &total, &failed);
   dc_service_start_signalling (daemon->service);
   /* Ready as soon as the name is ours: a query waits for the probes its
@@ -232,12 +234,11 @@ on_name_acquired (GDBusConnection *connection, const char *name,
 }
 
 static void
-on_name_lost (GDBusConnection *connection, const char *name,
-              gpointer user_data)
+on_name_lost (const char *name, gboolean bus_closed, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
-  if (connection == NULL || g_dbus_connection_is_closed (connection))
+  if (bus_closed)
     {
       /* The bus went away (restarted): systemd's Restart= starts us again
        * and D-Bus activation would too. */
@@ -253,18 +254,32 @@ on_name_lost (GDBusConnection *connection, const char *name,
   g_main_loop_quit (daemon->loop);
 }
 
+static void
+on_replied (GDBusConnection *connection, gsize size, gpointer user_data)
+{
+  dc_bus_name_replied (user_data, connection, size);
+}
+
 /* Takes the bus name once connected and the host facts are complete;
  * the emulators are probed meanwhile and on. */
 static void
 serve_when_ready (Daemon *daemon)
 {
+  static const DcBusNameHandlers handlers = { on_name_acquired, on_name_lost };
+  GBusType type = daemon->options.session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
   if (--daemon->waiting > 0)
     return;
-  daemon->name_id = g_bus_own_name_on_connection (daemon->connection,
-                                                  DC_BUS_NAME,
-                                                  G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                  on_name_acquired,
-                                                  on_name_lost, daemon, NULL);
+  /* the connections that take the name over later go there too */
+  address = g_dbus_address_get_for_bus_sync (type, NULL, &error);
+  if (address == NULL)
+    g_message ("The bus connection will not be renewed: %s", error->message);
+  daemon->bus_name = dc_bus_name_new (g_steal_pointer (&daemon->connection),
+                                      address, DC_BUS_NAME,
+                                      daemon->service, &handlers, daemon);
+  dc_service_set_replied_func (daemon->service, on_replied, daemon->bus_name);
 }
 
 static void
@@ -381,8 +396,7 @@ run (Daemon *daemon)
 static void
 daemon_clear (Daemon *daemon)
 {
-  if (daemon->name_id != 0)
-    g_bus_unown_name (daemon->name_id);
+  g_clear_pointer (&daemon->bus_name, dc_bus_name_free);
   g_clear_pointer (&daemon->watch, dc_watch_free);
   g_clear_pointer (&daemon->nfd_writer, dc_nfd_writer_free);
   g_clear_pointer (&daemon->service, dc_service_free);

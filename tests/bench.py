@@ -18,13 +18,16 @@
       default question, every emulator installed, against the same with
       only the host's emulator installed
   (i) p50 of a small, a medium and a large answer against the floor of
-      its size, fresh and after GetAll, ListEmulators and explain; and
-      ListEmulators' p50
+      its size, fresh and after GetAll, ListEmulators and explain (the
+      daemon's name has moved to a fresh connection by then,
+      dc-bus-name.c); and ListEmulators' p50 (--history-only: this alone)
+  (m) the floor service alone before and after one 2 MB reply on its
+      connection: the bus daemon's own cost (--bus-only)
 
 Figures, not assertions: medians over --runs. libvirt's side needs root
 and tests/tools/libvirt-reference (skipped with --no-libvirt).
 
-usage: bench.py BUILDDIR [--runs N] [--no-libvirt] [--newest-only]
+usage: bench.py BUILDDIR [--runs N] [--no-libvirt] [--newest-only | --history-only | ...]
 """
 import argparse
 import json
@@ -703,6 +706,27 @@ def validate_rows(l):
     row("    GetDomainCapabilities the same way (that probe)", cold_answer, None, "", "s")
 
 
+def history_rows(sizes, floors, fresh, after):
+    for name, _ in Ours.SIZES:
+        row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name], None,
+            f"<= 1.2x floor: {fresh[name] / floors[name]:.2f}x", "ms")
+        row("    ... after GetAll, ListEmulators, explain", after[name], None,
+            f"<= 1.2x floor: {after[name] / floors[name]:.2f}x", "ms")
+    row("    ListEmulators p50, fresh / after", fresh["list"], None,
+        f"after: {after['list']:.3f} ms", "ms")
+
+
+def history_only(ours, opts):
+    try:
+        ours.warm_cache = ours.fresh_cache()
+        ours.start(ours.warm_cache)[0].stop()
+        i = ours.latency_after_history()
+    finally:
+        ours.close()
+    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
+    history_rows(*i)
+
+
 def validate_only(ours, opts):
     try:
         ours.warm_cache = ours.fresh_cache()
@@ -779,6 +803,8 @@ def main():
                         help="only (m), the bus daemon before and after one large reply")
     parser.add_argument("--validate-only", action="store_true",
                         help="only (l), ValidateDomain against GetDomainCapabilities")
+    parser.add_argument("--history-only", action="store_true",
+                        help="only (i), latency fresh and after a history, against the floor")
     parser.add_argument("--hostcaps-only", action="store_true",
                         help="only (k), host capabilities against libvirt's")
     parser.add_argument("--newest-only", action="store_true",
@@ -792,6 +818,8 @@ def main():
         return hostcaps_only(ours, opts)
     if opts.validate_only:
         return validate_only(ours, opts)
+    if opts.history_only:
+        return history_only(ours, opts)
     if opts.bus_only:
         try:
             before, after = bus_after_large_reply(ours.build, ours.bus.address, runs=opts.runs)
@@ -870,13 +898,7 @@ def main():
     row("(h) first answer, cold, host arch default, every emulator", first_all, None,
         f"<= 1.2x: {first_all / first_own:.2f}x", "s")
     row("    ... the same with only the host's emulator installed", first_own, None, "", "s")
-    for name, _ in Ours.SIZES:
-        row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name], None,
-            f"<= 1.2x floor: {fresh[name] / floors[name]:.2f}x", "ms")
-        row("    ... after GetAll, ListEmulators, explain", after[name], None,
-            f"<= 1.2x floor: {after[name] / floors[name]:.2f}x", "ms")
-    row("    ListEmulators p50, fresh / after", fresh["list"], None,
-        f"after: {after['list']:.3f} ms", "ms")
+    history_rows(sizes, floors, fresh, after)
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
     hostcaps_rows(hostcaps, lv)

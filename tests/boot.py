@@ -252,6 +252,13 @@ def busctl(*args, bus="--system"):
     return f"busctl {bus} --timeout=60 call {NAME} {OBJECT} {NAME} {quoted}"
 
 
+def busctl_bus(method, *args):
+    """A call to the bus itself (org.freedesktop.DBus), as root."""
+    quoted = " ".join("'" + a + "'" for a in args)
+    return (f"busctl --system call org.freedesktop.DBus /org/freedesktop/DBus "
+            f"org.freedesktop.DBus {method} {quoted}")
+
+
 class BootTest(unittest.TestCase):
     SUITE = "bookworm"
 
@@ -452,6 +459,24 @@ class BootTest(unittest.TestCase):
         finally:
             monitor.kill()
             monitor.wait()
+
+    def test_name_moves_after_a_large_reply_and_the_unit_stays(self):
+        """After a 2 MB reply the name moves to a fresh connection of the
+        same process (docs/architecture.md, "Latency after large replies"):
+        systemd's Type=dbus unit sees its name stay owned and keeps running,
+        and the system bus policy lets the new connection own it."""
+        owner = busctl_bus("GetNameOwner", "s", NAME)
+        self.sh(busctl(*QUERY), user="nobody")
+        pid, before = self.main_pid(), self.sh(owner).stdout
+        self.sh(busctl("GetAllDomainCapabilities", "u", "0") + " >/dev/null", user="nobody")
+        deadline = time.monotonic() + 10
+        while self.sh(owner).stdout == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertNotEqual(self.sh(owner).stdout, before, "the name did not move")
+        time.sleep(3)   # the old connection retired
+        self.assertIn("domainCapabilities", self.sh(busctl(*QUERY), user="nobody").stdout)
+        self.assertEqual(self.sh("systemctl is-active domcapsd").stdout.strip(), "active")
+        self.assertEqual(self.main_pid(), pid)
 
     def test_no_qemu_left_after_stop_or_kill(self):
         for how in ("systemctl kill -s KILL domcapsd", "systemctl stop domcapsd"):

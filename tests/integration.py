@@ -379,6 +379,55 @@ class BusTest(DaemonTestCase):
         self.assertRegex(props["Version"], r"^\d+\.\d+\.\d+$")
         self.assertIn("/usr/bin/qemu-system-s390x", props["Emulators"])
 
+    def name_owner(self):
+        return self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "GetNameOwner",
+                                   GLib.Variant("(s)", (NAME,)), None, 0, -1, None)[0]
+
+    def bus_query(self, method, name):
+        return self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", method,
+                                   GLib.Variant("(s)", (name,)), None, 0, -1, None)[0]
+
+    def wait_until(self, predicate, seconds=10):
+        deadline = time.monotonic() + seconds
+        while not predicate() and time.monotonic() < deadline:
+            GLib.MainContext.default().iteration(False)
+            time.sleep(0.02)
+        return predicate()
+
+    def test_name_moves_to_a_fresh_connection_after_a_large_reply(self):
+        """docs/architecture.md, "Latency after large replies": after a
+        reply past 64 KiB the name moves to a new connection of the same
+        process; clients of the name follow, the old connection answers a
+        while, then goes; small replies move nothing."""
+        pid = self.daemon.proc.pid
+        first = self.name_owner()
+        proxy = Gio.DBusProxy.new_sync(self.conn, Gio.DBusProxyFlags.DO_NOT_LOAD_PROPERTIES,
+                                       None, NAME, PATH, IFACE, None)
+        self.call("ListEmulators", (), "()")
+        self.assertEqual(self.name_owner(), first, "a small reply moved the name")
+        self.call("GetAllDomainCapabilities", (0,), "(u)", 120000)
+        self.assertTrue(self.wait_until(lambda: self.name_owner() != first),
+                        "the name stayed on the connection that sent 2 MB")
+        second = self.name_owner()
+        self.assertEqual(self.bus_query("GetConnectionUnixProcessID", second), pid)
+        # a client that still addresses the old connection is answered ...
+        old = self.conn.call_sync(first, PATH, IFACE, "ListEmulators", None, None, 0, -1,
+                                  None)[0]
+        self.assertTrue(old)
+        # ... a proxy of the name follows ...
+        self.assertTrue(self.wait_until(lambda: proxy.get_name_owner() == second))
+        xml = proxy.call_sync("GetDomainCapabilities", GLib.Variant(
+            "(ssssu)", ("", "s390x", "", "", 0)), 0, -1, None)[0]
+        self.assertEqual(ET.fromstring(xml).findtext("arch"), "s390x")
+        # ... and the old connection goes once it has had time to drain
+        self.assertTrue(self.wait_until(lambda: not self.bus_query("NameHasOwner", first)),
+                        "the old connection stayed on the bus")
+        self.assertIsNone(self.daemon.proc.poll(), "the daemon exited")
+        # (s390x's answer is large too: the name may have moved on since)
+        self.assertEqual(self.bus_query("GetConnectionUnixProcessID", self.name_owner()), pid)
+
     def test_refresh_emits_signal(self):
         seen = []
         loop = GLib.MainLoop()

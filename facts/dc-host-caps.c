@@ -15,6 +15,9 @@ dc_host_caps_new (void)
   caps->cells = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cell_free);
   caps->caches = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cache_bank_free);
   caps->skipped = g_ptr_array_new_with_free_func (g_free);
+  caps->resctrl.controls =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cache_control_free);
+  caps->resctrl.monitor_features = g_ptr_array_new_with_free_func (g_free);
   return caps;
 }
 
@@ -31,6 +34,8 @@ dc_host_caps_free (DcHostCaps *caps)
   g_ptr_array_unref (caps->cells);
   g_ptr_array_unref (caps->caches);
   g_ptr_array_unref (caps->skipped);
+  g_ptr_array_unref (caps->resctrl.controls);
+  g_ptr_array_unref (caps->resctrl.monitor_features);
   g_free (caps);
 }
 
@@ -77,6 +82,13 @@ dc_host_cache_bank_free (DcHostCacheBank *bank)
   g_free (bank->type);
   g_free (bank->cpus);
   g_free (bank);
+}
+
+void
+dc_host_cache_control_free (DcHostCacheControl *control)
+{
+  g_free (control->type);
+  g_free (control);
 }
 
 /* arrays of guint */
@@ -136,6 +148,47 @@ banks_equal (const DcHostCacheBank *a, const DcHostCacheBank *b)
 }
 
 static gboolean
+controls_equal (const GPtrArray *a, const GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const DcHostCacheControl *ca = g_ptr_array_index ((GPtrArray *) a, i);
+      const DcHostCacheControl *cb = g_ptr_array_index ((GPtrArray *) b, i);
+
+      if (ca->level != cb->level || g_strcmp0 (ca->type, cb->type) != 0 ||
+          ca->bits != cb->bits || ca->min_bits != cb->min_bits ||
+          ca->max_allocs != cb->max_allocs)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+strings_equal (const GPtrArray *a, const GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (g_strcmp0 (g_ptr_array_index ((GPtrArray *) a, i),
+                   g_ptr_array_index ((GPtrArray *) b, i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+resctrl_equal (const DcHostResctrl *a, const DcHostResctrl *b)
+{
+  return controls_equal (a->controls, b->controls) && a->has_mb == b->has_mb &&
+         a->mb_granularity == b->mb_granularity && a->mb_min == b->mb_min &&
+         a->mb_max_allocs == b->mb_max_allocs && a->has_monitor == b->has_monitor &&
+         a->monitor_threshold == b->monitor_threshold &&
+         a->monitor_max == b->monitor_max &&
+         strings_equal (a->monitor_features, b->monitor_features);
+}
+
+static gboolean
 scalars_equal (const DcHostCaps *a, const DcHostCaps *b)
 {
   return g_strcmp0 (a->uuid, b->uuid) == 0 && g_strcmp0 (a->arch, b->arch) == 0 &&
@@ -154,7 +207,7 @@ gboolean
 dc_host_caps_equal (const DcHostCaps *a, const DcHostCaps *b)
 {
   if (!scalars_equal (a, b) || a->cells->len != b->cells->len ||
-      a->caches->len != b->caches->len)
+      a->caches->len != b->caches->len || !resctrl_equal (&a->resctrl, &b->resctrl))
     return FALSE;
   for (guint i = 0; i < a->cells->len; i++)
     if (!cells_equal (g_ptr_array_index (a->cells, i), g_ptr_array_index (b->cells, i)))

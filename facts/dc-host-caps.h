@@ -43,6 +43,28 @@ typedef struct {
   char *cpus;              /* CPU list */
 } DcHostCacheBank;
 
+/* resctrl's allocation of one cache level (info/L3, info/L3CODE, ...):
+ * the same for every bank of that level */
+typedef struct {
+  guint level;
+  char *type;              /* "both", "code", "data" */
+  guint bits;              /* set in cbm_mask: the parts a bank splits into */
+  guint min_bits;          /* min_cbm_bits */
+  guint max_allocs;        /* num_closids */
+} DcHostCacheControl;
+
+/* /sys/fs/resctrl/info: what cache and memory bandwidth allocation and
+ * monitoring the host offers (libvirt's <cachetune>, <memorytune>) */
+typedef struct {
+  GPtrArray *controls;     /* of DcHostCacheControl, by level, then both, code, data */
+  gboolean has_mb;         /* info/MB: memory bandwidth allocation */
+  guint mb_granularity, mb_min, mb_max_allocs;   /* percent, percent, closids */
+  gboolean has_monitor;    /* info/L3_MON */
+  guint64 monitor_threshold;   /* max_threshold_occupancy, bytes */
+  guint monitor_max;           /* num_rmids */
+  GPtrArray *monitor_features; /* of char *, in resctrl's order */
+} DcHostResctrl;
+
 typedef struct {
   char *uuid;              /* NULL: none found */
   char *arch;              /* libvirt's name */
@@ -60,6 +82,7 @@ typedef struct {
   gboolean iommu;
   GPtrArray *cells;        /* of DcHostCell, by id */
   GPtrArray *caches;       /* of DcHostCacheBank, by level then id */
+  DcHostResctrl resctrl;
   GPtrArray *skipped;      /* of char *: what was left out and why */
 } DcHostCaps;
 
@@ -72,6 +95,7 @@ void dc_host_cell_free (DcHostCell *cell);
 DcHostCpu *dc_host_cpu_new (guint id);
 void dc_host_cpu_free (DcHostCpu *cpu);
 void dc_host_cache_bank_free (DcHostCacheBank *bank);
+void dc_host_cache_control_free (DcHostCacheControl *control);
 
 /* Whether two readings describe the same host (what CapabilitiesChanged
  * is about); the skipped notes do not count. */

@@ -486,6 +486,119 @@ read_caches (Reader *r, const GArray *online)
   g_ptr_array_sort (r->caps->caches, compare_banks);
 }
 
+/* ---- resource control (/sys/fs/resctrl/info) ---- */
+
+/* A resctrl resource's file as a number in @base; FALSE (noted unless
+ * missing) if it is none. */
+static gboolean
+read_resctrl_number (Reader *r, const char *dir, const char *name, guint base,
+                     guint64 *out)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = read_attr (r, path, 64);
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (text, base, 0, G_MAXUINT64, out, &error))
+    {
+      skip (r, path, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+read_cache_control (Reader *r, const char *info, guint level, const char *suffix,
+                    const char *type)
+{
+  g_autofree char *name = g_strdup_printf ("L%u%s", level, suffix);
+  g_autofree char *dir = g_build_filename (info, name, NULL);
+  guint64 mask, min_bits, closids;
+  DcHostCacheControl *control;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
+      !read_resctrl_number (r, dir, "cbm_mask", 16, &mask) || mask == 0 ||
+      !read_resctrl_number (r, dir, "min_cbm_bits", 10, &min_bits) || min_bits > 64 ||
+      !read_resctrl_number (r, dir, "num_closids", 10, &closids) || closids > G_MAXUINT)
+    return;
+  control = g_new0 (DcHostCacheControl, 1);
+  control->level = level;
+  control->type = g_strdup (type);
+  control->bits = (guint) __builtin_popcountll (mask);
+  control->min_bits = (guint) min_bits;
+  control->max_allocs = (guint) closids;
+  g_ptr_array_add (r->caps->resctrl.controls, control);
+}
+
+static void
+read_memory_bandwidth (Reader *r, const char *info)
+{
+  g_autofree char *dir = g_build_filename (info, "MB", NULL);
+  DcHostResctrl *resctrl = &r->caps->resctrl;
+  guint64 granularity, min, closids;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
+      !read_resctrl_number (r, dir, "bandwidth_gran", 10, &granularity) || granularity > 100 ||
+      !read_resctrl_number (r, dir, "min_bandwidth", 10, &min) || min > 100 ||
+      !read_resctrl_number (r, dir, "num_closids", 10, &closids) || closids > G_MAXUINT)
+    return;
+  resctrl->has_mb = TRUE;
+  resctrl->mb_granularity = (guint) granularity;
+  resctrl->mb_min = (guint) min;
+  resctrl->mb_max_allocs = (guint) closids;
+}
+
+/* A name as the kernel writes them ("llc_occupancy"): nothing else is kept. */
+static gboolean
+is_feature_name (const char *name)
+{
+  gsize n = strlen (name);
+
+  return n > 0 && n <= 64 && strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static void
+read_monitor (Reader *r, const char *info)
+{
+  g_autofree char *dir = g_build_filename (info, "L3_MON", NULL);
+  g_autofree char *features_path = g_build_filename (dir, "mon_features", NULL);
+  g_autofree char *features = NULL;
+  g_auto(GStrv) names = NULL;
+  DcHostResctrl *resctrl = &r->caps->resctrl;
+  guint64 threshold, max;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
+      !read_resctrl_number (r, dir, "max_threshold_occupancy", 10, &threshold) ||
+      !read_resctrl_number (r, dir, "num_rmids", 10, &max) || max > G_MAXUINT ||
+      (features = read_attr (r, features_path, 4096)) == NULL)
+    return;
+  resctrl->has_monitor = TRUE;
+  resctrl->monitor_threshold = threshold;
+  resctrl->monitor_max = (guint) max;
+  names = g_strsplit_set (features, " \n", -1);
+  for (guint i = 0; names[i] != NULL && resctrl->monitor_features->len < 64; i++)
+    if (is_feature_name (names[i]))
+      g_ptr_array_add (resctrl->monitor_features, g_strdup (names[i]));
+}
+
+static void
+read_resctrl (Reader *r)
+{
+  static const struct { const char *suffix, *type; } kinds[] = {
+    { "", "both" }, { "CODE", "code" }, { "DATA", "data" },
+  };
+  g_autofree char *info = g_build_filename (r->root, "sys", "fs", "resctrl", "info", NULL);
+
+  if (!g_file_test (info, G_FILE_TEST_IS_DIR))
+    return;
+  for (guint level = 2; level <= 3; level++)
+    for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+      read_cache_control (r, info, level, kinds[k].suffix, kinds[k].type);
+  read_memory_bandwidth (r, info);
+  read_monitor (r, info);
+}
+
 /* ---- the host CPU ---- */
 
 static const char *
@@ -663,6 +776,7 @@ dc_host_caps_read (const char *root, const DcHostFacts *facts)
   read_cells (&r, online);
   summarise_topology (r.caps);
   read_caches (&r, online);
+  read_resctrl (&r);
   g_free (r.system);
   return r.caps;
 }

@@ -103,6 +103,9 @@ def vircaps_case(run, data, tree, arch, workdir):
         shutil.copytree(os.path.realpath(os.path.join(source, entry)),
                         os.path.join(system, entry), symlinks=True)
     mock_memory(system)
+    resctrl = os.path.join(data, f"linux-{tree}", "resctrl")
+    if os.path.isdir(resctrl):   # where the kernel mounts it
+        shutil.copytree(resctrl, os.path.join(root, "sys", "fs", "resctrl"), symlinks=True)
     corpus.write(os.path.join(root, "proc", "sys", "kernel", "arch"), arch + "\n")
     os.makedirs(os.path.join(workdir, "none"), exist_ok=True)
     ours = ctl("capabilities", "--host-root", root, "--emulator-dir",

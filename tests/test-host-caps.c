@@ -260,6 +260,60 @@ test_hostile_tree (void)
   g_assert_cmpuint (caps->caches->len, ==, 3);
 }
 
+/* resctrl: a sane L3 with CDP, a hostile L2 (a mask that is no number,
+ * a FIFO), memory bandwidth over 100 %, odd monitoring feature names. */
+static void
+test_resctrl (void)
+{
+  g_autoptr(Tree) t = two_node_tree ();
+  g_autofree char *fifo = g_build_filename (t->root, "sys/fs/resctrl/info/L2/num_closids", NULL);
+  g_autoptr(DcHostCaps) caps = NULL, again = NULL;
+  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
+  g_autoptr(DcCapsNode) model = NULL;
+  g_autofree char *xml = NULL;
+  static const char *const expected[] = {
+    "<control granularity='2' min='4' unit='MiB' type='code' maxAllocs='8'/>",
+    "<control granularity='2' min='4' unit='MiB' type='data' maxAllocs='8'/>",
+    "<monitor level='3' reuseThreshold='270336' maxMonitors='176'>\n"
+    "        <feature name='llc_occupancy'/>\n      </monitor>",
+    "<memory_bandwidth>\n      <node id='0' cpus='0-3'>\n"
+    "        <control granularity='10' min='10' maxAllocs='4'/>",
+    "<monitor maxMonitors='176'>\n        <feature name='mbm_total_bytes'/>\n      </monitor>",
+  };
+
+  put (t, "sys/fs/resctrl/info/L3CODE/cbm_mask", "ffff\n");
+  put (t, "sys/fs/resctrl/info/L3CODE/min_cbm_bits", "2\n");
+  put (t, "sys/fs/resctrl/info/L3CODE/num_closids", "8\n");
+  put (t, "sys/fs/resctrl/info/L3DATA/cbm_mask", "ffff\n");
+  put (t, "sys/fs/resctrl/info/L3DATA/min_cbm_bits", "2\n");
+  put (t, "sys/fs/resctrl/info/L3DATA/num_closids", "8\n");
+  put (t, "sys/fs/resctrl/info/L2/cbm_mask", "banana\n");
+  put (t, "sys/fs/resctrl/info/L2/min_cbm_bits", "1\n");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  put (t, "sys/fs/resctrl/info/MB/bandwidth_gran", "10\n");
+  put (t, "sys/fs/resctrl/info/MB/min_bandwidth", "10\n");
+  put (t, "sys/fs/resctrl/info/MB/num_closids", "4\n");
+  put (t, "sys/fs/resctrl/info/L3_MON/max_threshold_occupancy", "270336\n");
+  put (t, "sys/fs/resctrl/info/L3_MON/num_rmids", "176\n");
+  put (t, "sys/fs/resctrl/info/L3_MON/mon_features",
+       "llc_occupancy\nmbm_total_bytes\nLLC<evil>\n\n");
+  caps = dc_host_caps_read (t->root, t->facts);
+  model = dc_render_capabilities (caps, t->facts, guests);
+  xml = dc_caps_to_xml (model, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    if (strstr (xml, expected[i]) == NULL)
+      g_error ("%s not in\n%s", expected[i], xml);
+  g_assert_null (strstr (xml, "evil"));
+  /* the L2 with its mask that is no number: no control, and a note */
+  g_assert_cmpuint (caps->resctrl.controls->len, ==, 2);
+  g_assert_nonnull (strstr (((char *) g_ptr_array_index (caps->skipped, 0)), "L2/cbm_mask"));
+  /* a change of resctrl is a change of the host */
+  put (t, "sys/fs/resctrl/info/MB/bandwidth_gran", "101\n");
+  again = dc_host_caps_read (t->root, t->facts);
+  g_assert_false (again->resctrl.has_mb);
+  g_assert_false (dc_host_caps_equal (caps, again));
+}
+
 /* A root with nothing at all: an answer all the same. */
 static void
 test_empty_root (void)
@@ -337,6 +391,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host-caps/no-numa", test_no_numa);
   g_test_add_func ("/host-caps/hostile-tree", test_hostile_tree);
   g_test_add_func ("/host-caps/empty-root", test_empty_root);
+  g_test_add_func ("/host-caps/resctrl", test_resctrl);
   g_test_add_func ("/host-caps/host-xml", test_host_xml);
   g_test_add_func ("/host-caps/equal", test_equal);
   return g_test_run ();

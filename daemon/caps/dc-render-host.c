@@ -170,28 +170,118 @@ render_topology (DcCapsNode *host, const DcHostCaps *caps)
     render_cell (cells, g_ptr_array_index (caps->cells, i));
 }
 
+/* A bank splits into as many parts as its level's mask has bits: the
+ * granularity; the least a guest gets is min_cbm_bits of them, written
+ * only where that is more than one part. */
+static void
+render_cache_control (DcCapsNode *bank_node, const DcHostCacheBank *bank,
+                      const DcHostCacheControl *control)
+{
+  DcCapsNode *node = dc_caps_node_add (bank_node, "control");
+  guint64 granularity = bank->size / control->bits;
+  const char *unit;
+  guint64 pretty = dc_host_caps_pretty_size (granularity, &unit);
+
+  set_uint (node, "granularity", pretty);
+  if (control->min_bits > 1)
+    set_uint (node, "min", pretty * control->min_bits);
+  dc_caps_node_set_attr (node, "unit", unit);
+  dc_caps_node_set_attr (node, "type", control->type);
+  set_uint (node, "maxAllocs", control->max_allocs);
+}
+
+static void
+render_bank (DcCapsNode *cache, const DcHostCacheBank *bank, const DcHostResctrl *resctrl)
+{
+  DcCapsNode *node = dc_caps_node_add (cache, "bank");
+  const char *unit;
+  guint64 size = dc_host_caps_pretty_size (bank->size, &unit);
+
+  set_uint (node, "id", bank->id);
+  set_uint (node, "level", bank->level);
+  dc_caps_node_set_attr (node, "type", bank->type);
+  set_uint (node, "size", size);
+  dc_caps_node_set_attr (node, "unit", unit);
+  dc_caps_node_set_attr (node, "cpus", bank->cpus);
+  for (guint i = 0; i < resctrl->controls->len; i++)
+    {
+      const DcHostCacheControl *control = g_ptr_array_index (resctrl->controls, i);
+
+      if (control->level == bank->level && bank->size / control->bits > 0)
+        render_cache_control (node, bank, control);
+    }
+}
+
+/* resctrl's monitoring: the features named @prefix (llc_ for the cache,
+ * mbm_ for memory bandwidth); NULL where there are none. */
+static DcCapsNode *
+render_monitor (DcCapsNode *parent, const DcHostResctrl *resctrl, const char *prefix)
+{
+  DcCapsNode *monitor = NULL;
+
+  for (guint i = 0; resctrl->has_monitor && i < resctrl->monitor_features->len; i++)
+    {
+      const char *name = g_ptr_array_index (resctrl->monitor_features, i);
+
+      if (!g_str_has_prefix (name, prefix))
+        continue;
+      if (monitor == NULL)
+        monitor = dc_caps_node_add (parent, "monitor");
+      dc_caps_node_set_attr (dc_caps_node_add (monitor, "feature"), "name", name);
+    }
+  return monitor;
+}
+
 static void
 render_caches (DcCapsNode *host, const DcHostCaps *caps)
 {
-  DcCapsNode *cache;
+  DcCapsNode *cache, *monitor;
 
   if (caps->caches->len == 0)
     return;
   cache = dc_caps_node_add (host, "cache");
   for (guint i = 0; i < caps->caches->len; i++)
+    render_bank (cache, g_ptr_array_index (caps->caches, i), &caps->resctrl);
+  monitor = render_monitor (cache, &caps->resctrl, "llc_");
+  if (monitor != NULL)
+    {
+      /* (attributes are written before the features, whenever set) */
+      set_uint (monitor, "level", 3);
+      set_uint (monitor, "reuseThreshold", caps->resctrl.monitor_threshold);
+      set_uint (monitor, "maxMonitors", caps->resctrl.monitor_max);
+    }
+}
+
+/* Memory bandwidth is allocated per last-level cache: one node per
+ * level 3 bank. */
+static void
+render_memory_bandwidth (DcCapsNode *host, const DcHostCaps *caps)
+{
+  const DcHostResctrl *resctrl = &caps->resctrl;
+  DcCapsNode *mb = NULL, *monitor;
+
+  for (guint i = 0; resctrl->has_mb && i < caps->caches->len; i++)
     {
       const DcHostCacheBank *bank = g_ptr_array_index (caps->caches, i);
-      DcCapsNode *node = dc_caps_node_add (cache, "bank");
-      const char *unit;
-      guint64 size = dc_host_caps_pretty_size (bank->size, &unit);
+      DcCapsNode *node, *control;
 
+      if (bank->level != 3)
+        continue;
+      if (mb == NULL)
+        mb = dc_caps_node_add (host, "memory_bandwidth");
+      node = dc_caps_node_add (mb, "node");
       set_uint (node, "id", bank->id);
-      set_uint (node, "level", bank->level);
-      dc_caps_node_set_attr (node, "type", bank->type);
-      set_uint (node, "size", size);
-      dc_caps_node_set_attr (node, "unit", unit);
       dc_caps_node_set_attr (node, "cpus", bank->cpus);
+      control = dc_caps_node_add (node, "control");
+      set_uint (control, "granularity", resctrl->mb_granularity);
+      set_uint (control, "min", resctrl->mb_min);
+      set_uint (control, "maxAllocs", resctrl->mb_max_allocs);
     }
+  if (mb == NULL)
+    return;
+  monitor = render_monitor (mb, resctrl, "mbm_");
+  if (monitor != NULL)
+    set_uint (monitor, "maxMonitors", resctrl->monitor_max);
 }
 
 /* No security driver labels anything here: domcapsd starts no guest. */
@@ -218,6 +308,7 @@ render_host (DcCapsNode *root, const DcHostCaps *caps)
   render_migration (host);
   render_topology (host, caps);
   render_caches (host, caps);
+  render_memory_bandwidth (host, caps);
   render_secmodel (host);
 }
 

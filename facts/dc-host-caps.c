@@ -13,6 +13,7 @@ dc_host_caps_new (void)
 
   caps->page_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   caps->cells = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cell_free);
+  caps->interconnects = g_array_new (FALSE, TRUE, sizeof (DcHostInterconnect));
   caps->caches = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cache_bank_free);
   caps->skipped = g_ptr_array_new_with_free_func (g_free);
   caps->resctrl.controls =
@@ -32,6 +33,7 @@ dc_host_caps_free (DcHostCaps *caps)
   g_free (caps->microcode);
   g_array_unref (caps->page_sizes);
   g_ptr_array_unref (caps->cells);
+  g_array_unref (caps->interconnects);
   g_ptr_array_unref (caps->caches);
   g_ptr_array_unref (caps->skipped);
   g_ptr_array_unref (caps->resctrl.controls);
@@ -48,6 +50,7 @@ dc_host_cell_new (guint id)
   cell->pages = g_array_new (FALSE, FALSE, sizeof (DcHostPages));
   cell->distances = g_array_new (FALSE, FALSE, sizeof (guint));
   cell->cpus = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cpu_free);
+  cell->memory_caches = g_array_new (FALSE, TRUE, sizeof (DcHostMemoryCache));
   return cell;
 }
 
@@ -57,6 +60,7 @@ dc_host_cell_free (DcHostCell *cell)
   g_array_unref (cell->pages);
   g_array_unref (cell->distances);
   g_ptr_array_unref (cell->cpus);
+  g_array_unref (cell->memory_caches);
   g_free (cell);
 }
 
@@ -119,6 +123,43 @@ pages_equal (const GArray *a, const GArray *b)
 }
 
 static gboolean
+memory_caches_equal (const GArray *a, const GArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const DcHostMemoryCache *ca = &g_array_index (a, DcHostMemoryCache, i);
+      const DcHostMemoryCache *cb = &g_array_index (b, DcHostMemoryCache, i);
+
+      if (ca->level != cb->level || ca->size_kib != cb->size_kib || ca->line != cb->line ||
+          g_strcmp0 (ca->associativity, cb->associativity) != 0 ||
+          g_strcmp0 (ca->policy, cb->policy) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+interconnects_equal (const GArray *a, const GArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const DcHostInterconnect *ia = &g_array_index (a, DcHostInterconnect, i);
+      const DcHostInterconnect *ib = &g_array_index (b, DcHostInterconnect, i);
+
+      if (ia->initiator != ib->initiator || ia->target != ib->target ||
+          ia->read_latency != ib->read_latency || ia->write_latency != ib->write_latency ||
+          ia->read_bandwidth != ib->read_bandwidth ||
+          ia->write_bandwidth != ib->write_bandwidth)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 cpus_equal (const DcHostCpu *a, const DcHostCpu *b)
 {
   return a->id == b->id && a->has_topology == b->has_topology &&
@@ -132,6 +173,7 @@ cells_equal (const DcHostCell *a, const DcHostCell *b)
 {
   if (a->id != b->id || a->memory_kib != b->memory_kib ||
       !pages_equal (a->pages, b->pages) || !arrays_equal (a->distances, b->distances) ||
+      !memory_caches_equal (a->memory_caches, b->memory_caches) ||
       a->cpus->len != b->cpus->len)
     return FALSE;
   for (guint i = 0; i < a->cpus->len; i++)
@@ -207,7 +249,8 @@ gboolean
 dc_host_caps_equal (const DcHostCaps *a, const DcHostCaps *b)
 {
   if (!scalars_equal (a, b) || a->cells->len != b->cells->len ||
-      a->caches->len != b->caches->len || !resctrl_equal (&a->resctrl, &b->resctrl))
+      a->caches->len != b->caches->len || !resctrl_equal (&a->resctrl, &b->resctrl) ||
+      !interconnects_equal (a->interconnects, b->interconnects))
     return FALSE;
   for (guint i = 0; i < a->cells->len; i++)
     if (!cells_equal (g_ptr_array_index (a->cells, i), g_ptr_array_index (b->cells, i)))

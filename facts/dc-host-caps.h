@@ -28,12 +28,30 @@ typedef struct {
   char *siblings;          /* thread siblings, as a CPU list ("0,4") */
 } DcHostCpu;
 
+/* A memory-side cache of a NUMA node (the ACPI HMAT, as sysfs shows it) */
+typedef struct {
+  guint level;
+  guint64 size_kib;
+  guint line;              /* bytes; 0: unknown, not written */
+  const char *associativity;   /* "direct", "full", "none" (static) */
+  const char *policy;          /* "writeback", "writethrough", "none" (static) */
+} DcHostMemoryCache;
+
+/* The best access from CPUs of node @initiator to the memory of node
+ * @target (sysfs's access class 1) */
+typedef struct {
+  guint initiator, target;
+  guint read_latency, write_latency;          /* ns */
+  guint64 read_bandwidth, write_bandwidth;    /* KiB/s */
+} DcHostInterconnect;
+
 typedef struct {
   guint id;
   guint64 memory_kib;      /* 0: unknown, not written */
   GArray *pages;           /* of DcHostPages, the system page size first */
   GArray *distances;       /* of guint pairs (node id, distance) */
   GPtrArray *cpus;         /* of DcHostCpu */
+  GArray *memory_caches;   /* of DcHostMemoryCache, by level */
 } DcHostCell;
 
 typedef struct {
@@ -81,6 +99,7 @@ typedef struct {
   guint power;             /* DcHostPowerTargets */
   gboolean iommu;
   GPtrArray *cells;        /* of DcHostCell, by id */
+  GArray *interconnects;   /* of DcHostInterconnect, by initiator then target */
   GPtrArray *caches;       /* of DcHostCacheBank, by level then id */
   DcHostResctrl resctrl;
   GPtrArray *skipped;      /* of char *: what was left out and why */

@@ -324,6 +324,126 @@ read_distances (Reader *r, DcHostCell *cell, const char *node_dir, const GArray 
     }
 }
 
+/* ---- the ACPI HMAT, as sysfs shows it: memory-side caches, and the
+ * access from CPUs of one node to another's memory ---- */
+
+#define MAX_HMAT_ENTRIES 64
+
+static gboolean
+read_in (Reader *r, const char *dir, const char *name, guint64 max, guint64 *out)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  if (!read_uint (r, path, out))
+    return FALSE;
+  if (*out <= max)
+    return TRUE;
+  g_ptr_array_add (r->caps->skipped, g_strdup_printf ("%s: more than %" G_GUINT64_FORMAT,
+                                                      path, max));
+  return FALSE;
+}
+
+/* The number after @prefix in a directory entry's name ("index2", "node1"). */
+static gboolean
+entry_number (const char *entry, const char *prefix, guint max, guint *out)
+{
+  guint64 v;
+
+  if (!g_str_has_prefix (entry, prefix) ||
+      !g_ascii_string_to_unsigned (entry + strlen (prefix), 10, 0, max, &v, NULL))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static void
+read_memory_cache (Reader *r, DcHostCell *cell, const char *dir, guint level)
+{
+  /* the kernel's enums cache_indexing and cache_write_policy */
+  static const char *const associativity[] = { "direct", "full", "none" };
+  static const char *const policy[] = { "writeback", "writethrough", "none" };
+  guint64 size, line, indexing, write_policy;
+  DcHostMemoryCache cache = { .level = level };
+
+  if (!read_in (r, dir, "size", G_MAXUINT64 / 2, &size) ||
+      !read_in (r, dir, "line_size", G_MAXUINT, &line) ||
+      !read_in (r, dir, "indexing", G_N_ELEMENTS (associativity) - 1, &indexing) ||
+      !read_in (r, dir, "write_policy", G_N_ELEMENTS (policy) - 1, &write_policy))
+    return;
+  cache.size_kib = size / 1024;
+  cache.line = (guint) line;
+  cache.associativity = associativity[indexing];
+  cache.policy = policy[write_policy];
+  g_array_append_val (cell->memory_caches, cache);
+}
+
+static int
+compare_memory_caches (gconstpointer a, gconstpointer b)
+{
+  const DcHostMemoryCache *ca = a, *cb = b;
+
+  return (ca->level > cb->level) - (ca->level < cb->level);
+}
+
+static void
+read_memory_caches (Reader *r, DcHostCell *cell, const char *node_dir)
+{
+  g_autofree char *path = g_build_filename (node_dir, "memory_side_cache", NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+  guint level;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL &&
+         cell->memory_caches->len < MAX_HMAT_ENTRIES)
+    if (entry_number (entry, "index", 255, &level))
+      {
+        g_autofree char *index = g_build_filename (path, entry, NULL);
+
+        read_memory_cache (r, cell, index, level);
+      }
+  g_array_sort (cell->memory_caches, compare_memory_caches);
+}
+
+/* node@target/access1: the same figures from each initiator it lists */
+static void
+read_interconnects (Reader *r, guint target, const char *node_dir)
+{
+  g_autofree char *path = g_build_filename (node_dir, "access1", "initiators", NULL);
+  g_autoptr(GDir) dir = NULL;
+  DcHostInterconnect figures = { .target = target };
+  guint64 read_bw, write_bw, read_lat, write_lat;
+  const char *entry;
+  guint added = 0;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
+      !read_in (r, path, "read_bandwidth", G_MAXUINT, &read_bw) ||
+      !read_in (r, path, "write_bandwidth", G_MAXUINT, &write_bw) ||
+      !read_in (r, path, "read_latency", G_MAXUINT, &read_lat) ||
+      !read_in (r, path, "write_latency", G_MAXUINT, &write_lat) ||
+      (dir = g_dir_open (path, 0, NULL)) == NULL)
+    return;
+  figures.read_bandwidth = read_bw * 1024;    /* MiB/s in sysfs */
+  figures.write_bandwidth = write_bw * 1024;
+  figures.read_latency = (guint) read_lat;
+  figures.write_latency = (guint) write_lat;
+  while ((entry = g_dir_read_name (dir)) != NULL && added < MAX_HMAT_ENTRIES)
+    if (entry_number (entry, "node", DC_HOST_CAPS_MAX_NODES, &figures.initiator))
+      {
+        g_array_append_val (r->caps->interconnects, figures);
+        added++;
+      }
+}
+
+static int
+compare_interconnects (gconstpointer a, gconstpointer b)
+{
+  const DcHostInterconnect *ia = a, *ib = b;
+
+  if (ia->initiator != ib->initiator)
+    return ia->initiator < ib->initiator ? -1 : 1;
+  return (ia->target > ib->target) - (ia->target < ib->target);
+}
+
 static DcHostCell *
 read_cell (Reader *r, guint id, const GArray *nodes, const GArray *online)
 {
@@ -340,6 +460,8 @@ read_cell (Reader *r, guint id, const GArray *nodes, const GArray *online)
   if (mem != NULL)
     fill_pages (r, cell, hugepages);
   read_distances (r, cell, dir, nodes);
+  read_memory_caches (r, cell, dir);
+  read_interconnects (r, id, dir);
   if (cpus != NULL)
     add_cpus (r, cell, cpus, online);
   return cell;
@@ -377,6 +499,7 @@ read_cells (Reader *r, const GArray *online)
   for (guint i = 0; i < nodes->len; i++)
     g_ptr_array_add (r->caps->cells,
                      read_cell (r, g_array_index (nodes, guint, i), nodes, online));
+  g_array_sort (r->caps->interconnects, compare_interconnects);
 }
 
 /* ---- caches ---- */

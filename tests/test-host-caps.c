@@ -314,6 +314,69 @@ test_resctrl (void)
   g_assert_false (dc_host_caps_equal (caps, again));
 }
 
+/* The HMAT: a memory-side cache, one with an indexing the kernel never
+ * writes (left out, noted), an entry that is no index, and the access
+ * from node 0's CPUs to node 1. */
+static void
+test_hmat (void)
+{
+  g_autoptr(Tree) t = two_node_tree ();
+  g_autoptr(DcHostCaps) caps = NULL, again = NULL;
+  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
+  g_autoptr(DcCapsNode) model = NULL;
+  g_autofree char *xml = NULL, *skipped = NULL;
+  const char *base = "sys/devices/system/node/node1/";
+  const char *files[][2] = {
+    { "memory_side_cache/index1/size", "10240\n" },
+    { "memory_side_cache/index1/line_size", "64\n" },
+    { "memory_side_cache/index1/indexing", "1\n" },
+    { "memory_side_cache/index1/write_policy", "0\n" },
+    { "memory_side_cache/index2/size", "131072\n" },
+    { "memory_side_cache/index2/line_size", "64\n" },
+    { "memory_side_cache/index2/indexing", "7\n" },
+    { "memory_side_cache/index2/write_policy", "0\n" },
+    { "memory_side_cache/indexical/size", "1\n" },
+    { "access1/initiators/node0", "" },
+    { "access1/initiators/read_bandwidth", "201\n" },
+    { "access1/initiators/write_bandwidth", "202\n" },
+    { "access1/initiators/read_latency", "6\n" },
+    { "access1/initiators/write_latency", "7\n" },
+  };
+  static const char *const expected[] = {
+    "<distances>\n            <sibling id='0' value='21'/>\n"
+    "            <sibling id='1' value='10'/>\n          </distances>\n"
+    "          <cache level='1' associativity='full' policy='writeback'>\n"
+    "            <size value='10' unit='KiB'/>\n            <line value='64' unit='B'/>\n"
+    "          </cache>\n          <cpus",
+    "</cells>\n      <interconnects>\n"
+    "        <latency initiator='0' target='1' type='read' value='6'/>\n"
+    "        <latency initiator='0' target='1' type='write' value='7'/>\n"
+    "        <bandwidth initiator='0' target='1' type='read' value='205824' unit='KiB'/>\n"
+    "        <bandwidth initiator='0' target='1' type='write' value='206848' unit='KiB'/>\n"
+    "      </interconnects>",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *rel = g_strconcat (base, files[i][0], NULL);
+
+      put (t, rel, files[i][1]);
+    }
+  caps = dc_host_caps_read (t->root, t->facts);
+  model = dc_render_capabilities (caps, t->facts, guests);
+  xml = dc_caps_to_xml (model, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    if (strstr (xml, expected[i]) == NULL)
+      g_error ("%s not in\n%s", expected[i], xml);
+  g_ptr_array_add (caps->skipped, NULL);
+  skipped = g_strjoinv ("\n", (char **) caps->skipped->pdata);
+  g_ptr_array_remove_index (caps->skipped, caps->skipped->len - 1);
+  g_assert_nonnull (strstr (skipped, "index2/indexing"));
+  put (t, "sys/devices/system/node/node1/access1/initiators/read_latency", "9\n");
+  again = dc_host_caps_read (t->root, t->facts);
+  g_assert_false (dc_host_caps_equal (caps, again));
+}
+
 /* A root with nothing at all: an answer all the same. */
 static void
 test_empty_root (void)
@@ -392,6 +455,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host-caps/hostile-tree", test_hostile_tree);
   g_test_add_func ("/host-caps/empty-root", test_empty_root);
   g_test_add_func ("/host-caps/resctrl", test_resctrl);
+  g_test_add_func ("/host-caps/hmat", test_hmat);
   g_test_add_func ("/host-caps/host-xml", test_host_xml);
   g_test_add_func ("/host-caps/equal", test_equal);
   return g_test_run ();

@@ -130,6 +130,31 @@ render_cell_cpus (DcCapsNode *cell_node, const DcHostCell *cell)
 }
 
 static void
+render_memory_caches (DcCapsNode *cell, const GArray *caches)
+{
+  for (guint i = 0; i < caches->len; i++)
+    {
+      const DcHostMemoryCache *c = &g_array_index (caches, DcHostMemoryCache, i);
+      DcCapsNode *node = dc_caps_node_add (cell, "cache");
+      DcCapsNode *size;
+
+      set_uint (node, "level", c->level);
+      dc_caps_node_set_attr (node, "associativity", c->associativity);
+      dc_caps_node_set_attr (node, "policy", c->policy);
+      size = dc_caps_node_add (node, "size");
+      set_uint (size, "value", c->size_kib);
+      dc_caps_node_set_attr (size, "unit", "KiB");
+      if (c->line != 0)
+        {
+          DcCapsNode *line = dc_caps_node_add (node, "line");
+
+          set_uint (line, "value", c->line);
+          dc_caps_node_set_attr (line, "unit", "B");
+        }
+    }
+}
+
+static void
 render_cell (DcCapsNode *cells, const DcHostCell *cell)
 {
   DcCapsNode *node = dc_caps_node_add (cells, "cell");
@@ -157,17 +182,59 @@ render_cell (DcCapsNode *cells, const DcHostCell *cell)
           set_uint (sibling, "value", g_array_index (cell->distances, guint, i + 1));
         }
     }
+  render_memory_caches (node, cell->memory_caches);
   render_cell_cpus (node, cell);
+}
+
+static void
+add_interconnect (DcCapsNode *parent, const char *element, const DcHostInterconnect *ic,
+                  const char *type, guint64 value)
+{
+  DcCapsNode *node = dc_caps_node_add (parent, element);
+
+  set_uint (node, "initiator", ic->initiator);
+  set_uint (node, "target", ic->target);
+  dc_caps_node_set_attr (node, "type", type);
+  set_uint (node, "value", value);
+  if (g_str_equal (element, "bandwidth"))
+    dc_caps_node_set_attr (node, "unit", "KiB");
+}
+
+/* every latency, then every bandwidth, each read before write */
+static void
+render_interconnects (DcCapsNode *topology, const GArray *interconnects)
+{
+  DcCapsNode *node;
+
+  if (interconnects->len == 0)
+    return;
+  node = dc_caps_node_add (topology, "interconnects");
+  for (guint i = 0; i < interconnects->len; i++)
+    {
+      const DcHostInterconnect *ic = &g_array_index (interconnects, DcHostInterconnect, i);
+
+      add_interconnect (node, "latency", ic, "read", ic->read_latency);
+      add_interconnect (node, "latency", ic, "write", ic->write_latency);
+    }
+  for (guint i = 0; i < interconnects->len; i++)
+    {
+      const DcHostInterconnect *ic = &g_array_index (interconnects, DcHostInterconnect, i);
+
+      add_interconnect (node, "bandwidth", ic, "read", ic->read_bandwidth);
+      add_interconnect (node, "bandwidth", ic, "write", ic->write_bandwidth);
+    }
 }
 
 static void
 render_topology (DcCapsNode *host, const DcHostCaps *caps)
 {
-  DcCapsNode *cells = dc_caps_node_add (dc_caps_node_add (host, "topology"), "cells");
+  DcCapsNode *topology = dc_caps_node_add (host, "topology");
+  DcCapsNode *cells = dc_caps_node_add (topology, "cells");
 
   set_uint (cells, "num", caps->cells->len);
   for (guint i = 0; i < caps->cells->len; i++)
     render_cell (cells, g_ptr_array_index (caps->cells, i));
+  render_interconnects (topology, caps->interconnects);
 }
 
 /* A bank splits into as many parts as its level's mask has bits: the

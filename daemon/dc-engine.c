@@ -15,6 +15,7 @@ struct _DcEngine {
   DcAnswerer *answerer;
   char **firmware_dirs;
   char **emulator_dirs;
+  char *host_root;
 };
 
 gboolean
@@ -72,7 +73,8 @@ dc_engine_new (const DcEngineOptions *options)
   self->firmware_dirs = options->firmware_dirs
                           ? g_strdupv ((char **) options->firmware_dirs)
                           : dc_firmware_default_dirs (options->user_firmware);
-  self->host = dc_host_facts_read (options->host_root ? options->host_root : "/");
+  self->host_root = g_strdup (options->host_root ? options->host_root : "/");
+  self->host = dc_host_facts_read (self->host_root);
   if (options->cache_dir != NULL)
     self->cache = open_cache (options->cache_dir, self->host);
   registry_options.emulator_dirs = (const char *const *) self->emulator_dirs;
@@ -88,7 +90,7 @@ dc_engine_new (const DcEngineOptions *options)
     }
   self->registry = dc_registry_new (&registry_options, self->host);
   self->answerer = dc_answerer_new (self->registry);
-  dc_answerer_set_host_root (self->answerer, options->host_root ? options->host_root : "/");
+  dc_answerer_set_host_root (self->answerer, self->host_root);
   dc_engine_load_firmware (self);
   return self;
 }
@@ -102,7 +104,33 @@ dc_engine_free (DcEngine *self)
   g_clear_pointer (&self->host, dc_host_facts_free);
   g_strfreev (self->firmware_dirs);
   g_strfreev (self->emulator_dirs);
+  g_free (self->host_root);
   g_free (self);
+}
+
+gboolean
+dc_engine_reread_host_devices (DcEngine *self)
+{
+  if (!dc_host_facts_reread_devices (self->host, self->host_root))
+    return FALSE;
+  g_message ("The host's devices changed (KVM %s, VFIO %s); probing every emulator again",
+             self->host->kvm_usable ? "usable" : self->host->kvm_present ? "present, unusable"
+                                                                       : "absent",
+             self->host->vfio ? "present" : "absent");
+  if (self->cache != NULL)
+    {
+      g_autofree char *key = dc_host_facts_probe_key (self->host);
+
+      dc_cache_set_host_key (self->cache, key);
+    }
+  dc_registry_host_changed (self->registry);
+  return TRUE;
+}
+
+const DcHostFacts *
+dc_engine_get_host (DcEngine *self)
+{
+  return self->host;
 }
 
 DcRegistry *

@@ -37,6 +37,13 @@ const char *const *dc_engine_get_firmware_dirs (DcEngine *engine);
 /* Reads the firmware descriptors again and hands them to the registry. */
 void dc_engine_load_firmware (DcEngine *engine);
 
+/* Reads again what /dev offers (KVM, VFIO, iommufd). Where that changed,
+ * the cache takes the new host key and every emulator is probed again
+ * (dc_registry_host_changed); returns whether it did. */
+gboolean dc_engine_reread_host_devices (DcEngine *engine);
+/* The host facts, as last read. */
+const DcHostFacts *dc_engine_get_host (DcEngine *engine);
+
 typedef void (*DcEngineReady) (gpointer user_data);
 
 /* Asks swtpm, discovers the emulators and probes every one (facts from

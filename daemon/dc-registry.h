@@ -111,6 +111,11 @@ gboolean dc_registry_settle_finish (DcRegistry *registry, GAsyncResult *result,
  * emulators and those whose binary changed, drops vanished ones. */
 void dc_registry_rescan (DcRegistry *registry);
 
+/* The host facts changed (/dev/kvm appeared or went): every emulator is
+ * probed again, from the cache where it holds facts for the host as it
+ * is now. */
+void dc_registry_host_changed (DcRegistry *registry);
+
 /* The directories worth watching: @emulator_dirs and those holding the
  * real binaries behind symlinks. */
 char **dc_registry_watch_dirs (DcRegistry *registry);

@@ -11,6 +11,7 @@
 #include "dc-wire.h"
 
 struct _DcService {
+  DcEngine *engine;
   DcRegistry *registry;
   DcAnswerer *answerer;
   gboolean system_bus;
@@ -187,10 +188,7 @@ refresh (DcService *self, GDBusMethodInvocation *invocation)
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation),
                  "(&s)", &path);
   dc_registry_discover (self->registry);
-  /* "": the host part of host capabilities changed (/dev/kvm appeared, a
-   * CPU went offline, huge pages were reserved) */
-  if (dc_answerer_read_host (self->answerer) && self->signalling)
-    dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, "");
+  dc_service_recheck_host (self);
   /* A refresh asks QEMU again: the cache is what it would bypass. */
   dc_registry_probe_async (self->registry, *path ? path : NULL, FALSE,
                            on_refreshed, invocation);
@@ -288,13 +286,24 @@ on_probed (DcRegistry *registry, const char *path, DcService *self)
   dc_trim_schedule (self->trim);
 }
 
+void
+dc_service_recheck_host (DcService *self)
+{
+  dc_engine_reread_host_devices (self->engine);
+  /* "": the host part of host capabilities changed (/dev/kvm appeared, a
+   * CPU went offline, huge pages were reserved) */
+  if (dc_answerer_read_host (self->answerer) && self->signalling)
+    dc_domain_capabilities1_emit_capabilities_changed (self->skeleton, "");
+}
+
 DcService *
-dc_service_new (DcRegistry *registry, DcAnswerer *answerer, gboolean system_bus)
+dc_service_new (DcEngine *engine, gboolean system_bus)
 {
   DcService *self = g_new0 (DcService, 1);
 
-  self->registry = registry;
-  self->answerer = answerer;
+  self->engine = engine;
+  self->registry = dc_engine_get_registry (engine);
+  self->answerer = dc_engine_get_answerer (engine);
   self->system_bus = system_bus;
   self->trim = dc_trim_new ();
   self->skeleton = dc_domain_capabilities1_skeleton_new ();
@@ -316,12 +325,12 @@ dc_service_new (DcRegistry *registry, DcAnswerer *answerer, gboolean system_bus)
                     G_CALLBACK (on_validate_domain), self);
   g_signal_connect (self->skeleton, "handle-refresh",
                     G_CALLBACK (on_refresh), self);
-  self->handlers[0] = g_signal_connect (registry, "capabilities-changed",
+  self->handlers[0] = g_signal_connect (self->registry, "capabilities-changed",
                                         G_CALLBACK (on_capabilities_changed), self);
-  self->handlers[1] = g_signal_connect (registry, "emulators-changed",
+  self->handlers[1] = g_signal_connect (self->registry, "emulators-changed",
                                         G_CALLBACK (on_emulators_changed), self);
   /* a probe's facts were stored and its conversation freed */
-  self->handlers[2] = g_signal_connect (registry, "emulator-probed",
+  self->handlers[2] = g_signal_connect (self->registry, "emulator-probed",
                                         G_CALLBACK (on_probed), self);
   return self;
 }

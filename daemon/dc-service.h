@@ -4,17 +4,19 @@
 
 #include <gio/gio.h>
 
-#include "dc-answerer.h"
-#include "dc-registry.h"
+#include "dc-engine.h"
 #include "dc-wire.h"
 
 typedef struct _DcService DcService;
 
-/* @registry and @answerer are borrowed. On the system bus only root may
- * call Refresh. The service also keeps the daemon's heap trimmed
- * (dc-trim.h) after answers and probes. */
-DcService *dc_service_new (DcRegistry *registry, DcAnswerer *answerer,
-                           gboolean system_bus);
+/* @engine is borrowed. On the system bus only root may call Refresh.
+ * The service also keeps the daemon's heap trimmed (dc-trim.h) after
+ * answers and probes. */
+DcService *dc_service_new (DcEngine *engine, gboolean system_bus);
+/* The host may have changed (/dev changed, or a Refresh): reads again
+ * what it offers; emulators are probed again where their facts depend on
+ * it, and CapabilitiesChanged("") says when the host part changed. */
+void dc_service_recheck_host (DcService *service);
 /* The object can be on several connections at once (dc-bus-name.h). */
 gboolean dc_service_export (DcService *service, GDBusConnection *connection,
                             GError **error);

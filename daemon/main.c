@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <string.h>
@@ -34,7 +35,7 @@ typedef struct {
 } Options;
 
 /* What a watched directory holds. */
-enum { WATCH_EMULATORS = 1 << 0, WATCH_FIRMWARE = 1 << 1 };
+enum { WATCH_EMULATORS = 1 << 0, WATCH_FIRMWARE = 1 << 1, WATCH_DEVICES = 1 << 2 };
 
 #define WATCH_QUIET_MS 250
 #define WATCH_MAX_DELAY_MS 1000
@@ -126,11 +127,39 @@ cache_dir (const Options *options)
   return g_build_filename (g_get_user_cache_dir (), "domcapsd", NULL);
 }
 
+static gboolean on_shutdown_done (gpointer user_data);
+
+/* /dev/kvm appeared after a systemd unit started with DevicePolicy=closed:
+ * its DeviceAllow= could not name a node that did not exist, so only a
+ * new start can open it. */
+static gboolean
+kvm_needs_restart (Daemon *daemon)
+{
+  const DcHostFacts *host = dc_engine_get_host (daemon->engine);
+
+  return host->kvm_present && !host->kvm_usable && host->kvm_errno == EPERM &&
+         g_getenv ("INVOCATION_ID") != NULL;
+}
+
+static void
+on_devices_changed (Daemon *daemon)
+{
+  dc_service_recheck_host (daemon->service);
+  if (!kvm_needs_restart (daemon))
+    return;
+  g_message ("/dev/kvm appeared after the start and this unit's device policy "
+             "predates it; exiting to be started again");
+  daemon->exit_code = EX_TEMPFAIL;
+  dc_registry_shutdown (daemon->registry, on_shutdown_done, daemon);
+}
+
 static void
 on_watched_change (guint kinds, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
+  if (kinds & WATCH_DEVICES)
+    on_devices_changed (daemon);
   if (kinds & WATCH_FIRMWARE)
     dc_engine_load_firmware (daemon->engine);
   if (kinds & WATCH_EMULATORS)
@@ -155,12 +184,18 @@ start_watching (gpointer user_data)
 {
   Daemon *daemon = user_data;
   g_auto(GStrv) dirs = dc_registry_watch_dirs (daemon->registry);
+  /* /dev/kvm appearing (a module loaded late), going, or its group changed */
+  g_autofree char *dev_dir = g_build_filename (daemon->options.host_root
+                                                 ? daemon->options.host_root : "/",
+                                               "dev", NULL);
+  const char *dev[] = { dev_dir, NULL };
 
   daemon->watch = dc_watch_new (WATCH_QUIET_MS, WATCH_MAX_DELAY_MS,
                                 on_watched_change, daemon);
   dc_watch_set_dirs (daemon->watch, WATCH_EMULATORS, (const char *const *) dirs);
   dc_watch_set_dirs (daemon->watch, WATCH_FIRMWARE,
                      dc_engine_get_firmware_dirs (daemon->engine));
+  dc_watch_set_dirs (daemon->watch, WATCH_DEVICES, (const char *const *) dev);
   /* What changed since start, before any watch: firmware descriptors (a
    * signal only if they differ), and a binary added, replaced or removed
    * (stats only, no QEMU unless one changed). */
@@ -306,7 +341,6 @@ on_host_ready (gpointer user_data)
 {
   serve_when_ready (user_data);
 }
-
 static gboolean on_shutdown_done (gpointer user_data);
 
 static void
@@ -330,9 +364,7 @@ on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
                                     : "cannot connect to the system bus", error);
   /* A bus that goes away is handled (on_name_lost), not a SIGTERM. */
   g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
-  daemon->service = dc_service_new (daemon->registry,
-                                   dc_engine_get_answerer (daemon->engine),
-                                   !daemon->options.session_bus);
+  daemon->service = dc_service_new (daemon->engine, !daemon->options.session_bus);
   if (!dc_service_export (daemon->service, daemon->connection, &error))
     return fail_and_stop (daemon, "cannot export the service", error);
   serve_when_ready (daemon);

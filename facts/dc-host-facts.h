@@ -10,6 +10,7 @@ typedef struct {
   char *kernel_release;  /* uname -r */
   gboolean kvm_present;  /* ROOT/dev/kvm exists */
   gboolean kvm_usable;   /* ... and opens read-write */
+  int kvm_errno;         /* why it did not open (EPERM: a device policy) */
   guint kvm_max_vcpus;   /* KVM_CAP_MAX_VCPUS; 0 when unknown */
   gboolean vfio;         /* ROOT/dev/vfio/vfio and IOMMU groups exist */
   gboolean iommufd;      /* ROOT/dev/iommu exists (Linux 6.2) */

@@ -4,6 +4,7 @@
 
 #include "dc-host.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -32,6 +33,7 @@ read_kvm (DcHostFacts *facts, const char *root)
 
   facts->kvm_present = g_file_test (path, G_FILE_TEST_EXISTS);
   fd = open (path, O_RDWR | O_CLOEXEC);
+  facts->kvm_errno = fd < 0 && facts->kvm_present ? errno : 0;
   if (fd < 0)
     return;
   facts->kvm_usable = TRUE;
@@ -246,20 +248,50 @@ read_sev (DcHostFacts *facts, const char *root)
   facts->sev_max_es_guests = facts->sev_es && regs[3] > 0 ? regs[3] - 1 : 0;
 }
 
+/* What /dev offers: KVM, VFIO, iommufd. */
+static void
+read_devices (DcHostFacts *facts, const char *root)
+{
+  g_autofree char *vfio = g_build_filename (root, "dev", "vfio", "vfio", NULL);
+  g_autofree char *iommu = g_build_filename (root, "dev", "iommu", NULL);
+  g_autofree char *groups = g_build_filename (root, "sys", "kernel",
+                                              "iommu_groups", NULL);
+
+  read_kvm (facts, root);
+  facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
+                dc_file_dir_has_entries (groups);
+  facts->iommufd = g_file_test (iommu, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+dc_host_facts_reread_devices (DcHostFacts *facts, const char *root)
+{
+  DcHostFacts now = { 0 };
+  gboolean changed;
+
+  read_devices (&now, root);
+  changed = now.kvm_present != facts->kvm_present || now.kvm_usable != facts->kvm_usable ||
+            now.kvm_max_vcpus != facts->kvm_max_vcpus || now.vfio != facts->vfio ||
+            now.iommufd != facts->iommufd;
+  facts->kvm_present = now.kvm_present;
+  facts->kvm_usable = now.kvm_usable;
+  facts->kvm_errno = now.kvm_errno;
+  facts->kvm_max_vcpus = now.kvm_max_vcpus;
+  facts->vfio = now.vfio;
+  facts->iommufd = now.iommufd;
+  return changed;
+}
+
 DcHostFacts *
 dc_host_facts_read (const char *root)
 {
   DcHostFacts *facts = g_new0 (DcHostFacts, 1);
   g_autofree char *rdp = NULL;
-  g_autofree char *vfio = g_build_filename (root, "dev", "vfio", "vfio", NULL);
-  g_autofree char *iommu = g_build_filename (root, "dev", "iommu", NULL);
-  g_autofree char *groups = g_build_filename (root, "sys", "kernel",
-                                              "iommu_groups", NULL);
   struct utsname uts;
 
   facts->arch = read_arch (root);
   facts->kernel_release = g_strdup (uname (&uts) == 0 ? uts.release : "");
-  read_kvm (facts, root);
+  read_devices (facts, root);
   read_sev (facts, root);
   facts->tdx = switch_on (root, "sys/module/kvm_intel/parameters/tdx");
   facts->s390_pv = switch_on (root, "sys/firmware/uv/prot_virt_host") &&
@@ -268,9 +300,6 @@ dc_host_facts_read (const char *root)
   rdp = g_find_program_in_path ("qemu-rdp");
   facts->qemu_rdp = rdp != NULL;
   facts->virtiofsd = read_vhost_user_fs (root);
-  facts->vfio = g_file_test (vfio, G_FILE_TEST_EXISTS) &&
-                dc_file_dir_has_entries (groups);
-  facts->iommufd = g_file_test (iommu, G_FILE_TEST_EXISTS);
   read_cpuinfo (facts, root);
   facts->qemu_modules = read_qemu_modules (root);
   return facts;

@@ -14,6 +14,10 @@
 /* Reads what files tell; never fails (a missing file is a "no"). */
 DcHostFacts *dc_host_facts_read (const char *root);
 
+/* Reads again what /dev tells (KVM, VFIO, iommufd) into @facts; whether
+ * any of it changed. */
+gboolean dc_host_facts_reread_devices (DcHostFacts *facts, const char *root);
+
 /* Fills the swtpm fields from "swtpm_setup --print-capabilities" output. */
 gboolean dc_host_facts_parse_swtpm (DcHostFacts *facts, const char *text,
                                     GError **error);

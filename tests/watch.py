@@ -97,9 +97,9 @@ class WatchTest(unittest.TestCase):
         self.bus.down()
         self.fx.cleanup()
 
-    def start(self, *more_dirs):
+    def start(self, *more_dirs, extra=()):
         dirs = [a for d in (self.fx.emulators, *more_dirs) for a in ("--emulator-dir", d)]
-        self.daemon = Daemon(BUILD, self.bus.address, *dirs,
+        self.daemon = Daemon(BUILD, self.bus.address, *dirs, *extra,
                              "--firmware-dir", self.fx.firmware, "--cache-dir", self.fx.cache)
         self.assertTrue(self.bus.wait_for_name(), "no bus name")
         self.assertTrue(self.bus.wait_settled(), "not every emulator probed")
@@ -190,6 +190,42 @@ class WatchTest(unittest.TestCase):
         self.pump(1.5)  # nothing more may follow
         self.assertEqual(self.changed, [real])
         self.assertEqual(self.fx.starts() - before, self.probes_per_emulator())
+
+    def host_keys(self):
+        keys = set()
+        for path in glob.glob(os.path.join(self.fx.cache, "qemu-system-*.json")):
+            with open(path) as f:
+                keys.add(json.loads(f.readline())["host-key"])
+        return keys
+
+    def test_dev_kvm_appearing_probes_every_emulator_again(self):
+        """/dev is watched: /dev/kvm appearing (in a host root, a file that
+        opens read-write) changes the host key, so every emulator is probed
+        again and cached under the new key; it going does the same; another
+        entry of /dev changes nothing."""
+        root = os.path.join(self.fx.root, "host")
+        os.makedirs(os.path.join(root, "dev"))
+        os.makedirs(os.path.join(root, "proc", "sys", "kernel"))
+        with open(os.path.join(root, "proc", "sys", "kernel", "arch"), "w") as f:
+            f.write("x86_64\n")
+        self.start(extra=("--host-root", root))
+        self.assertTrue(all("kvm absent/unusable" in k for k in self.host_keys()))
+        before = self.fx.starts()
+        open(os.path.join(root, "dev", "null2"), "w").close()
+        self.pump(1.5)
+        self.assertEqual(self.fx.starts(), before, "an unrelated /dev entry probed again")
+        open(os.path.join(root, "dev", "kvm"), "w").close()
+        self.assertTrue(self.pump(20, lambda: any("kvm present/usable" in k
+                                                  for k in self.host_keys())),
+                        "no probe under the new host key")
+        self.assertTrue(self.bus.wait_settled())
+        self.assertTrue(self.pump(10, lambda: all("kvm present/usable" in k
+                                                  for k in self.host_keys())))
+        self.assertGreaterEqual(self.fx.starts() - before, 2)
+        os.unlink(os.path.join(root, "dev", "kvm"))
+        self.assertTrue(self.pump(20, lambda: all("kvm absent/unusable" in k
+                                                  for k in self.host_keys())),
+                        "not probed again when /dev/kvm went")
 
     def test_binary_replaced_during_its_probe_is_probed_again(self):
         self.start()

@@ -97,6 +97,13 @@ dc_cache_new (const char *dir, const char *host_key, GError **error)
 }
 
 void
+dc_cache_set_host_key (DcCache *cache, const char *host_key)
+{
+  g_free (cache->host_key);
+  cache->host_key = g_strdup (host_key);
+}
+
+void
 dc_cache_free (DcCache *cache)
 {
   if (cache == NULL)

@@ -35,6 +35,9 @@ typedef struct _DcCache DcCache;
 
 /* A cache in @dir (created 0700 if missing) for hosts of @host_key. */
 DcCache *dc_cache_new (const char *dir, const char *host_key, GError **error);
+/* The host changed (/dev/kvm appeared): files of the old key no longer
+ * load, and new ones are written under @host_key. */
+void dc_cache_set_host_key (DcCache *cache, const char *host_key);
 void dc_cache_free (DcCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcCache, dc_cache_free)
 

@@ -18,7 +18,8 @@
       default question, every emulator installed, against the same with
       only the host's emulator installed
   (i) p50 of a small, a medium and a large answer against the floor of
-      its size, fresh and after GetAll, ListEmulators and explain (the
+      its size (alternated with it, median of 3 pairs' ratios), fresh and
+      after GetAll, ListEmulators and explain (the
       daemon's name has moved to a fresh connection by then,
       dc-bus-name.c); and ListEmulators' p50 (--history-only: this alone)
   (m) the floor service alone before and after one 2 MB reply on its
@@ -189,6 +190,23 @@ class Ours:
         return run_client(self.build, self.bus.address, NAME, PATH, IFACE, clients=1,
                           seconds=1, question=question)["p50_ms"]
 
+    def against_floors(self, sizes, pairs=3):
+        """{name: (p50 ms, ratio)} for each answer of SIZES: its p50
+        alternated with its same-size floor's, @pairs times (the machine
+        drifts): the median p50 and the median ratio of the pairs."""
+        out = {}
+        for name, question in self.SIZES:
+            floor, ours, ratios = FloorService(self.build, self.bus.address, sizes[name]), [], []
+            try:
+                for _ in range(pairs):
+                    floor_p50 = floor.p50()
+                    ours.append(self.p50(question))
+                    ratios.append(ours[-1] / floor_p50)
+            finally:
+                floor.stop()
+            out[name] = (median(ours), median(ratios))
+        return out
+
     def latency_after_history(self):
         """p50 against the same-size floor for a small, a medium and a large
         answer, fresh and after GetAll, ListEmulators and explain; and
@@ -198,19 +216,16 @@ class Ours:
         sizes = {name: len(self.bus.call("GetDomainCapabilities",
                                          ("", *q.split("/"), "", 0), "(ssssu)")[0].encode())
                  for name, q in self.SIZES}
-        floors = {name: same_size_floor(self.build, self.bus.address, sizes[name],
-                                        clients=1, seconds=1)["p50_ms"]
-                  for name, _ in self.SIZES}
-        fresh = {name: self.p50(q) for name, q in self.SIZES}
-        fresh["list"] = self.p50("ListEmulators")
+        fresh = self.against_floors(sizes)
+        fresh["list"] = (self.p50("ListEmulators"), None)
         self.bus.call("GetAllDomainCapabilities", (0,), "(u)", 120000)
         self.bus.call("ListEmulators", (), "()")
         for arch in ("x86_64", "aarch64", "s390x", "ppc64", "riscv64"):
             self.bus.call("GetDomainCapabilitiesReasons", ("", arch, "", "", 0), "(ssssu)")
-        after = {name: self.p50(q) for name, q in self.SIZES}
-        after["list"] = self.p50("ListEmulators")
+        after = self.against_floors(sizes)
+        after["list"] = (self.p50("ListEmulators"), None)
         daemon.stop()
-        return sizes, floors, fresh, after
+        return sizes, fresh, after
 
     def host_capabilities(self):
         """(k): the host part's reading time (the daemon's log), and a warm
@@ -314,6 +329,26 @@ def bus_after_large_reply(build, address, size=60000, runs=3):
             service.terminate()
             service.wait()
     return median(before), median(after)
+
+
+class FloorService:
+    """bench-floor-service on @address answering @size bytes, kept running
+    so that its p50 can be taken between ours (one at a time: each takes
+    the same name)."""
+
+    def __init__(self, build, address, size):
+        self.build, self.address = build, address
+        self.proc = subprocess.Popen([os.path.join(build, "tests", "bench-floor-service"),
+                                      address, str(size)], stdout=subprocess.PIPE, text=True)
+        self.proc.stdout.readline()
+
+    def p50(self):
+        return run_client(self.build, self.address, "org.domcapsd.BenchFloor",
+                          "/org/domcapsd/BenchFloor", IFACE, clients=1, seconds=1)["p50_ms"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
 
 
 def same_size_floor(build, address, size, **client):
@@ -706,14 +741,14 @@ def validate_rows(l):
     row("    GetDomainCapabilities the same way (that probe)", cold_answer, None, "", "s")
 
 
-def history_rows(sizes, floors, fresh, after):
+def history_rows(sizes, fresh, after):
     for name, _ in Ours.SIZES:
-        row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name], None,
-            f"<= 1.2x floor: {fresh[name] / floors[name]:.2f}x", "ms")
-        row("    ... after GetAll, ListEmulators, explain", after[name], None,
-            f"<= 1.2x floor: {after[name] / floors[name]:.2f}x", "ms")
-    row("    ListEmulators p50, fresh / after", fresh["list"], None,
-        f"after: {after['list']:.3f} ms", "ms")
+        row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name][0], None,
+            f"<= 1.2x floor: {fresh[name][1]:.2f}x", "ms")
+        row("    ... after GetAll, ListEmulators, explain", after[name][0], None,
+            f"<= 1.2x floor: {after[name][1]:.2f}x", "ms")
+    row("    ListEmulators p50, fresh / after", fresh["list"][0], None,
+        f"after: {after['list'][0]:.3f} ms", "ms")
 
 
 def history_only(ours, opts):
@@ -852,7 +887,7 @@ def main():
         replace_s = ours.replace_to_signal()
         oneshot_s = ours.oneshot()
         first_all, first_own = ours.first_answer_cold()
-        sizes, floors, fresh, after = ours.latency_after_history()
+        sizes, fresh, after = ours.latency_after_history()
         hostcaps = ours.host_capabilities()
         validation = ours.validate()
         bus = bus_after_large_reply(ours.build, ours.bus.address, runs=opts.runs)
@@ -898,7 +933,7 @@ def main():
     row("(h) first answer, cold, host arch default, every emulator", first_all, None,
         f"<= 1.2x: {first_all / first_own:.2f}x", "s")
     row("    ... the same with only the host's emulator installed", first_own, None, "", "s")
-    history_rows(sizes, floors, fresh, after)
+    history_rows(sizes, fresh, after)
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
     hostcaps_rows(hostcaps, lv)

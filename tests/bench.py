@@ -741,7 +741,8 @@ def validate_rows(l):
     row("    GetDomainCapabilities the same way (that probe)", cold_answer, None, "", "s")
 
 
-def history_rows(sizes, fresh, after):
+def history_rows(i):
+    sizes, fresh, after = i
     for name, _ in Ours.SIZES:
         row(f"(i) p50, {name} answer ({sizes[name]} B), fresh", fresh[name][0], None,
             f"<= 1.2x floor: {fresh[name][1]:.2f}x", "ms")
@@ -751,26 +752,16 @@ def history_rows(sizes, fresh, after):
         f"after: {after['list'][0]:.3f} ms", "ms")
 
 
-def history_only(ours, opts):
+def warm_only(ours, measure, rows):
+    """One bench row alone: a warm cache first, then @measure, printed by @rows."""
     try:
         ours.warm_cache = ours.fresh_cache()
         ours.start(ours.warm_cache)[0].stop()
-        i = ours.latency_after_history()
+        figures = measure()
     finally:
         ours.close()
     print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
-    history_rows(*i)
-
-
-def validate_only(ours, opts):
-    try:
-        ours.warm_cache = ours.fresh_cache()
-        ours.start(ours.warm_cache)[0].stop()
-        l = ours.validate()
-    finally:
-        ours.close()
-    print(f"  {'':<46} {'domcapsd':>10} {'libvirt':>10}")
-    validate_rows(l)
+    rows(figures)
 
 
 def hostcaps_only(ours, opts):
@@ -852,9 +843,9 @@ def main():
     if opts.hostcaps_only:
         return hostcaps_only(ours, opts)
     if opts.validate_only:
-        return validate_only(ours, opts)
+        return warm_only(ours, ours.validate, validate_rows)
     if opts.history_only:
-        return history_only(ours, opts)
+        return warm_only(ours, ours.latency_after_history, history_rows)
     if opts.bus_only:
         try:
             before, after = bus_after_large_reply(ours.build, ours.bus.address, runs=opts.runs)
@@ -933,7 +924,7 @@ def main():
     row("(h) first answer, cold, host arch default, every emulator", first_all, None,
         f"<= 1.2x: {first_all / first_own:.2f}x", "s")
     row("    ... the same with only the host's emulator installed", first_own, None, "", "s")
-    history_rows(sizes, fresh, after)
+    history_rows((sizes, fresh, after))
     row("(g) one-shot q35 answer, cold, no daemon before", oneshot_s, lv.get("oneshot"),
         "", "s")
     hostcaps_rows(hostcaps, lv)

@@ -26,6 +26,18 @@ put (Tree *t, const char *rel, const char *text)
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
 }
 
+/* Each of @files (relative name, contents) below @base. */
+static void
+put_all (Tree *t, const char *base, const char *const files[][2], gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strconcat (base, files[i][0], NULL);
+
+      put (t, rel, files[i][1]);
+    }
+}
+
 static void
 put_cpu (Tree *t, guint cpu, guint socket, guint core, const char *siblings)
 {
@@ -163,6 +175,32 @@ cell_cpu (const DcHostCaps *caps, guint cell, guint i)
   return g_ptr_array_index (((DcHostCell *) g_ptr_array_index (caps->cells, cell))->cpus, i);
 }
 
+/* The host XML of @caps; fails naming each of @expected it lacks. */
+static char *
+host_xml_with (const Tree *t, const DcHostCaps *caps, const char *const *expected, gsize n)
+{
+  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
+  g_autoptr(DcCapsNode) model = dc_render_capabilities (caps, t->facts, guests);
+  char *xml = dc_caps_to_xml (model, NULL);
+
+  for (gsize i = 0; i < n; i++)
+    if (strstr (xml, expected[i]) == NULL)
+      g_error ("%s not in\n%s", expected[i], xml);
+  return xml;
+}
+
+/* What the reader left out, one line each. */
+static char *
+skipped_text (DcHostCaps *caps)
+{
+  char *text;
+
+  g_ptr_array_add (caps->skipped, NULL);
+  text = g_strjoinv ("\n", (char **) caps->skipped->pdata);
+  g_ptr_array_remove_index (caps->skipped, caps->skipped->len - 1);
+  return text;
+}
+
 static void
 test_two_nodes (void)
 {
@@ -243,9 +281,7 @@ test_hostile_tree (void)
   put (t, "sys/devices/system/node/node0/distance", "10 banana\n");
   put (t, "sys/devices/system/cpu/cpu0/cache/index2/shared_cpu_list", "0-999999\n");
   caps = dc_host_caps_read (t->root, t->facts);
-  g_ptr_array_add (caps->skipped, NULL);
-  skipped = g_strjoinv ("\n", (char **) caps->skipped->pdata);
-  g_ptr_array_remove_index (caps->skipped, caps->skipped->len - 1);
+  skipped = skipped_text (caps);
   g_test_message ("skipped:\n%s", skipped);
   g_assert_nonnull (strstr (skipped, "node1/cpulist"));
   g_assert_nonnull (strstr (skipped, "cpu2/topology/core_id"));
@@ -268,8 +304,6 @@ test_resctrl (void)
   g_autoptr(Tree) t = two_node_tree ();
   g_autofree char *fifo = g_build_filename (t->root, "sys/fs/resctrl/info/L2/num_closids", NULL);
   g_autoptr(DcHostCaps) caps = NULL, again = NULL;
-  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
-  g_autoptr(DcCapsNode) model = NULL;
   g_autofree char *xml = NULL;
   static const char *const expected[] = {
     "<control granularity='2' min='4' unit='MiB' type='code' maxAllocs='8'/>",
@@ -281,28 +315,21 @@ test_resctrl (void)
     "<monitor maxMonitors='176'>\n        <feature name='mbm_total_bytes'/>\n      </monitor>",
   };
 
-  put (t, "sys/fs/resctrl/info/L3CODE/cbm_mask", "ffff\n");
-  put (t, "sys/fs/resctrl/info/L3CODE/min_cbm_bits", "2\n");
-  put (t, "sys/fs/resctrl/info/L3CODE/num_closids", "8\n");
-  put (t, "sys/fs/resctrl/info/L3DATA/cbm_mask", "ffff\n");
-  put (t, "sys/fs/resctrl/info/L3DATA/min_cbm_bits", "2\n");
-  put (t, "sys/fs/resctrl/info/L3DATA/num_closids", "8\n");
-  put (t, "sys/fs/resctrl/info/L2/cbm_mask", "banana\n");
-  put (t, "sys/fs/resctrl/info/L2/min_cbm_bits", "1\n");
+  static const char *const files[][2] = {
+    { "L3CODE/cbm_mask", "ffff\n" }, { "L3CODE/min_cbm_bits", "2\n" },
+    { "L3CODE/num_closids", "8\n" }, { "L3DATA/cbm_mask", "ffff\n" },
+    { "L3DATA/min_cbm_bits", "2\n" }, { "L3DATA/num_closids", "8\n" },
+    { "L2/cbm_mask", "banana\n" }, { "L2/min_cbm_bits", "1\n" },
+    { "MB/bandwidth_gran", "10\n" }, { "MB/min_bandwidth", "10\n" },
+    { "MB/num_closids", "4\n" }, { "L3_MON/max_threshold_occupancy", "270336\n" },
+    { "L3_MON/num_rmids", "176\n" },
+    { "L3_MON/mon_features", "llc_occupancy\nmbm_total_bytes\nLLC<evil>\n\n" },
+  };
+
+  put_all (t, "sys/fs/resctrl/info/", files, G_N_ELEMENTS (files));
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
-  put (t, "sys/fs/resctrl/info/MB/bandwidth_gran", "10\n");
-  put (t, "sys/fs/resctrl/info/MB/min_bandwidth", "10\n");
-  put (t, "sys/fs/resctrl/info/MB/num_closids", "4\n");
-  put (t, "sys/fs/resctrl/info/L3_MON/max_threshold_occupancy", "270336\n");
-  put (t, "sys/fs/resctrl/info/L3_MON/num_rmids", "176\n");
-  put (t, "sys/fs/resctrl/info/L3_MON/mon_features",
-       "llc_occupancy\nmbm_total_bytes\nLLC<evil>\n\n");
   caps = dc_host_caps_read (t->root, t->facts);
-  model = dc_render_capabilities (caps, t->facts, guests);
-  xml = dc_caps_to_xml (model, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
-    if (strstr (xml, expected[i]) == NULL)
-      g_error ("%s not in\n%s", expected[i], xml);
+  xml = host_xml_with (t, caps, expected, G_N_ELEMENTS (expected));
   g_assert_null (strstr (xml, "evil"));
   /* the L2 with its mask that is no number: no control, and a note */
   g_assert_cmpuint (caps->resctrl.controls->len, ==, 2);
@@ -322,11 +349,9 @@ test_hmat (void)
 {
   g_autoptr(Tree) t = two_node_tree ();
   g_autoptr(DcHostCaps) caps = NULL, again = NULL;
-  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
-  g_autoptr(DcCapsNode) model = NULL;
   g_autofree char *xml = NULL, *skipped = NULL;
   const char *base = "sys/devices/system/node/node1/";
-  const char *files[][2] = {
+  static const char *const files[][2] = {
     { "memory_side_cache/index1/size", "10240\n" },
     { "memory_side_cache/index1/line_size", "64\n" },
     { "memory_side_cache/index1/indexing", "1\n" },
@@ -356,21 +381,10 @@ test_hmat (void)
     "      </interconnects>",
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *rel = g_strconcat (base, files[i][0], NULL);
-
-      put (t, rel, files[i][1]);
-    }
+  put_all (t, base, files, G_N_ELEMENTS (files));
   caps = dc_host_caps_read (t->root, t->facts);
-  model = dc_render_capabilities (caps, t->facts, guests);
-  xml = dc_caps_to_xml (model, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
-    if (strstr (xml, expected[i]) == NULL)
-      g_error ("%s not in\n%s", expected[i], xml);
-  g_ptr_array_add (caps->skipped, NULL);
-  skipped = g_strjoinv ("\n", (char **) caps->skipped->pdata);
-  g_ptr_array_remove_index (caps->skipped, caps->skipped->len - 1);
+  xml = host_xml_with (t, caps, expected, G_N_ELEMENTS (expected));
+  skipped = skipped_text (caps);
   g_assert_nonnull (strstr (skipped, "index2/indexing"));
   put (t, "sys/devices/system/node/node1/access1/initiators/read_latency", "9\n");
   again = dc_host_caps_read (t->root, t->facts);
@@ -401,8 +415,6 @@ test_host_xml (void)
 {
   g_autoptr(Tree) t = two_node_tree ();
   g_autoptr(DcHostCaps) caps = dc_host_caps_read (t->root, t->facts);
-  g_autoptr(GPtrArray) guests = g_ptr_array_new ();
-  g_autoptr(DcCapsNode) model = NULL;
   g_autofree char *xml = NULL;
   static const char *const expected[] = {
     "<uuid>01234567-89ab-cdef-0123-456789abcdef</uuid>",
@@ -422,11 +434,7 @@ test_host_xml (void)
 
   caps->power = DC_HOST_PM_SUSPEND_MEM;
   caps->tsc_hz = 2000000000;
-  model = dc_render_capabilities (caps, t->facts, guests);
-  xml = dc_caps_to_xml (model, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
-    if (strstr (xml, expected[i]) == NULL)
-      g_error ("%s not in\n%s", expected[i], xml);
+  xml = host_xml_with (t, caps, expected, G_N_ELEMENTS (expected));
   g_assert_nonnull (strstr (xml, "<power_management>\n      <suspend_mem/>"));
 }
 

@@ -56,6 +56,36 @@ MUTATIONS = {
         r"\1  return TRUE;\n",
         ["startup"],
         "a query answered at once, not after the probes its answer needs"),
+    "byte-order-ignored": (
+        "probes/dc-facts-qmp.c",
+        r'([ \t]*g_autofree char \*own = g_strconcat \("target-info-", family, NULL\);\n)',
+        r"\1  if (TRUE)\n    return g_strdup (family);\n",
+        ["test-render"],
+        "QEMU 11.1's family taken as the target: mipsel answers as mips"),
+    "bus-name-never-renewed": (
+        "daemon/dc-bus-name.c",
+        r'if \(size <= DC_BUS_NAME_RENEW_ABOVE \|\|',
+        "if (TRUE || size <= DC_BUS_NAME_RENEW_ABOVE ||",
+        ["integration"],
+        "the name stays on the connection that sent a large reply"),
+    "resctrl-cdp-as-both": (
+        "daemon/caps/dc-render-host.c",
+        r'dc_caps_node_set_attr \(node, "type", control->type\);',
+        'dc_caps_node_set_attr (node, "type", "both");',
+        ["test-host-caps", "hostcaps"],
+        "resctrl's code and data halves (CDP) written as one control of type both"),
+    "hmat-indexing-ignored": (
+        "probes/dc-host-caps-read.c",
+        r'cache\.associativity = associativity\[indexing\];',
+        "cache.associativity = associativity[0];",
+        ["test-host-caps", "hostcaps"],
+        "every memory-side cache written as direct-mapped"),
+    "dev-not-watched": (
+        "daemon/main.c",
+        r'if \(kinds & WATCH_DEVICES\)',
+        "if (FALSE && (kinds & WATCH_DEVICES))",
+        ["watch"],
+        "a change in /dev (KVM appearing) re-reads nothing"),
     "io-in-the-model": (
         "daemon/caps/dc-render.c",
         r'\Z',

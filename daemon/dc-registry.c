@@ -52,6 +52,7 @@ struct _DcRegistry {
   char *firmware_description;
   GHashTable *emulators;   /* real path -> DcEmulator */
   guint64 generation;      /* changes with any facts, emulator or firmware */
+  guint host_epoch;        /* changes with the host facts (dc_registry_host_changed) */
   DcRegistryProbeAsync probe_async;
   DcRegistryProbeFinish probe_finish;
   GQueue queue;            /* real paths waiting for a probe slot */
@@ -550,6 +551,7 @@ typedef struct {
   gboolean has_stamp;   /* ... if it could be read */
   gboolean from_cache;
   DcFactsSummary cached;  /* from the cache file, when from_cache */
+  guint host_epoch;       /* the registry's when the probe began */
 } ProbeCtx;
 
 static void
@@ -696,6 +698,14 @@ probe_done (ProbeCtx *ctx, DcEmulatorFacts *facts, GError *error)
     g_clear_pointer (&facts, dc_emulator_facts_unref);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     emulator->state = DC_EMULATOR_PENDING;
+  else if (ctx->host_epoch != self->host_epoch)
+    {
+      /* asked under the host as it was (KVM came or went meanwhile): not
+       * kept, nor cached under the new host key */
+      g_clear_pointer (&facts, dc_emulator_facts_unref);
+      emulator->state = DC_EMULATOR_PENDING;
+      enqueue_detached (self, emulator, "the host changed during its probe", TRUE);
+    }
   else
     {
       gboolean transient = dc_probe_error_is_transient (error);
@@ -833,6 +843,7 @@ start_probe (DcRegistry *self, DcEmulator *emulator)
   ctx->registry = g_object_ref (self);
   ctx->path = g_strdup (emulator->path);
   ctx->started = g_get_monotonic_time ();
+  ctx->host_epoch = self->host_epoch;
   emulator->state = DC_EMULATOR_PROBING;
   self->running++;
   if (!dc_file_stamp_read (emulator->path, &ctx->stamp, &error))
@@ -1067,6 +1078,7 @@ dc_registry_host_changed (DcRegistry *self)
   g_autoptr(GPtrArray) list = all_emulators (self);
 
   self->generation++;
+  self->host_epoch++;
   g_ptr_array_sort_with_data (list, compare_probe_order, self);
   for (guint i = 0; i < list->len; i++)
     enqueue (self, g_ptr_array_index (list, i), task, TRUE);

@@ -198,16 +198,44 @@ class WatchTest(unittest.TestCase):
                 keys.add(json.loads(f.readline())["host-key"])
         return keys
 
-    def test_dev_kvm_appearing_probes_every_emulator_again(self):
-        """/dev is watched: /dev/kvm appearing (in a host root, a file that
-        opens read-write) changes the host key, so every emulator is probed
-        again and cached under the new key; it going does the same; another
-        entry of /dev changes nothing."""
+    def host_root(self):
         root = os.path.join(self.fx.root, "host")
         os.makedirs(os.path.join(root, "dev"))
         os.makedirs(os.path.join(root, "proc", "sys", "kernel"))
         with open(os.path.join(root, "proc", "sys", "kernel", "arch"), "w") as f:
             f.write("x86_64\n")
+        return root
+
+    def kvm_error(self, arch):
+        files = glob.glob(os.path.join(self.fx.cache, f"qemu-system-{arch}-*.json"))
+        with open(files[0]) as f:
+            text = f.read()
+        return json.loads(text[text.index("\n") + 1:]).get("kvm-error")
+
+    def test_probe_running_when_kvm_appears_is_asked_again(self):
+        """A probe that began before /dev/kvm appeared (it decided not to
+        try KVM) is neither kept nor cached under the new host key: it is
+        asked again, trying KVM."""
+        root = self.host_root()
+        self.start(extra=("--host-root", root))
+        not_tried = self.kvm_error("x86_64")
+        self.fx.replace_emulator("x86_64", "slow", delay=3)
+        self.assertTrue(self.pump(10, lambda: "slow" in self.fx.versions_started()))
+        open(os.path.join(root, "dev", "kvm"), "w").close()
+        self.pump(2)
+        self.assertTrue(self.bus.wait_settled())
+        self.assertTrue(self.pump(20, lambda: self.fx.versions_started().count("slow") >= 2))
+        self.assertTrue(self.bus.wait_settled())
+        self.pump(0.5)
+        self.assertNotEqual(self.kvm_error("x86_64"), not_tried,
+                            "facts probed without KVM kept under a host key with KVM")
+
+    def test_dev_kvm_appearing_probes_every_emulator_again(self):
+        """/dev is watched: /dev/kvm appearing (in a host root, a file that
+        opens read-write) changes the host key, so every emulator is probed
+        again and cached under the new key; it going does the same; another
+        entry of /dev changes nothing."""
+        root = self.host_root()
         self.start(extra=("--host-root", root))
         self.assertTrue(all("kvm absent/unusable" in k for k in self.host_keys()))
         before = self.fx.starts()

@@ -27,7 +27,8 @@ DcBusName *dc_bus_name_new (GDBusConnection *connection, const char *address,
                             const DcBusNameHandlers *handlers, gpointer user_data);
 /* A reply of @size bytes went out on @connection: past
  * DC_BUS_NAME_RENEW_ABOVE the name moves to a fresh connection once
- * such replies pause. */
+ * such replies pause. The connection that had it stays queued for the
+ * name and answers until idle (docs/architecture.md). */
 void dc_bus_name_replied (DcBusName *bus_name, GDBusConnection *connection, gsize size);
 void dc_bus_name_free (DcBusName *bus_name);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcBusName, dc_bus_name_free)

@@ -211,6 +211,33 @@ class SystemBusPolicyTest(unittest.TestCase):
         r = gdbus(self.env, f"{IFACE}.Refresh", "")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_a_connection_that_gave_the_name_up_still_answers_nobody(self):
+        """After a large reply the name moves to a fresh connection of the
+        daemon (docs/architecture.md); a client still calling the old unique
+        name must pass the bus policy, which names the well-known name: the
+        old connection stays queued for it."""
+        def owner():
+            r = subprocess.run(["gdbus", "call", "--system", "--dest", "org.freedesktop.DBus",
+                                "--object-path", "/org/freedesktop/DBus", "--method",
+                                "org.freedesktop.DBus.GetNameOwner", NAME],
+                               capture_output=True, text=True, timeout=30,
+                               env=dict(os.environ, **self.env))
+            return r.stdout.strip().strip("(),'")
+        first = owner()
+        r = gdbus(self.env, f"{IFACE}.GetAllDomainCapabilities", "uint32 0", user="nobody")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        deadline = time.monotonic() + 10
+        while owner() == first and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertNotEqual(owner(), first, "the name did not move")
+        env = dict(os.environ, **self.env)
+        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            "gdbus", "call", "--system", "--dest", first, "--object-path", PATH,
+                            "--method", f"{IFACE}.GetDomainCapabilities", "", "", "", "qemu",
+                            "uint32 0"], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("domainCapabilities", r.stdout)
+
     def test_nobody_cannot_own_the_name(self):
         env = dict(os.environ, **self.env)
         r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",

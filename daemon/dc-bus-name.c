@@ -203,12 +203,26 @@ on_sweep (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A connection that gave the name up answers calls but sends no signal:
+ * a subscriber without a sender filter would get each one again from it.
+ * (Runs in GDBus's worker thread: it reads only the message.) */
+static GDBusMessage *
+drop_signals (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+              gpointer user_data)
+{
+  if (incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL)
+    return message;
+  g_object_unref (message);
+  return NULL;
+}
+
 static void
 retire (DcBusName *self, GDBusConnection *connection)
 {
   Retired *retired = g_new0 (Retired, 1);
   guint oldest = 0;
 
+  g_dbus_connection_add_filter (connection, drop_signals, NULL, NULL);
   retired->connection = connection;
   retired->last_used = g_get_monotonic_time ();
   g_ptr_array_add (self->retired, retired);

@@ -431,6 +431,22 @@ class BusTest(DaemonTestCase):
         # (s390x's answer is large too: the name may have moved on since)
         self.assertEqual(self.bus_query("GetConnectionUnixProcessID", self.name_owner()), pid)
 
+    def test_signals_come_once_after_the_name_moved(self):
+        """Connections that gave the name up answer calls but send no
+        signals: a subscriber without a sender filter gets each once."""
+        seen = []
+        sub = self.conn.signal_subscribe(None, IFACE, "CapabilitiesChanged", PATH, None, 0,
+                                         lambda *a: seen.append(a[5].unpack()[0]))
+        try:
+            before = self.name_owner()
+            self.call("GetAllDomainCapabilities", (0,), "(u)", 120000)
+            self.assertTrue(self.wait_until(lambda: self.name_owner() != before, 5))
+            self.call("Refresh", (self.emu("aarch64"),), "(s)", 60000)
+            self.wait_until(lambda: False, 1)
+        finally:
+            self.conn.signal_unsubscribe(sub)
+        self.assertEqual(seen.count("/usr/bin/qemu-system-aarch64"), 1, seen)
+
     def test_connections_given_up_are_capped(self):
         """However many times the name moves, at most 8 connections that gave
         it up stay, besides the owner (docs/architecture.md)."""

@@ -16,6 +16,7 @@ usage: newest-inroot.py BUILDDIR OUT VIRTTYPE...
 import inspect
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -170,6 +171,18 @@ def byte_order():
     return out
 
 
+def stop_daemons():
+    """libvirtd and virtlogd of this root, by their pid files in its own
+    /run (a pkill by name would reach the host's too: only the mount
+    namespace is ours)."""
+    for name in ("libvirtd", "virtlogd"):
+        try:
+            with open(f"/run/{name}.pid") as f:
+                os.kill(int(f.read().strip()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     first = start_libvirtd()
@@ -196,7 +209,7 @@ def main():
         json.dump(dict(rows=results, libvirtd_ready_s=first, probe_all_s=probe_time,
                        probe_log=probe.stderr, version=version, capabilities=caps,
                        validate=validate_live(), byte_order=byte_order()), f)
-    run(["pkill", "-x", "libvirtd"])
+    stop_daemons()
 
 
 if __name__ == "__main__":

@@ -69,6 +69,26 @@ read_uint (Reader *r, const char *path, guint64 *out)
   return TRUE;
 }
 
+/* DIR/NAME as a number in @base up to @max; FALSE (noted unless missing)
+ * if it is none, or more. */
+static gboolean
+read_number_in (Reader *r, const char *dir, const char *name, guint base, guint64 max,
+                guint64 *out)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = read_attr (r, path, 64);
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (text, base, 0, max, out, &error))
+    {
+      skip (r, path, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static GArray *
 read_list (Reader *r, const char *path, guint max)
 {
@@ -329,20 +349,6 @@ read_distances (Reader *r, DcHostCell *cell, const char *node_dir, const GArray 
 
 #define MAX_HMAT_ENTRIES 64
 
-static gboolean
-read_in (Reader *r, const char *dir, const char *name, guint64 max, guint64 *out)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  if (!read_uint (r, path, out))
-    return FALSE;
-  if (*out <= max)
-    return TRUE;
-  g_ptr_array_add (r->caps->skipped, g_strdup_printf ("%s: more than %" G_GUINT64_FORMAT,
-                                                      path, max));
-  return FALSE;
-}
-
 /* The number after @prefix in a directory entry's name ("index2", "node1"). */
 static gboolean
 entry_number (const char *entry, const char *prefix, guint max, guint *out)
@@ -365,10 +371,10 @@ read_memory_cache (Reader *r, DcHostCell *cell, const char *dir, guint level)
   guint64 size, line, indexing, write_policy;
   DcHostMemoryCache cache = { .level = level };
 
-  if (!read_in (r, dir, "size", G_MAXUINT64 / 2, &size) ||
-      !read_in (r, dir, "line_size", G_MAXUINT, &line) ||
-      !read_in (r, dir, "indexing", G_N_ELEMENTS (associativity) - 1, &indexing) ||
-      !read_in (r, dir, "write_policy", G_N_ELEMENTS (policy) - 1, &write_policy))
+  if (!read_number_in (r, dir, "size", 10, G_MAXUINT64 / 2, &size) ||
+      !read_number_in (r, dir, "line_size", 10, G_MAXUINT, &line) ||
+      !read_number_in (r, dir, "indexing", 10, G_N_ELEMENTS (associativity) - 1, &indexing) ||
+      !read_number_in (r, dir, "write_policy", 10, G_N_ELEMENTS (policy) - 1, &write_policy))
     return;
   cache.size_kib = size / 1024;
   cache.line = (guint) line;
@@ -416,10 +422,10 @@ read_interconnects (Reader *r, guint target, const char *node_dir)
   guint added = 0;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
-      !read_in (r, path, "read_bandwidth", G_MAXUINT, &read_bw) ||
-      !read_in (r, path, "write_bandwidth", G_MAXUINT, &write_bw) ||
-      !read_in (r, path, "read_latency", G_MAXUINT, &read_lat) ||
-      !read_in (r, path, "write_latency", G_MAXUINT, &write_lat) ||
+      !read_number_in (r, path, "read_bandwidth", 10, G_MAXUINT, &read_bw) ||
+      !read_number_in (r, path, "write_bandwidth", 10, G_MAXUINT, &write_bw) ||
+      !read_number_in (r, path, "read_latency", 10, G_MAXUINT, &read_lat) ||
+      !read_number_in (r, path, "write_latency", 10, G_MAXUINT, &write_lat) ||
       (dir = g_dir_open (path, 0, NULL)) == NULL)
     return;
   figures.read_bandwidth = read_bw * 1024;    /* MiB/s in sysfs */
@@ -611,26 +617,6 @@ read_caches (Reader *r, const GArray *online)
 
 /* ---- resource control (/sys/fs/resctrl/info) ---- */
 
-/* A resctrl resource's file as a number in @base; FALSE (noted unless
- * missing) if it is none. */
-static gboolean
-read_resctrl_number (Reader *r, const char *dir, const char *name, guint base,
-                     guint64 *out)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *text = read_attr (r, path, 64);
-  g_autoptr(GError) error = NULL;
-
-  if (text == NULL)
-    return FALSE;
-  if (!g_ascii_string_to_unsigned (text, base, 0, G_MAXUINT64, out, &error))
-    {
-      skip (r, path, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 read_cache_control (Reader *r, const char *info, guint level, const char *suffix,
                     const char *type)
@@ -641,9 +627,9 @@ read_cache_control (Reader *r, const char *info, guint level, const char *suffix
   DcHostCacheControl *control;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
-      !read_resctrl_number (r, dir, "cbm_mask", 16, &mask) || mask == 0 ||
-      !read_resctrl_number (r, dir, "min_cbm_bits", 10, &min_bits) || min_bits > 64 ||
-      !read_resctrl_number (r, dir, "num_closids", 10, &closids) || closids > G_MAXUINT)
+      !read_number_in (r, dir, "cbm_mask", 16, G_MAXUINT64, &mask) || mask == 0 ||
+      !read_number_in (r, dir, "min_cbm_bits", 10, 64, &min_bits) ||
+      !read_number_in (r, dir, "num_closids", 10, G_MAXUINT, &closids))
     return;
   control = g_new0 (DcHostCacheControl, 1);
   control->level = level;
@@ -662,9 +648,9 @@ read_memory_bandwidth (Reader *r, const char *info)
   guint64 granularity, min, closids;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
-      !read_resctrl_number (r, dir, "bandwidth_gran", 10, &granularity) || granularity > 100 ||
-      !read_resctrl_number (r, dir, "min_bandwidth", 10, &min) || min > 100 ||
-      !read_resctrl_number (r, dir, "num_closids", 10, &closids) || closids > G_MAXUINT)
+      !read_number_in (r, dir, "bandwidth_gran", 10, 100, &granularity) ||
+      !read_number_in (r, dir, "min_bandwidth", 10, 100, &min) ||
+      !read_number_in (r, dir, "num_closids", 10, G_MAXUINT, &closids))
     return;
   resctrl->has_mb = TRUE;
   resctrl->mb_granularity = (guint) granularity;
@@ -692,8 +678,8 @@ read_monitor (Reader *r, const char *info)
   guint64 threshold, max;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR) ||
-      !read_resctrl_number (r, dir, "max_threshold_occupancy", 10, &threshold) ||
-      !read_resctrl_number (r, dir, "num_rmids", 10, &max) || max > G_MAXUINT ||
+      !read_number_in (r, dir, "max_threshold_occupancy", 10, G_MAXUINT64, &threshold) ||
+      !read_number_in (r, dir, "num_rmids", 10, G_MAXUINT, &max) ||
       (features = read_attr (r, features_path, 4096)) == NULL)
     return;
   resctrl->has_monitor = TRUE;

@@ -304,7 +304,7 @@ test_resctrl (void)
   g_autoptr(Tree) t = two_node_tree ();
   g_autofree char *fifo = g_build_filename (t->root, "sys/fs/resctrl/info/L2/num_closids", NULL);
   g_autoptr(DcHostCaps) caps = NULL, again = NULL;
-  g_autofree char *xml = NULL;
+  g_autofree char *xml = NULL, *skipped = NULL;
   static const char *const expected[] = {
     "<control granularity='2' min='4' unit='MiB' type='code' maxAllocs='8'/>",
     "<control granularity='2' min='4' unit='MiB' type='data' maxAllocs='8'/>",
@@ -338,6 +338,8 @@ test_resctrl (void)
   put (t, "sys/fs/resctrl/info/MB/bandwidth_gran", "101\n");
   again = dc_host_caps_read (t->root, t->facts);
   g_assert_false (again->resctrl.has_mb);
+  skipped = skipped_text (again);
+  g_assert_nonnull (strstr (skipped, "MB/bandwidth_gran"));
   g_assert_false (dc_host_caps_equal (caps, again));
 }
 

@@ -1074,15 +1074,9 @@ enqueue_detached (DcRegistry *self, DcEmulator *emulator, const char *why,
 void
 dc_registry_host_changed (DcRegistry *self)
 {
-  g_autoptr(GTask) task = batch_new (self, FALSE, NULL, NULL);
-  g_autoptr(GPtrArray) list = all_emulators (self);
-
   self->generation++;
   self->host_epoch++;
-  g_ptr_array_sort_with_data (list, compare_probe_order, self);
-  for (guint i = 0; i < list->len; i++)
-    enqueue (self, g_ptr_array_index (list, i), task, TRUE);
-  run_batch (self, task);
+  dc_registry_probe_async (self, NULL, TRUE, NULL, NULL);
 }
 
 void

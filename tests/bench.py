@@ -317,17 +317,13 @@ def bus_after_large_reply(build, address, size=60000, runs=3):
     large replies"): the bus daemon's cost, with no domcapsd in it."""
     before, after = [], []
     for _ in range(runs):
-        service = subprocess.Popen([os.path.join(build, "tests", "bench-floor-service"),
-                                    address, str(size)], stdout=subprocess.PIPE, text=True)
+        service = FloorService(build, address, size)
         try:
-            service.stdout.readline()
-            args = (build, address, "org.domcapsd.BenchFloor", "/org/domcapsd/BenchFloor", IFACE)
-            before.append(run_client(*args, clients=1, seconds=1)["p50_ms"])
-            run_client(*args, calls=1, clients=1, seconds=1, question="large/pc")
-            after.append(run_client(*args, clients=1, seconds=1)["p50_ms"])
+            before.append(service.p50())
+            service.run(calls=1, clients=1, seconds=1, question="large/pc")
+            after.append(service.p50())
         finally:
-            service.terminate()
-            service.wait()
+            service.stop()
     return median(before), median(after)
 
 
@@ -342,9 +338,14 @@ class FloorService:
                                       address, str(size)], stdout=subprocess.PIPE, text=True)
         self.proc.stdout.readline()
 
-    def p50(self):
+    def run(self, **client):
+        """bench-client's figures against it (run_client's options)."""
         return run_client(self.build, self.address, "org.domcapsd.BenchFloor",
-                          "/org/domcapsd/BenchFloor", IFACE, clients=1, seconds=1)["p50_ms"]
+                          "/org/domcapsd/BenchFloor", IFACE, **client)
+
+    def p50(self):
+        """One client's p50 over a second."""
+        return self.run(clients=1, seconds=1)["p50_ms"]
 
     def stop(self):
         self.proc.terminate()
@@ -354,15 +355,11 @@ class FloorService:
 def same_size_floor(build, address, size, **client):
     """bench-client against a GDBus service that only returns a constant
     string of @size bytes: the floor for a reply that large."""
-    service = subprocess.Popen([os.path.join(build, "tests", "bench-floor-service"),
-                                address, str(size)], stdout=subprocess.PIPE, text=True)
+    service = FloorService(build, address, size)
     try:
-        service.stdout.readline()
-        return run_client(build, address, "org.domcapsd.BenchFloor",
-                          "/org/domcapsd/BenchFloor", IFACE, **client)
+        return service.run(**client)
     finally:
-        service.terminate()
-        service.wait()
+        service.stop()
 
 
 def emulator_paths():

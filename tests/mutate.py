@@ -86,6 +86,18 @@ MUTATIONS = {
         "if (FALSE && (kinds & WATCH_DEVICES))",
         ["watch"],
         "a change in /dev (KVM appearing) re-reads nothing"),
+    "cpu-map-ignored": (
+        "daemon/caps/dc-cpu-model.c",
+        r'  if \(known != NULL\)\n',
+        "  if (FALSE && known != NULL)\n",
+        ["test-cpu-model"],
+        "host-model measured against QEMU's models, not libvirt's copies of them"),
+    "host-model-plain-count": (
+        "daemon/caps/dc-cpu-model.c",
+        r'c->weight = enabled \+ c->penalty;',
+        "c->weight = total;",
+        ["test-cpu-model"],
+        "host-model candidates weighed by a plain count of changes"),
     "io-in-the-model": (
         "daemon/caps/dc-render.c",
         r'\Z',

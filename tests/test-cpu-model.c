@@ -82,8 +82,8 @@ assert_host_model (const DcHostModel *hm, const char *model,
   assert_names (hm->disabled, disabled);
 }
 
-/* libvirt 9.0's answer on the recorded host, plus "disable topoext":
- * QEMU's EPYC-Milan has topoext, libvirt's copy of it does not. */
+/* libvirt 9.0's answer on the recorded host: QEMU's EPYC-Milan has
+ * topoext, libvirt's copy of it (dc-cpu-map.c) does not. */
 static void
 test_amd_kvm (Fixture *fx, gconstpointer data)
 {
@@ -95,22 +95,45 @@ test_amd_kvm (Fixture *fx, gconstpointer data)
     "abm adx aes amd-ssbd amd-stibp avx avx2 bmi1 bmi2 erms f16c fma "
     "fsgsbase fsrm ibpb ibrs invpcid movbe npt nrip-save pcid pclmuldq "
     "pdpe1gb perfctr_core pku pni popcnt rdpid rdrand rdseed rdtscp sha-ni "
-    "smap smep sse4.1 sse4.2 sse4a ssse3 svm svme-addr-chk topoext wbnoinvd "
+    "smap smep sse4.1 sse4.2 sse4a ssse3 svm svme-addr-chk wbnoinvd "
     "xgetbv1 xsave xsavec xsaveopt xsaves");
 }
 
-/* TCG's max CPU has no model's signature: fewest changes wins (EPYC).
- * libvirt also requires npt, which its copy of EPYC lacks. */
+/* TCG's max CPU has no model's signature: the lightest changes win
+ * (EPYC), libvirt's answer for this QEMU in its 11.3 test corpus
+ * (qemu_7.2.0-tcg.x86_64), word for word: npt required because libvirt's
+ * EPYC lacks it. */
 static void
 test_amd_tcg (Fixture *fx, gconstpointer data)
 {
   g_autoptr(DcHostModel) hm = compute (fx, fx->tcg);
 
   assert_host_model (hm, "EPYC", "AMD",
-    "3dnow 3dnowext acpi clwb erms hypervisor la57 monitor mpx pcommit pks "
-    "pku ss svme-addr-chk umip vaes vgif",
+    "3dnow 3dnowext acpi clwb erms hypervisor la57 monitor mpx npt pcommit "
+    "pks pku ss svme-addr-chk umip vaes vgif",
     "3dnowprefetch fxsr_opt misalignsse nrip-save osvw rdseed sha-ni "
     "topoext vme xsavec");
+}
+
+/* QEMU 11.1's max CPU (tests/replay/qemu-11.1-x86_64.tcg.replies, from
+ * trixie-backports) with no KVM facts at all: libvirt 12.9's answer for
+ * it, word for word. Here the weights decide: counted plainly, Opteron_G3
+ * (57 required, 1 disabled) would beat EPYC (29 and 7). */
+static void
+test_amd_tcg_qemu_11_1 (void)
+{
+  g_autoptr(GPtrArray) exchanges = load_replies ("qemu-11.1-x86_64.tcg.replies");
+  DcCpuFacts *tcg = dc_cpu_facts_from_replies (exchanges, "tcg");
+  g_autoptr(DcHostModel) hm = NULL;
+
+  dc_cpu_facts_settle (tcg, NULL);
+  hm = dc_host_model_compute (tcg, tcg, NULL);
+  assert_host_model (hm, "EPYC", "AMD",
+    "3dnow 3dnowext acpi clwb cmp_legacy cmpccxadd erms fsrc fsrm fsrs fzrm "
+    "hypervisor la57 monitor mpx no-nested-data-bp npt null-sel-clr-base pks "
+    "pku rdpid ss svme-addr-chk umip vaes vgif wbnoinvd x2apic xsaveerptr",
+    "fxsr_opt misalignsse nrip-save osvw topoext vme xsavec");
+  dc_cpu_facts_free (tcg);
 }
 
 /* The host becomes a copy of KVM's expansion of @model, with @add and
@@ -152,7 +175,8 @@ make_host (Fixture *fx, const char *model, const char *const *add,
 /* A Cascade Lake host (family 6, model 85) without TSX: six models share
  * that signature. The noTSX model (QEMU's v3) also adds the v2 security
  * features this v1-like host lacks, so Cascadelake-Server with TSX
- * disabled needs fewer changes. */
+ * disabled needs fewer changes; pku is required, as libvirt's copy of
+ * the model lacks it, and mpx, which the model lost, disabled. */
 static void
 test_intel_signature (Fixture *fx, gconstpointer data)
 {
@@ -163,11 +187,12 @@ test_intel_signature (Fixture *fx, gconstpointer data)
   make_host (fx, "Cascadelake-Server", add, drop, 85);
   hm = compute (fx, fx->kvm);
   assert_host_model (hm, "Cascadelake-Server", "Intel",
-                     "hypervisor invtsc", "hle rtm");
+                     "hypervisor invtsc pku", "hle mpx rtm");
 }
 
 /* A Haswell-EP host (model 63): no QEMU model has that signature, so the
- * fewest changes decide, and a missing feature is disabled. */
+ * lightest changes decide, and a missing feature is disabled. libvirt's
+ * Haswell models lack six features of QEMU's, which are required. */
 static void
 test_intel_no_signature (Fixture *fx, gconstpointer data)
 {
@@ -177,7 +202,8 @@ test_intel_no_signature (Fixture *fx, gconstpointer data)
 
   make_host (fx, "Haswell-noTSX", add, drop, 63);
   hm = compute (fx, fx->kvm);
-  assert_host_model (hm, "Haswell-noTSX", "Intel", "hypervisor", "fma");
+  assert_host_model (hm, "Haswell-noTSX", "Intel",
+                     "abm arat f16c hypervisor rdrand vme xsaveopt", "fma");
 }
 
 /* A feature QEMU reports as blocking a model is disabled even where the
@@ -199,7 +225,7 @@ test_blocker_is_disabled (Fixture *fx, gconstpointer data)
     }
   hm = compute (fx, fx->kvm);
   assert_host_model (hm, "Cascadelake-Server", "Intel",
-                     "hypervisor invtsc", "hle la57 rtm");
+                     "hypervisor invtsc pku", "hle la57 mpx rtm");
 }
 
 static void
@@ -326,6 +352,7 @@ main (int argc, char **argv)
   ADD ("/cpu-model/spellings-are-qemu-aliases", test_spellings_are_qemu_aliases);
   ADD ("/cpu-model/vendors", test_vendors);
 #undef ADD
+  g_test_add_func ("/cpu-model/amd-tcg-qemu-11.1", test_amd_tcg_qemu_11_1);
   g_test_add_func ("/cpu-model/malformed-replies", test_malformed_replies);
   return g_test_run ();
 }

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "dc-cpu-map.h"
+
 /* QEMU's canonical feature names that domain XML spells differently.
  * QEMU accepts both spellings (the second is an alias property that its
  * full expansions list); libvirt writes the second. Found by comparing
@@ -148,17 +150,48 @@ typedef struct {
   const DcCpuExpansion *host_cpu;
 } Context;
 
-/* A model's own features: TCG's expansion with what TCG switched off
- * put back (dc_cpu_facts_settle), or KVM's where TCG is missing. */
+/* Each name of the space-separated @list, interned. */
+static void
+each_listed (const char *list, void (*func) (GHashTable *, const char *),
+             GHashTable *set)
+{
+  g_auto(GStrv) names = g_strsplit (list, " ", -1);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (names[i][0] != '\0')
+      func (set, g_intern_string (names[i]));
+}
+
+static void
+set_add (GHashTable *set, const char *name)
+{
+  g_hash_table_add (set, (gpointer) name);
+}
+
+static void
+set_remove (GHashTable *set, const char *name)
+{
+  g_hash_table_remove (set, name);
+}
+
+/* A model's own features, as libvirt's copy of it has them: TCG's
+ * expansion (KVM's where TCG is missing) changed by the map's row; a
+ * model the map lacks keeps what TCG switched off (dc_cpu_facts_settle). */
 static GHashTable *
 model_features (const Context *ctx, const char *name)
 {
   const DcCpuExpansion *t = ctx->tcg ? g_hash_table_lookup (ctx->tcg->models, name) : NULL;
   const DcCpuExpansion *k = ctx->kvm ? g_hash_table_lookup (ctx->kvm->models, name) : NULL;
+  const DcCpuMapModel *known = dc_cpu_map_find (name);
   GHashTable *features = name_set_new ();
 
   add_features (features, t ? t->features : k->features);
-  if (t != NULL)
+  if (known != NULL)
+    {
+      each_listed (known->added, set_add, features);
+      each_listed (known->dropped, set_remove, features);
+    }
+  else if (t != NULL)
     add_features (features, t->switched_off);
   for (gsize i = 0; i < G_N_ELEMENTS (not_model_features); i++)
     g_hash_table_remove (features, not_model_features[i]);
@@ -191,6 +224,7 @@ typedef struct {
   const char *name;
   gboolean signature;    /* family and model match the host's */
   GPtrArray *required, *disabled;
+  guint weight, penalty; /* libvirt_weigh() */
 } Candidate;
 
 static void
@@ -222,6 +256,29 @@ add_key (gpointer key, gpointer value, gpointer set)
   g_hash_table_add (set, key);
 }
 
+/* libvirt's weight of a candidate: each required feature counts 1, the
+ * disabled ones 2, 3, 4, ... so that a model below the CPU beats one
+ * above it. libvirt walks its list of changes (the required first) while
+ * shortening the walk by one for each disabled feature it meets, so only
+ * the first disabled features it reaches are weighed; that is kept, as
+ * it decides which model libvirt names. */
+static void
+libvirt_weigh (Candidate *c)
+{
+  guint total = c->required->len + c->disabled->len;
+  guint enabled = total;
+  guint penalty = 2;
+
+  c->penalty = 0;
+  for (guint i = 0; i < enabled; i++)
+    if (i >= c->required->len)
+      {
+        enabled--;
+        c->penalty += penalty++;
+      }
+  c->weight = enabled + c->penalty;
+}
+
 static gboolean
 evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
 {
@@ -245,19 +302,25 @@ evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
   out->required = difference (ctx->host, features);
   add_blockers (ctx, def->name, disable);
   g_hash_table_foreach (features, add_key, disable);
+  /* a feature the model lost: required where the host has it (the model
+   * lacks it), disabled where not */
+  if (dc_cpu_map_find (def->name) != NULL)
+    each_listed (dc_cpu_map_find (def->name)->removed, set_add, disable);
   out->disabled = difference (disable, ctx->host);
+  libvirt_weigh (out);
   return TRUE;
 }
 
 /* libvirt's preference: a model of the host's own family and model wins;
- * among equals, the one needing the fewest feature changes. */
+ * among equals the lighter, and at equal weight the one with the lighter
+ * disabled features. */
 static gboolean
 better (const Candidate *candidate, const Candidate *best)
 {
   if (best->name == NULL || candidate->signature != best->signature)
     return best->name == NULL || candidate->signature;
-  return candidate->required->len + candidate->disabled->len <
-         best->required->len + best->disabled->len;
+  return candidate->weight < best->weight ||
+         (candidate->weight == best->weight && candidate->penalty < best->penalty);
 }
 
 static DcHostModel *
@@ -270,6 +333,22 @@ host_model_from (const Context *ctx, Candidate *best)
   result->required = g_steal_pointer (&best->required);
   result->disabled = g_steal_pointer (&best->disabled);
   return result;
+}
+
+static void
+consider (const Context *ctx, const DcCpuDefinition *def, Candidate *best)
+{
+  Candidate candidate = { 0 };
+
+  if (def == NULL || !evaluate (ctx, def, &candidate))
+    return;
+  if (better (&candidate, best))
+    {
+      candidate_clear (best);
+      *best = candidate;
+    }
+  else
+    candidate_clear (&candidate);
 }
 
 DcHostModel *
@@ -285,21 +364,9 @@ dc_host_model_compute (const DcCpuFacts *accel, const DcCpuFacts *tcg,
     return NULL;
   ctx.host_cpu = accel->host;
   add_features (host, accel->host->features);
-  for (guint i = 0; i < accel->definitions->len; i++)
-    {
-      const DcCpuDefinition *def = g_ptr_array_index (accel->definitions, i);
-      Candidate candidate = { 0 };
-
-      if (def->alias_of == NULL || !evaluate (&ctx, def, &candidate))
-        continue;
-      if (better (&candidate, &best))
-        {
-          candidate_clear (&best);
-          best = candidate;
-        }
-      else
-        candidate_clear (&candidate);
-    }
+  /* libvirt's order: its map from the end; it names no other model */
+  for (gint i = (gint) dc_cpu_map_size () - 1; i >= 0; i--)
+    consider (&ctx, dc_cpu_facts_find (accel, dc_cpu_map_name ((guint) i)), &best);
   if (best.name != NULL)
     result = host_model_from (&ctx, &best);
   candidate_clear (&best);

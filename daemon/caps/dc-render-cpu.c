@@ -47,6 +47,29 @@ render_type_mode (const Ctx *ctx, DcCapsNode *cpu, const char *mode,
 }
 
 
+/* The required and the disabled features, by name as libvirt 12 writes
+ * them (both lists are sorted). */
+static void
+add_host_model_features (DcCapsNode *mode, const DcHostModel *host_model)
+{
+  GPtrArray *required = host_model->required, *disabled = host_model->disabled;
+  guint r = 0, d = 0;
+
+  while (r < required->len || d < disabled->len)
+    {
+      gboolean take_required =
+        d == disabled->len ||
+        (r < required->len && strcmp (g_ptr_array_index (required, r),
+                                      g_ptr_array_index (disabled, d)) < 0);
+      DcCapsNode *feature = dc_caps_node_add (mode, "feature");
+
+      dc_caps_node_set_attr (feature, "policy", take_required ? "require" : "disable");
+      dc_caps_node_set_attr (feature, "name", take_required
+                             ? g_ptr_array_index (required, r++)
+                             : g_ptr_array_index (disabled, d++));
+    }
+}
+
 static void
 render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
 {
@@ -79,18 +102,7 @@ render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
       dc_caps_node_set_attr (bits, "mode", "passthrough");
       dc_caps_node_set_attr (bits, "limit", limit);
     }
-  for (guint pass = 0; pass < 2; pass++)
-    {
-      GPtrArray *names = pass == 0 ? host_model->required : host_model->disabled;
-
-      for (guint i = 0; i < names->len; i++)
-        {
-          DcCapsNode *feature = dc_caps_node_add (mode, "feature");
-          dc_caps_node_set_attr (feature, "policy",
-                                 pass == 0 ? "require" : "disable");
-          dc_caps_node_set_attr (feature, "name", g_ptr_array_index (names, i));
-        }
-    }
+  add_host_model_features (mode, host_model);
 }
 
 /* The "-vN" of a versioned model ("EPYC-v2"), or NULL. */

@@ -12,6 +12,7 @@ dc_host_caps_new (void)
   DcHostCaps *caps = g_new0 (DcHostCaps, 1);
 
   caps->page_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
+  caps->cpu_features = g_ptr_array_new_with_free_func (g_free);
   caps->cells = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cell_free);
   caps->interconnects = g_array_new (FALSE, TRUE, sizeof (DcHostInterconnect));
   caps->caches = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_host_cache_bank_free);
@@ -32,6 +33,7 @@ dc_host_caps_free (DcHostCaps *caps)
   g_free (caps->vendor);
   g_free (caps->microcode);
   g_array_unref (caps->page_sizes);
+  g_ptr_array_unref (caps->cpu_features);
   g_ptr_array_unref (caps->cells);
   g_array_unref (caps->interconnects);
   g_ptr_array_unref (caps->caches);
@@ -242,7 +244,8 @@ scalars_equal (const DcHostCaps *a, const DcHostCaps *b)
          a->cores == b->cores && a->threads == b->threads &&
          a->phys_addr_bits == b->phys_addr_bits && a->tsc_hz == b->tsc_hz &&
          a->tsc_scaling == b->tsc_scaling && a->power == b->power &&
-         a->iommu == b->iommu && arrays_equal (a->page_sizes, b->page_sizes);
+         a->iommu == b->iommu && arrays_equal (a->page_sizes, b->page_sizes) &&
+         strings_equal (a->cpu_features, b->cpu_features);
 }
 
 gboolean

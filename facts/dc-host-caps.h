@@ -93,6 +93,8 @@ typedef struct {
   char *microcode;         /* NULL: unknown */
   guint sockets, dies, clusters, cores, threads;  /* 0: unknown */
   guint phys_addr_bits;    /* 0: unknown */
+  GPtrArray *cpu_features; /* of char *: what CPUID reports, domain XML's
+                            * names in CPUID order (facts/dc-cpuid.h) */
   guint64 tsc_hz;          /* 0: unknown (KVM tells it) */
   gboolean tsc_scaling;
   GArray *page_sizes;      /* of guint KiB, ascending */

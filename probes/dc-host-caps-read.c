@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dc-cpuid-read.h"
 #include "dc-file.h"
 
 /* No sysfs attribute is longer: a CPU list of 8192 CPUs in the worst
@@ -879,7 +880,11 @@ dc_host_caps_read (const char *root, const DcHostFacts *facts)
   r.caps->model = facts->cpu_model;
   r.caps->stepping = facts->cpu_stepping;
   if (g_strcmp0 (facts->arch, "x86_64") == 0 || g_strcmp0 (facts->arch, "i686") == 0)
-    read_tsc (&r);
+    {
+      g_ptr_array_unref (r.caps->cpu_features);
+      r.caps->cpu_features = dc_cpuid_read_features (root);
+      read_tsc (&r);
+    }
   read_page_sizes (&r);
   r.caps->iommu = dc_file_dir_has_entries (iommu);
   read_cells (&r, online);

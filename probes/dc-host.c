@@ -7,9 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include "dc-arch.h"
+#include "dc-cpuid-read.h"
 #include "dc-file.h"
 #include "dc-json.h"
 
@@ -196,31 +194,6 @@ read_arch (const char *root)
   return g_strdup ("unknown");
 }
 
-/* CPUID @leaf as eax, ebx, ecx, edx: from ROOT/dev/cpu/0/cpuid, where the
- * kernel's cpuid driver (or a test) provides it, else the instruction. */
-static gboolean
-read_cpuid (const char *root, guint32 leaf, guint32 regs[4])
-{
-  g_autofree char *path = g_build_filename (root, "dev", "cpu", "0", "cpuid",
-                                            NULL);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  if (fd >= 0)
-    {
-      ssize_t n = pread (fd, regs, 16, leaf);
-      close (fd);
-      return n == 16;
-    }
-#if defined(__x86_64__) || defined(__i386__)
-  if (g_str_equal (root, "/") && __get_cpuid_max (leaf & 0x80000000, NULL) >= leaf)
-    {
-      __cpuid (leaf, regs[0], regs[1], regs[2], regs[3]);
-      return TRUE;
-    }
-#endif
-  return FALSE;
-}
-
 /* SEV limits from CPUID Fn8000_001F: ECX is how many encrypted guests run
  * at once, EDX the first ASID that is SEV but not SEV-ES. */
 /* The host's physical address width (x86: CPUID 0x80000008 EAX[7:0]). */
@@ -229,7 +202,7 @@ read_phys_addr_bits (const char *arch, const char *root)
 {
   guint32 regs[4];
 
-  if (!dc_arch_is_x86 (arch) || !read_cpuid (root, 0x80000008, regs))
+  if (!dc_arch_is_x86 (arch) || !dc_cpuid_read (root, 0x80000008, 0, regs))
     return 0;
   return regs[0] & 0xff;
 }
@@ -242,7 +215,7 @@ read_sev (DcHostFacts *facts, const char *root)
   facts->sev = switch_on (root, "sys/module/kvm_amd/parameters/sev");
   facts->sev_es = switch_on (root, "sys/module/kvm_amd/parameters/sev_es");
   facts->sev_snp = switch_on (root, "sys/module/kvm_amd/parameters/sev_snp");
-  if (!facts->sev || !read_cpuid (root, 0x8000001F, regs))
+  if (!facts->sev || !dc_cpuid_read (root, 0x8000001F, 0, regs))
     return;
   facts->sev_max_guests = regs[2] >= regs[3] ? regs[2] - regs[3] + 1 : 0;
   facts->sev_max_es_guests = facts->sev_es && regs[3] > 0 ? regs[3] - 1 : 0;

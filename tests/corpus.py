@@ -38,7 +38,6 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ import tempfile
 import domcaps_diff
 import replies
 from allowlist import AllowList
-from testlib import Daemon, PrivateBus, GLib
+from testlib import Daemon, PrivateBus, GLib, write_cpuid
 
 BUILD, SOURCE = (os.path.abspath(a) for a in sys.argv[1:3])
 OPTIONS = sys.argv[3:]
@@ -154,11 +153,7 @@ def make_host_root(root, arch, variant, kvm):
         # its mock says the host runs secure guests wherever QEMU can
         write(os.path.join(root, "sys/firmware/uv/prot_virt_host"), "1\n")
         write(os.path.join(root, "sys/module/kvm/parameters/prot_virt"), "1\n")
-    cpuid = os.path.join(root, "dev", "cpu", "0", "cpuid")
-    write(cpuid, "")
-    with open(cpuid, "r+b") as f:   # the cpuid driver's layout: offset = leaf
-        f.seek(0x8000001F)
-        f.write(struct.pack("<4I", *SEV_CPUID))
+    write_cpuid(root, {0x8000001F: SEV_CPUID})
 
 
 def make_helpers(bindir, version):

@@ -15,7 +15,6 @@ usage: replay.py BUILDDIR SOURCEDIR [--regenerate]
 """
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -124,12 +123,7 @@ def make_host_root(root, host):
         write(os.path.join(root, "sys/firmware/uv/prot_virt_host"), "1\n")
         write(os.path.join(root, "sys/module/kvm/parameters/prot_virt"), "1\n")
     if host.get("cpuid"):
-        path = os.path.join(root, "dev", "cpu", "0", "cpuid")
-        write(path, "")
-        with open(path, "r+b") as f:  # the cpuid driver's layout: offset = leaf
-            for leaf, regs in host["cpuid"].items():
-                f.seek(leaf)
-                f.write(struct.pack("<4I", *regs))
+        testlib.write_cpuid(root, host["cpuid"])
 
 
 def make_emulator(workdir, scenario):

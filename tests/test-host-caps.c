@@ -3,8 +3,10 @@
  * (ordinary, odd and hostile), CPU lists, and the host part's XML. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dc-caps-xml.h"
 #include "dc-host-caps-read.h"
@@ -440,6 +442,58 @@ test_host_xml (void)
   g_assert_nonnull (strstr (xml, "<power_management>\n      <suspend_mem/>"));
 }
 
+/* A CPUID recording (probes/dc-cpuid-read.h): @n leaves of
+ * { leaf, subleaf, eax, ebx, ecx, edx }. */
+static void
+put_cpuid (Tree *t, const guint32 (*leaves)[6], gsize n)
+{
+  g_autofree char *path = g_build_filename (t->root, "dev", "cpu", "0", "cpuid", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpint (pwrite (fd, &leaves[i][2], 16,
+                             (off_t) (16 * (((guint64) leaves[i][1] << 32) | leaves[i][0]))),
+                     ==, 16);
+  close (fd);
+}
+
+/* The CPU's features by CPUID bit, in CPUID order; a leaf beyond the
+ * highest of its range, or a subleaf of leaf 7 beyond the highest it
+ * names, is not read (a CPU answers those with another leaf's bits). */
+static void
+test_cpuid (void)
+{
+  g_autoptr(Tree) t = two_node_tree ();
+  static const guint32 leaves[][6] = {
+    { 0, 0, 7, 0, 0, 0 },                          /* basic leaves up to 7 */
+    { 1, 0, 0, 0, 1u << 31 | 1, 1 },               /* hypervisor, pni; fpu */
+    { 7, 0, 0, 1u << 5, 0, 0 },                    /* avx2; no subleaf 1 */
+    { 7, 1, 1u << 4, 0, 0, 0 },                    /* avx-vnni: not read */
+    { 0xd, 1, 1, 0, 0, 0 },                        /* xsaveopt: not read */
+    { 0x80000000, 0, 0x80000001, 0, 0, 0 },
+    { 0x80000001, 0, 0, 0, 1, 0 },                 /* lahf_lm */
+    { 0x80000007, 0, 0, 0, 0, 1u << 8 },           /* invtsc: not read */
+  };
+  g_autoptr(DcHostCaps) caps = NULL;
+  g_autoptr(DcHostCaps) changed = NULL;
+  g_autofree char *names = NULL;
+
+  put_cpuid (t, leaves, G_N_ELEMENTS (leaves));
+  caps = dc_host_caps_read (t->root, t->facts);
+  g_ptr_array_add (caps->cpu_features, NULL);
+  names = g_strjoinv (" ", (char **) caps->cpu_features->pdata);
+  g_ptr_array_set_size (caps->cpu_features, caps->cpu_features->len - 1);
+  g_assert_cmpstr (names, ==, "pni hypervisor fpu avx2 lahf_lm");
+  put_cpuid (t, leaves, 2);
+  changed = dc_host_caps_read (t->root, t->facts);
+  g_assert_cmpuint (changed->cpu_features->len, ==, 3);
+  g_assert_false (dc_host_caps_equal (caps, changed));
+}
+
 static void
 test_equal (void)
 {
@@ -468,5 +522,6 @@ main (int argc, char **argv)
   g_test_add_func ("/host-caps/hmat", test_hmat);
   g_test_add_func ("/host-caps/host-xml", test_host_xml);
   g_test_add_func ("/host-caps/equal", test_equal);
+  g_test_add_func ("/host-caps/cpuid", test_cpuid);
   return g_test_run ();
 }

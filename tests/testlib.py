@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -75,6 +76,25 @@ class Daemon:
             self.proc.send_signal(signal.SIGTERM)
         out = self.proc.communicate(timeout=30)[0].decode(errors="replace")
         return self.proc.returncode, out
+
+
+def write_cpuid(root, leaves):
+    """A recorded CPUID for a host root: ROOT/dev/cpu/0/cpuid, each leaf's
+    eax, ebx, ecx, edx (@leaves: {leaf or (leaf, subleaf): regs}) at 16
+    times (subleaf << 32 | leaf), where probes/dc-cpuid-read.c reads it.
+    Each range's first leaf (0, 0x80000000) is set to reach the highest
+    leaf given of it unless given."""
+    regs_of = {(k if isinstance(k, tuple) else (k, 0)): v for k, v in leaves.items()}
+    for first in (0, 0x80000000):
+        highest = [leaf for leaf, _ in regs_of if leaf & 0xffff0000 == first]
+        if highest:
+            regs_of.setdefault((first, 0), (max(highest), 0, 0, 0))
+    path = os.path.join(root, "dev", "cpu", "0", "cpuid")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        for (leaf, subleaf), regs in regs_of.items():
+            f.seek(16 * (subleaf << 32 | leaf))
+            f.write(struct.pack("<4I", *regs))
 
 
 def accel_works(emulator, accel):

@@ -26,14 +26,13 @@ usage: validate-corpus.py BUILDDIR SOURCEDIR [--show]
 import os
 import re
 import shutil
-import struct
 import sys
 import tempfile
 from collections import Counter
 
 import corpus
 from allowlist import AllowList
-from testlib import Daemon, GLib, PrivateBus
+from testlib import Daemon, GLib, PrivateBus, write_cpuid
 
 BUILD, SOURCE = corpus.BUILD, corpus.SOURCE
 SHOW = "--show" in sys.argv
@@ -173,9 +172,8 @@ def run_arch(data, capsdata, arch, version, bus, tally):
         emulator = recording.emulator()
         corpus.make_host_root(os.path.join(workdir, "host"), arch, "", recording.kvm)
         # a host CPU of 52 physical address bits, the most x86 defines
-        with open(os.path.join(workdir, "host", "dev", "cpu", "0", "cpuid"), "r+b") as f:
-            f.seek(0x80000008)
-            f.write(struct.pack("<4I", 52, 0, 0, 0))
+        write_cpuid(os.path.join(workdir, "host"), {0x80000008: (52, 0, 0, 0),
+                                                     0x8000001F: corpus.SEV_CPUID})
         # libvirt's test has a virtiofsd (its vhost-user descriptor data)
         corpus.write(os.path.join(workdir, "host", "usr/share/qemu/vhost-user/50-fs.json"),
                      '{"type": "fs", "binary": "/usr/libexec/virtiofsd"}\n')

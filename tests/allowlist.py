@@ -45,6 +45,12 @@ class AllowList:
     def unseen(self):
         return sorted(set(self.rows) - set(self.seen))
 
+    def unseen_among(self, cases):
+        """The unseen rows whose case pattern matches one of @cases (a row
+        for cases that did not run cannot be seen)."""
+        return [row for row in self.unseen()
+                if any(self.rows[row][0].match(case) for case in cases)]
+
     def coverage(self):
         """(row, sorted cases it allowed something in), for every row."""
         return [(row, sorted(self.seen.get(row, ()))) for row in self.rows]

@@ -98,6 +98,18 @@ MUTATIONS = {
         "c->weight = total;",
         ["test-cpu-model"],
         "host-model candidates weighed by a plain count of changes"),
+    "host-cpu-beyond-the-cpu": (
+        "daemon/caps/dc-host-cpu.c",
+        r'    if \(!g_hash_table_contains \(cpu, feature\)\)\n      return FALSE;\n',
+        "",
+        ["test-host-cpu"],
+        "the host CPU named after a model with features the CPU lacks"),
+    "host-cpu-signature-ignored": (
+        "daemon/caps/dc-host-cpu.c",
+        r'if \(best->model == NULL \|\| candidate->signature != best->signature\)',
+        "if (best->model == NULL || (FALSE && candidate->signature != best->signature))",
+        ["test-host-cpu"],
+        "the host CPU's family and model do not count"),
     "io-in-the-model": (
         "daemon/caps/dc-render.c",
         r'\Z',

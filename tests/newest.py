@@ -201,7 +201,7 @@ def main():
         for row in data["rows"]:
             run.row(row)
         figures[flavour] = (len(data["rows"]), run.figures)
-        run.ok &= host_capabilities(data["capabilities"], suffix)
+        run.ok &= host_capabilities(data["capabilities"], suffix + ("+kvm" if kvm else ""))
         run.ok &= validate_live(data["validate"], suffix)
         run.ok &= byte_order(data["byte_order"], suffix)
     if not figures:

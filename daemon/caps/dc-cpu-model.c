@@ -174,17 +174,18 @@ set_remove (GHashTable *set, const char *name)
   g_hash_table_remove (set, name);
 }
 
-/* A model's own features, as libvirt's copy of it has them: TCG's
- * expansion (KVM's where TCG is missing) changed by the map's row; a
- * model the map lacks keeps what TCG switched off (dc_cpu_facts_settle). */
-static GHashTable *
-model_features (const Context *ctx, const char *name)
+GHashTable *
+dc_cpu_model_features (const DcCpuFacts *tcg, const DcCpuFacts *kvm, const char *name)
 {
-  const DcCpuExpansion *t = ctx->tcg ? g_hash_table_lookup (ctx->tcg->models, name) : NULL;
-  const DcCpuExpansion *k = ctx->kvm ? g_hash_table_lookup (ctx->kvm->models, name) : NULL;
   const DcCpuMapModel *known = dc_cpu_map_find (name);
-  GHashTable *features = name_set_new ();
+  g_autofree char *expanded = known ? dc_cpu_map_expanded_as (name) : g_strdup (name);
+  const DcCpuExpansion *t = tcg ? g_hash_table_lookup (tcg->models, expanded) : NULL;
+  const DcCpuExpansion *k = kvm ? g_hash_table_lookup (kvm->models, expanded) : NULL;
+  GHashTable *features;
 
+  if (t == NULL && k == NULL)
+    return NULL;
+  features = name_set_new ();
   add_features (features, t ? t->features : k->features);
   if (known != NULL)
     {
@@ -295,7 +296,7 @@ evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
   if (!generic && vendor_name (host->vendor) != NULL &&
       !g_str_equal (model->vendor, host->vendor))
     return FALSE;
-  features = model_features (ctx, def->name);
+  features = dc_cpu_model_features (ctx->tcg, ctx->kvm, def->name);
   out->name = def->name;
   out->signature = !generic && model->family == host->family &&
                    model->model == host->model && host->family >= 0;
@@ -366,7 +367,8 @@ dc_host_model_compute (const DcCpuFacts *accel, const DcCpuFacts *tcg,
   add_features (host, accel->host->features);
   /* libvirt's order: its map from the end; it names no other model */
   for (gint i = (gint) dc_cpu_map_size () - 1; i >= 0; i--)
-    consider (&ctx, dc_cpu_facts_find (accel, dc_cpu_map_name ((guint) i)), &best);
+    if (dc_cpu_map_at ((guint) i)->guest)
+      consider (&ctx, dc_cpu_facts_find (accel, dc_cpu_map_at ((guint) i)->name), &best);
   if (best.name != NULL)
     result = host_model_from (&ctx, &best);
   candidate_clear (&best);

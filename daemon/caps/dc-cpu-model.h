@@ -33,6 +33,14 @@ gboolean dc_cpu_feature_is_cpu (const char *qemu_name);
  * XML does not name. */
 const char *dc_cpu_model_vendor (const char *name, const DcCpuExpansion *model);
 
+/* A model's features as libvirt's copy of it has them (dc-cpu-map.h):
+ * TCG's expansion of it (KVM's where TCG did not run; for a versioned
+ * model of the map, of its unversioned one) changed by the map's row, without "hypervisor" and "monitor", which no model has; a
+ * model the map lacks keeps what TCG switched off (dc_cpu_facts_settle).
+ * A set of domain XML's names; NULL where neither expanded @name. */
+GHashTable *dc_cpu_model_features (const DcCpuFacts *tcg, const DcCpuFacts *kvm,
+                                   const char *name);
+
 /* host-model for the accelerator whose facts are @accel, with the model
  * definitions taken from the @tcg facts, settled (dc_cpu_facts_settle),
  * or where TCG did not run from the @kvm facts (either may be NULL).

@@ -5,6 +5,7 @@
 #include "dc-render-host.h"
 
 #include "dc-arch.h"
+#include "dc-host-cpu.h"
 
 static void
 set_uint (DcCapsNode *node, const char *name, guint64 value)
@@ -25,11 +26,13 @@ add_uint_text (DcCapsNode *parent, const char *name, guint64 value)
 /* ---- <host><cpu> ---- */
 
 static void
-render_host_cpu (DcCapsNode *host, const DcHostCaps *caps)
+render_host_cpu (DcCapsNode *host, const DcHostCaps *caps, const DcHostCpuName *name)
 {
   DcCapsNode *cpu = dc_caps_node_add (host, "cpu");
 
   dc_caps_node_add_text (cpu, "arch", caps->arch);
+  if (name != NULL)
+    dc_caps_node_add_text (cpu, "model", name->model);
   if (caps->vendor != NULL)
     dc_caps_node_add_text (cpu, "vendor", caps->vendor);
   if (caps->microcode != NULL)
@@ -68,6 +71,9 @@ render_host_cpu (DcCapsNode *host, const DcHostCaps *caps)
       dc_caps_node_set_attr (max, "mode", "emulate");
       set_uint (max, "bits", caps->phys_addr_bits);
     }
+  for (guint i = 0; name != NULL && i < name->features->len; i++)
+    dc_caps_node_set_attr (dc_caps_node_add (cpu, "feature"), "name",
+                           g_ptr_array_index (name->features, i));
   for (guint i = 0; i < caps->page_sizes->len; i++)
     {
       DcCapsNode *pages = dc_caps_node_add (cpu, "pages");
@@ -362,13 +368,14 @@ render_secmodel (DcCapsNode *host)
 }
 
 static void
-render_host (DcCapsNode *root, const DcHostCaps *caps)
+render_host (DcCapsNode *root, const DcHostCaps *caps, const DcCpuFacts *native)
 {
   DcCapsNode *host = dc_caps_node_add (root, "host");
+  g_autoptr(DcHostCpuName) name = dc_host_cpu_name (caps, native);
 
   if (caps->uuid != NULL)
     dc_caps_node_add_text (host, "uuid", caps->uuid);
-  render_host_cpu (host, caps);
+  render_host_cpu (host, caps, name);
   render_power (host, caps->power);
   dc_caps_node_set_attr (dc_caps_node_add (host, "iommu"), "support",
                          caps->iommu ? "yes" : "no");
@@ -495,13 +502,28 @@ render_guest (DcCapsNode *root, const DcCapsGuest *g, const DcHostFacts *host)
   render_guest_features (guest, g->arch);
 }
 
+/* TCG's CPU facts of the emulator for the host's own arch, whose model
+ * definitions name the host CPU; NULL without one. */
+static const DcCpuFacts *
+native_cpu (const DcHostCaps *caps, GPtrArray *guests)
+{
+  for (guint i = 0; i < guests->len; i++)
+    {
+      const DcCapsGuest *guest = g_ptr_array_index (guests, i);
+
+      if (g_strcmp0 (guest->arch, caps->arch) == 0)
+        return guest->facts->cpu_tcg;
+    }
+  return NULL;
+}
+
 DcCapsNode *
 dc_render_capabilities (const DcHostCaps *host_caps, const DcHostFacts *host,
                         GPtrArray *guests)
 {
   DcCapsNode *root = dc_caps_node_new ("capabilities");
 
-  render_host (root, host_caps);
+  render_host (root, host_caps, native_cpu (host_caps, guests));
   for (guint i = 0; i < guests->len; i++)
     render_guest (root, g_ptr_array_index (guests, i), host);
   return root;

@@ -718,6 +718,7 @@ vendor_name (const char *cpuid_vendor)
     { "GenuineIntel", "Intel" },
     { "AuthenticAMD", "AMD" },
     { "HygonGenuine", "Hygon" },
+    { "CentaurHauls", "Zhaoxin CentaurHauls" },   /* libvirt 12's name for it */
   };
 
   for (gsize i = 0; cpuid_vendor != NULL && i < G_N_ELEMENTS (vendors); i++)

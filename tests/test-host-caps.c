@@ -494,6 +494,24 @@ test_cpuid (void)
   g_assert_false (dc_host_caps_equal (caps, changed));
 }
 
+/* The vendor as libvirt 12 names it: Zhaoxin's CPUs say CentaurHauls. */
+static void
+test_vendor (void)
+{
+  g_autoptr(Tree) t = two_node_tree ();
+  g_autoptr(DcHostCaps) caps = NULL;
+
+  g_free (t->facts->cpu_vendor_id);
+  t->facts->cpu_vendor_id = g_strdup ("CentaurHauls");
+  caps = dc_host_caps_read (t->root, t->facts);
+  g_assert_cmpstr (caps->vendor, ==, "Zhaoxin CentaurHauls");
+  g_free (t->facts->cpu_vendor_id);
+  t->facts->cpu_vendor_id = g_strdup ("  Shanghai  ");
+  g_clear_pointer (&caps, dc_host_caps_free);
+  caps = dc_host_caps_read (t->root, t->facts);
+  g_assert_null (caps->vendor);
+}
+
 static void
 test_equal (void)
 {
@@ -523,5 +541,6 @@ main (int argc, char **argv)
   g_test_add_func ("/host-caps/host-xml", test_host_xml);
   g_test_add_func ("/host-caps/equal", test_equal);
   g_test_add_func ("/host-caps/cpuid", test_cpuid);
+  g_test_add_func ("/host-caps/vendor", test_vendor);
   return g_test_run ();
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dc-cpuid-read.c: CPUID, from the kernel's cpuid file or the instruction. */
+/* dc-cpuid-read.c: CPUID, by the instruction or from a test's recording. */
 #include "config.h"
 
 #include "dc-cpuid-read.h"
@@ -27,7 +27,7 @@ read_raw (const char *root, guint32 leaf, guint32 subleaf, guint32 regs[4])
     }
 #endif
   path = g_build_filename (root, "dev", "cpu", "0", "cpuid", NULL);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a FIFO: no wait */
   if (fd < 0)
     return FALSE;
   n = pread (fd, regs, 16, (off_t) (16 * (((guint64) subleaf << 32) | leaf)));

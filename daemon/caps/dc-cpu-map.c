@@ -4,13 +4,11 @@
 
 #include "dc-cpu-map.h"
 
-#include <string.h>
-
 /* Rows in libvirt's order (its map's index). Written by
  * tests/tools/cpu-map-delta; hypervisor and monitor, which no model of
  * libvirt's has, are left out by dc-cpu-model.c for every model. The
  * versioned models name only the host CPU (their second column), and are
- * measured against the unversioned model (dc_cpu_map_expanded_as). */
+ * measured against the unversioned model (dc_cpu_model_unversioned). */
 static const DcCpuMapModel models[] = {
   { "486", TRUE, "vme", "", "" },
   { "486-v1", FALSE, "vme", "", "" },
@@ -205,15 +203,4 @@ dc_cpu_map_at (guint index)
 {
   g_return_val_if_fail (index < G_N_ELEMENTS (models), NULL);
   return &models[index];
-}
-
-char *
-dc_cpu_map_expanded_as (const char *name)
-{
-  const char *dash = g_strrstr (name, "-v");
-
-  if (dash == NULL || dash == name || dash[2] == '\0' ||
-      strspn (dash + 2, "0123456789") != strlen (dash + 2))
-    return g_strdup (name);
-  return g_strndup (name, (gsize) (dash - name));
 }

@@ -6,7 +6,8 @@
  * features. This table holds, for each model libvirt's decoder may pick,
  * in the order libvirt weighs them, only how its copy differs from QEMU's
  * TCG expansion of the model of that name, or for a versioned model
- * (EPYC-Rome-v4) of the unversioned one (EPYC-Rome, which is QEMU's
+ * (EPYC-Rome-v4) of the unversioned one (dc_cpu_model_unversioned():
+ * EPYC-Rome, which is QEMU's
  * EPYC-Rome-v1, and QEMU never changes a released version), so that the
  * probe expands no versioned model: measured, not copied, by
  * tests/tools/cpu-map-delta against libvirt 12.9 and QEMU 7.2, 10.0 and
@@ -33,8 +34,3 @@ const DcCpuMapModel *dc_cpu_map_find (const char *name);
  * @index-th one. */
 guint dc_cpu_map_size (void);
 const DcCpuMapModel *dc_cpu_map_at (guint index);
-
-/* The model whose QEMU expansion @name's row is measured against: the
- * unversioned name of a versioned model ("EPYC-Rome-v4": "EPYC-Rome"),
- * else @name itself. */
-char *dc_cpu_map_expanded_as (const char *name);

@@ -67,15 +67,30 @@ dc_cpu_feature_is_cpu (const char *qemu_name)
   return !g_str_has_prefix (qemu_name, "kvm");
 }
 
+const char *
+dc_cpu_model_version (const char *name)
+{
+  const char *dash = strrchr (name, '-');
+
+  if (dash == NULL || dash[1] != 'v' || dash[2] == '\0' ||
+      strspn (dash + 2, "0123456789") != strlen (dash + 2))
+    return NULL;
+  return dash;
+}
+
+char *
+dc_cpu_model_unversioned (const char *name)
+{
+  const char *version = dc_cpu_model_version (name);
+
+  return version ? g_strndup (name, (gsize) (version - name)) : g_strdup (name);
+}
+
 static gboolean
 is_product (const char *name, const DcCpuExpansion *model)
 {
-  g_autofree char *base = g_strdup (name);
-  char *version = g_strrstr (base, "-v");
+  g_autofree char *base = dc_cpu_model_unversioned (name);
 
-  if (version != NULL && version[2] != '\0' &&
-      strspn (version + 2, "0123456789") == strlen (version + 2))
-    *version = '\0';
   for (gsize i = 0; i < G_N_ELEMENTS (product_models); i++)
     if (g_str_equal (product_models[i].model, base) &&
         g_str_equal (product_models[i].cpuid, model->vendor))
@@ -178,7 +193,7 @@ GHashTable *
 dc_cpu_model_features (const DcCpuFacts *tcg, const DcCpuFacts *kvm, const char *name)
 {
   const DcCpuMapModel *known = dc_cpu_map_find (name);
-  g_autofree char *expanded = known ? dc_cpu_map_expanded_as (name) : g_strdup (name);
+  g_autofree char *expanded = known ? dc_cpu_model_unversioned (name) : g_strdup (name);
   const DcCpuExpansion *t = tcg ? g_hash_table_lookup (tcg->models, expanded) : NULL;
   const DcCpuExpansion *k = kvm ? g_hash_table_lookup (kvm->models, expanded) : NULL;
   GHashTable *features;
@@ -286,6 +301,7 @@ evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
   const DcCpuFacts *source = ctx->tcg ? ctx->tcg : ctx->kvm;
   const DcCpuExpansion *model = g_hash_table_lookup (source->models, def->name);
   const DcCpuExpansion *host = ctx->host_cpu;
+  const DcCpuMapModel *known = dc_cpu_map_find (def->name);
   g_autoptr(GHashTable) features = NULL;
   g_autoptr(GHashTable) disable = name_set_new ();
   gboolean generic;
@@ -305,8 +321,8 @@ evaluate (const Context *ctx, const DcCpuDefinition *def, Candidate *out)
   g_hash_table_foreach (features, add_key, disable);
   /* a feature the model lost: required where the host has it (the model
    * lacks it), disabled where not */
-  if (dc_cpu_map_find (def->name) != NULL)
-    each_listed (dc_cpu_map_find (def->name)->removed, set_add, disable);
+  if (known != NULL)
+    each_listed (known->removed, set_add, disable);
   out->disabled = difference (disable, ctx->host);
   libvirt_weigh (out);
   return TRUE;

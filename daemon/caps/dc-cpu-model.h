@@ -33,6 +33,13 @@ gboolean dc_cpu_feature_is_cpu (const char *qemu_name);
  * XML does not name. */
 const char *dc_cpu_model_vendor (const char *name, const DcCpuExpansion *model);
 
+/* The "-vN" that ends a versioned model's name ("EPYC-v2"), or NULL. */
+const char *dc_cpu_model_version (const char *name);
+
+/* A versioned model's unversioned name ("EPYC-Rome-v4": "EPYC-Rome"),
+ * else a copy of @name. */
+char *dc_cpu_model_unversioned (const char *name);
+
 /* A model's features as libvirt's copy of it has them (dc-cpu-map.h):
  * TCG's expansion of it (KVM's where TCG did not run; for a versioned
  * model of the map, of its unversioned one) changed by the map's row, without "hypervisor" and "monitor", which no model has; a

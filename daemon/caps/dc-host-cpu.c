@@ -54,7 +54,7 @@ static gboolean
 fits (const DcHostCaps *caps, const DcCpuFacts *tcg, GHashTable *cpu,
       const char *name, Fit *fit)
 {
-  g_autofree char *expanded = dc_cpu_map_expanded_as (name);
+  g_autofree char *expanded = dc_cpu_model_unversioned (name);
   const DcCpuExpansion *expansion = g_hash_table_lookup (tcg->models, expanded);
   g_autoptr(GHashTable) model = NULL;
   const char *vendor;

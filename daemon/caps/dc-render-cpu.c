@@ -105,18 +105,6 @@ render_host_model (DcCapsNode *cpu, const Ctx *ctx, const DcCpuFacts *facts)
   add_host_model_features (mode, host_model);
 }
 
-/* The "-vN" of a versioned model ("EPYC-v2"), or NULL. */
-static const char *
-version_suffix (const char *name)
-{
-  const char *dash = strrchr (name, '-');
-
-  if (dash == NULL || dash[1] != 'v' || dash[2] == '\0' ||
-      strspn (dash + 2, "0123456789") != strlen (dash + 2))
-    return NULL;
-  return dash;
-}
-
 /* The expansion that tells a model's vendor: its own, or for a
  * versioned model ("EPYC-v2") the unversioned one's. */
 static const DcCpuExpansion *
@@ -125,12 +113,11 @@ vendor_source (const Ctx *ctx, const char *name)
   const DcCpuFacts *any = ctx->facts->cpu_tcg ? ctx->facts->cpu_tcg
                                               : ctx->facts->cpu_kvm;
   const DcCpuExpansion *expansion = g_hash_table_lookup (any->models, name);
-  const char *suffix = version_suffix (name);
   g_autofree char *base = NULL;
 
-  if (expansion != NULL || suffix == NULL)
+  if (expansion != NULL || dc_cpu_model_version (name) == NULL)
     return expansion;
-  base = g_strndup (name, suffix - name);
+  base = dc_cpu_model_unversioned (name);
   return g_hash_table_lookup (any->models, base);
 }
 
@@ -204,7 +191,7 @@ is_model (const DcCpuDefinition *def, const char *arch)
 
   /* an old revision of a deprecated model: its alias stays (deprecated)
    * for existing domains, the revision is not offered (libvirt 11) */
-  if (def->deprecated && version_suffix (def->name) != NULL)
+  if (def->deprecated && dc_cpu_model_version (def->name) != NULL)
     return FALSE;
   if (is_ppc64 (arch))
     return is_power_family (def->name);
